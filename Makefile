@@ -1,0 +1,49 @@
+# Alpaca build and test entry points. `make check` builds everything and runs every test.
+# Test-suite programs are compiled (-O2) and linked in separate steps: clang runs binaryen's
+# wasm-opt after an optimizing link when it is on PATH, which would drop the name section.
+
+NODE      ?= node
+BUILD     := build
+WASM_CC   := clang --target=wasm32-wasi
+WASM_CFLAGS := -O2 -g0 -Wall -Wno-unused-function
+TS_SUITE  := $(wildcard test-suite/*.c)
+TS_WASM   := $(patsubst test-suite/%.c,$(BUILD)/test-suite/%.wasm,$(TS_SUITE))
+
+.PHONY: all check deps toolchain test-suite typecheck lint unit e2e bench demo clean
+
+all: deps test-suite
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm install --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json
+
+toolchain:
+	@bash scripts/ensure-wasm-toolchain.sh
+
+$(BUILD)/test-suite/%.o: test-suite/%.c | toolchain
+	@mkdir -p $(dir $@)
+	$(WASM_CC) $(WASM_CFLAGS) -c $< -o $@
+
+$(BUILD)/test-suite/%.wasm: $(BUILD)/test-suite/%.o
+	$(WASM_CC) $< -o $@
+
+test-suite: $(TS_WASM)
+
+typecheck: deps
+	npx tsc --noEmit -p tsconfig.json
+
+lint: deps
+	npx eslint --max-warnings 0 .
+
+unit: deps
+	$(NODE) --import tsx --test --test-reporter spec $$(find src test -name '*.test.ts' | sort)
+
+e2e: deps test-suite
+	$(NODE) --import tsx run-tests.ts
+
+check: typecheck lint unit e2e
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,54 @@
+/**
+ * Error classes shared by every layer. Each has a stable `code`; only the CLI prints them and
+ * chooses the exit status (125 for any AlpacaError). Messages are lowercase and say what and
+ * where, e.g. `log: unknown record tag 0x07 at byte 1234`.
+ */
+
+/** Base class of every error Alpaca raises on purpose. */
+export class AlpacaError extends Error {
+  readonly code: string = "ALPACA";
+  /** A second line telling the user how to fix it, when there is one. */
+  readonly hint: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; hint?: string }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.hint = options?.hint;
+  }
+}
+
+/** Bad command line or option values. */
+export class UsageError extends AlpacaError {
+  override readonly code = "USAGE";
+}
+
+/** Malformed binary input (a module or a log), with the byte offset where it went wrong. */
+export class DecodeError extends AlpacaError {
+  override readonly code: string = "DECODE";
+  constructor(
+    message: string,
+    readonly offset: number,
+    options?: { cause?: unknown },
+  ) {
+    super(`${message} at byte ${offset}`, options);
+  }
+}
+
+/** Binary input that ends before a structure it declares is complete. */
+export class TruncatedError extends DecodeError {
+  override readonly code = "TRUNCATED";
+}
+
+/** A log written by a newer version of Alpaca than this one. */
+export class UnsupportedVersionError extends AlpacaError {
+  override readonly code = "UNSUPPORTED_VERSION";
+}
+
+/** The machine or environment cannot do what was asked (no RAPL, no ptrace, missing tool). */
+export class EnvironmentError extends AlpacaError {
+  override readonly code = "ENVIRONMENT";
+}
+
+/** A replay that cannot continue faithfully (more calls than logged, mismatched program). */
+export class ReplayError extends AlpacaError {
+  override readonly code = "REPLAY";
+}

@@ -1,0 +1,172 @@
+/**
+ * Streaming effect-log encoder. The recorder feeds it invocations and inputs as the program runs;
+ * it returns finished blocks as bytes for the caller to append to a file. Invocation records are
+ * packed many to a block (flushed at FLUSH_BYTES) so a tiny invocation costs a few bytes, not a
+ * block header. Pure: no I/O, no clock. Layout in docs/log-format.md.
+ */
+import { ByteWriter, crc32 } from "../binary/index.js";
+import {
+  BACKEND, BLOCK, EVENT, LOG_MAGIC, LOG_VERSION, STATUS, VALTYPE,
+  type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange, type RunEnd,
+  type SyscallEvent, type Value,
+} from "./format.js";
+
+/** Pending invocation or input bytes beyond which a block is closed. */
+const FLUSH_BYTES = 1 << 16;
+
+/** Appends one framed block (kind, length, payload, crc32) to `out`. */
+function frameBlock(out: ByteWriter, kind: number, payload: Uint8Array): void {
+  const start = out.length;
+  out.u8(kind).u32(payload.length).bytes(payload);
+  out.u32(crc32(out.written().subarray(start)));
+}
+
+export function encodeValue(w: ByteWriter, v: Value): void {
+  w.u8(VALTYPE[v.type]);
+  if (v.type === "v128") {
+    w.bytes(v.bytes);
+  } else {
+    w.varU64(v.bits);
+  }
+}
+
+function encodeRanges(w: ByteWriter, ranges: MemoryRange[]): void {
+  w.varUint(ranges.length);
+  for (const r of ranges) w.varUint(r.addr).varUint(r.bytes.length).bytes(r.bytes);
+}
+
+export function encodeSyscallBody(w: ByteWriter, call: SyscallEvent): void {
+  w.string(call.name);
+  w.varUint(call.args.length);
+  for (const a of call.args) w.varU64(a);
+  encodeRanges(w, call.reads);
+  encodeRanges(w, call.writes);
+  w.varU64(call.result);
+}
+
+export function encodeEvent(w: ByteWriter, e: Event): void {
+  switch (e.kind) {
+    case "write":
+      w.u8(EVENT.write).varUint(e.addr).varUint(e.bytes.length).bytes(e.bytes);
+      return;
+    case "global":
+      w.u8(EVENT.global).varUint(e.index);
+      encodeValue(w, e.value);
+      return;
+    case "grow":
+      w.u8(EVENT.grow).varUint(e.fromPages).varUint(e.toPages);
+      return;
+    case "syscall":
+      w.u8(EVENT.syscall);
+      encodeSyscallBody(w, e);
+      return;
+  }
+}
+
+export function encodeInvocation(w: ByteWriter, inv: Invocation): void {
+  w.varUint(inv.index).u8(STATUS[inv.status]);
+  if (inv.status === "exited") w.varUint(inv.exitCode ?? 0);
+  if (inv.status === "trapped") w.string(inv.trapMessage ?? "");
+  w.varUint(inv.events.length);
+  for (const e of inv.events) encodeEvent(w, e);
+  w.varUint(inv.returns.length);
+  for (const v of inv.returns) encodeValue(w, v);
+}
+
+export class LogEncoder {
+  private readonly invocations = new ByteWriter(FLUSH_BYTES + 1024);
+  private readonly inputs = new ByteWriter(4096);
+  private readonly out = new ByteWriter(FLUSH_BYTES + 4096);
+  private invocationCount = 0;
+  private inputCount = 0;
+
+  /** The file's first bytes: magic, version and the header block. */
+  encodeStart(header: LogHeader): Uint8Array {
+    const h = new ByteWriter(256);
+    h.u8(BACKEND[header.backend]);
+    if (header.programSha256.length !== 32) throw new RangeError("programSha256 must be 32 bytes");
+    h.bytes(header.programSha256);
+    h.varUint(header.functionIndex).string(header.functionName);
+    h.varUint(header.params.length);
+    for (const t of header.params) h.u8(VALTYPE[t]);
+    h.varUint(header.results.length);
+    for (const t of header.results) h.u8(VALTYPE[t]);
+    h.varUint(header.args.length);
+    for (const a of header.args) h.string(a);
+    const w = new ByteWriter(512);
+    w.bytes(LOG_MAGIC).u16(LOG_VERSION);
+    frameBlock(w, BLOCK.header, h.written());
+    return w.toBytes();
+  }
+
+  /**
+   * Appends an invocation. Returns bytes to append to the file when a block filled up, else null.
+   * Invocation indices must be consecutive from 0.
+   */
+  addInvocation(inv: Invocation): Uint8Array | null {
+    if (inv.index !== this.invocationCount) {
+      throw new RangeError(`invocation ${inv.index} out of order (expected ${this.invocationCount})`);
+    }
+    this.invocationCount++;
+    encodeInvocation(this.invocations, inv);
+    return this.invocations.length >= FLUSH_BYTES ? this.flush() : null;
+  }
+
+  /** Appends a nondeterministic input; same return convention as addInvocation. */
+  addInput(input: InputRecord): Uint8Array | null {
+    this.inputCount++;
+    this.inputs.u8(input.insideF ? 1 : 0);
+    encodeSyscallBody(this.inputs, input.call);
+    return this.inputs.length >= FLUSH_BYTES ? this.flush() : null;
+  }
+
+  /** Closes the pending blocks and returns their bytes (possibly empty). */
+  flush(): Uint8Array {
+    this.out.reset();
+    // Inputs go first: a reader rebuilding order needs nothing across kinds, but keeping inputs
+    // ahead means a consumer streaming the file sees them no later than the invocations.
+    if (this.inputs.length > 0) {
+      frameBlock(this.out, BLOCK.inputs, this.inputs.written());
+      this.inputs.reset();
+    }
+    if (this.invocations.length > 0) {
+      frameBlock(this.out, BLOCK.invocations, this.invocations.written());
+      this.invocations.reset();
+    }
+    return this.out.toBytes();
+  }
+
+  /** Pending blocks plus the END block: the last bytes of the file. */
+  finish(end: Omit<RunEnd, "invocationCount" | "inputCount">): Uint8Array {
+    const pending = this.flush();
+    const e = new ByteWriter(32);
+    e.varUint(this.invocationCount).varUint(this.inputCount);
+    e.u8(end.outcome === "trapped" ? 1 : 0).varUint(end.exitCode);
+    const w = new ByteWriter(pending.length + 64);
+    w.bytes(pending);
+    frameBlock(w, BLOCK.end, e.written());
+    return w.toBytes();
+  }
+
+  get invocationsWritten(): number {
+    return this.invocationCount;
+  }
+}
+
+/** Encodes a whole log in one go (tests, tools). */
+export function encodeLog(log: Omit<import("./format.js").EffectLog, "version">): Uint8Array {
+  const enc = new LogEncoder();
+  const parts: Uint8Array[] = [enc.encodeStart(log.header)];
+  for (const input of log.inputs) {
+    const b = enc.addInput(input);
+    if (b) parts.push(b);
+  }
+  for (const inv of log.invocations) {
+    const b = enc.addInvocation(inv);
+    if (b) parts.push(b);
+  }
+  parts.push(enc.finish({ outcome: log.end.outcome, exitCode: log.end.exitCode }));
+  const w = new ByteWriter(parts.reduce((n, p) => n + p.length, 0));
+  for (const p of parts) w.bytes(p);
+  return w.toBytes();
+}

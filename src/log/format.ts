@@ -1,0 +1,135 @@
+/**
+ * The effect log (.alog) format: constants and the in-memory model. Human documentation with
+ * byte layouts is in docs/log-format.md; every field here says the version that added it.
+ *
+ * File  = LOG_MAGIC (8 bytes, v1) · version u16 LE (v1) · Block*
+ * Block = kind u8 (v1) · payloadLength u32 LE (v1) · payload · crc32 u32 LE of kind+length+payload (v1)
+ * A complete log has exactly one HEADER block first and one END block last; a log without END
+ * was cut short and is refused.
+ */
+
+/** First 8 bytes of every log (v1). */
+export const LOG_MAGIC = new Uint8Array([0x41, 0x4c, 0x50, 0x41, 0x43, 0x41, 0x4c, 0x47]); // "ALPACALG"
+/** The version this code writes; the reader accepts 1..LOG_VERSION and refuses newer ones. */
+export const LOG_VERSION = 1;
+/** Largest block payload the reader accepts (declared lengths are capped before allocating). */
+export const MAX_BLOCK_BYTES = 1 << 30;
+
+/** Block kinds (v1). */
+export const BLOCK = { header: 1, invocations: 2, inputs: 3, end: 4 } as const;
+export type BlockKind = keyof typeof BLOCK;
+
+/** Backends (v1). */
+export const BACKEND = { wasm: 1, "x86-64": 2 } as const;
+export type Backend = keyof typeof BACKEND;
+
+/** Event tags inside an invocation record (v1). */
+export const EVENT = { write: 1, global: 2, grow: 3, syscall: 4 } as const;
+
+/** How an invocation ended (v1). */
+export const STATUS = { returned: 0, exited: 1, trapped: 2 } as const;
+export type InvocationStatus = keyof typeof STATUS;
+
+/** Value types, with the Wasm binary encoding's type codes (v1). x86-64 uses i64 and v128. */
+export const VALTYPE = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
+export type ValType = keyof typeof VALTYPE;
+
+/** A value as its exact bit pattern: i32/f32 in the low 32 bits, i64/f64 all 64, v128 as 16 bytes. */
+export type Value =
+  | { type: "i32" | "i64" | "f32" | "f64"; bits: bigint }
+  | { type: "v128"; bytes: Uint8Array };
+
+/** A contiguous range of guest memory and its bytes. */
+export interface MemoryRange {
+  addr: number;
+  bytes: Uint8Array;
+}
+
+/** Bytes written outside F's own frames; the last value per byte within one epoch (v1). */
+export interface WriteEvent {
+  kind: "write";
+  addr: number;
+  bytes: Uint8Array;
+}
+/** Final value of a mutable global that F changed (v1). */
+export interface GlobalEvent {
+  kind: "global";
+  index: number;
+  value: Value;
+}
+/** Linear memory grew from `fromPages` to `toPages` 64 KiB pages (v1). */
+export interface GrowEvent {
+  kind: "grow";
+  fromPages: number;
+  toPages: number;
+}
+/**
+ * A system call (WASI import or x86-64 syscall) with its arguments as 64-bit patterns, the guest
+ * memory it read before running, the memory it wrote, and its result (WASI errno or rax) (v1).
+ */
+export interface SyscallEvent {
+  kind: "syscall";
+  name: string;
+  args: bigint[];
+  reads: MemoryRange[];
+  writes: MemoryRange[];
+  result: bigint;
+}
+export type Event = WriteEvent | GlobalEvent | GrowEvent | SyscallEvent;
+
+/** One outermost call of F (v1). */
+export interface Invocation {
+  index: number;
+  status: InvocationStatus;
+  /** With status "exited": the code passed to proc_exit / exit_group. */
+  exitCode?: number;
+  /** With status "trapped": the engine's message. */
+  trapMessage?: string;
+  events: Event[];
+  /** F's results, empty unless status is "returned". */
+  returns: Value[];
+}
+
+/** A nondeterministic input (clock, random, stdin) taken anywhere in the program (v1). */
+export interface InputRecord {
+  /** True when the call happened inside F's extent. */
+  insideF: boolean;
+  call: SyscallEvent;
+}
+
+/** What the header block holds (v1). */
+export interface LogHeader {
+  backend: Backend;
+  /** SHA-256 of the program file, 32 bytes. */
+  programSha256: Uint8Array;
+  functionName: string;
+  /** Function index (Wasm) or symbol address (x86-64). */
+  functionIndex: number;
+  params: ValType[];
+  results: ValType[];
+  /** The program's arguments in the analyzed run (argv[1..]). */
+  args: string[];
+}
+
+/** How the analyzed run ended, kept in the END block (v1). */
+export interface RunEnd {
+  invocationCount: number;
+  inputCount: number;
+  /** "exited" with a code, or "trapped". */
+  outcome: "exited" | "trapped";
+  exitCode: number;
+}
+
+export interface EffectLog {
+  version: number;
+  header: LogHeader;
+  invocations: Invocation[];
+  inputs: InputRecord[];
+  end: RunEnd;
+}
+
+/** Inverse lookup of a tag table: code → name. */
+export function nameOfCode<T extends Record<string, number>>(table: T, code: number): keyof T | undefined {
+  for (const [name, c] of Object.entries(table)) if (c === code) return name as keyof T;
+  return undefined;
+}

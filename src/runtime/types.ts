@@ -1,0 +1,57 @@
+/**
+ * The contract between the CLI and the backends (Wasm in src/wasm + src/runtime, x86-64 in
+ * src/native): one request describes a run in any mode, one outcome describes how it ended.
+ */
+import type { Logger } from "pino";
+
+/** plain: run unchanged; analyze: record F's effects; disable: replay them instead of F;
+ * baseline: the energy-comparison twin of disable, F intact, same rewriting and inputs. */
+export type RunMode = "plain" | "analyze" | "disable" | "baseline";
+
+export interface DirMapping {
+  host: string;
+  guest: string;
+}
+
+export interface RunRequest {
+  mode: RunMode;
+  programPath: string;
+  /** The program's arguments (argv[1..]); argv[0] is the program's path as given. */
+  args: string[];
+  /** Target function name; required unless mode is plain. */
+  func?: string;
+  /** Log to write (analyze) or read (disable, baseline). */
+  logPath?: string;
+  /** The guest's environment (ALPACA_* already removed). */
+  env: Record<string, string>;
+  /** Preopened directories. */
+  dirs: DirMapping[];
+  /** disable: what to do with calls beyond the logged ones. */
+  onExtraCalls: "error" | "run";
+  /** disable: a re-executed call whose result differs from the log is an error, not a warning. */
+  strict: boolean;
+  /** disable/baseline: do not feed the recorded nondeterministic inputs (clock, random, stdin). */
+  liveInputs: boolean;
+  logger: Logger;
+  /** Called right before the guest starts and right after it ends (energy snapshots). */
+  notify?: (phase: "start" | "end") => Promise<void>;
+}
+
+/** What a disable run did, for `--stats`. */
+export interface ReplayStats {
+  invocations: number;
+  bytesWritten: number;
+  callsReexecuted: number;
+  callsAnswered: number;
+  replayNs: number;
+}
+
+export interface RunOutcome {
+  /** The guest's exit status (proc_exit code, or 0 when _start returned). */
+  exitCode: number;
+  /** Set when the guest trapped; the CLI prints it the same way in every mode. */
+  trapMessage?: string;
+  /** Things the user should know (fewer calls than logged, result mismatches). */
+  warnings: string[];
+  stats?: ReplayStats;
+}
