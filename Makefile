@@ -43,7 +43,11 @@ unit: deps
 e2e: deps test-suite
 	$(NODE) --import tsx run-tests.ts
 
-check: typecheck lint unit e2e
+# Each mk/*.mk fragment (energy, native, ...) adds its own targets and appends to CHECK_EXTRA.
+CHECK_EXTRA :=
+-include $(sort $(wildcard mk/*.mk))
+
+check: typecheck lint unit e2e $(CHECK_EXTRA)
 
 clean:
 	rm -rf $(BUILD)

@@ -1,0 +1,82 @@
+/**
+ * The `alpaca` command line (commander). One file per subcommand registers itself here; this
+ * module owns error reporting: AlpacaError → `alpaca: message` on stderr and exit status 125,
+ * anything else the same plus a stack trace under --verbose. Returns the exit status; only the
+ * launcher (bin/alpaca.js) sets it.
+ */
+import { fileURLToPath } from "node:url";
+import { Command, CommanderError } from "commander";
+import { AlpacaError } from "../errors/index.js";
+import { createLogger, type CliContext } from "./context.js";
+import { registerRunCommands } from "./cmd-run.js";
+import { registerFunctions } from "./cmd-functions.js";
+import { registerLog } from "./cmd-log.js";
+import { registerEnergy } from "./cmd-energy.js";
+import { registerSampler } from "./cmd-sampler.js";
+
+/** Exit status for Alpaca's own failures (bad input, environment), as in the v2 tool's successors. */
+export const EXIT_ALPACA_FAILURE = 125;
+
+/** Thrown by a subcommand's action to end the CLI with a given status (the guest's, usually). */
+export class ExitStatus {
+  constructor(readonly code: number) {}
+}
+
+/** Commander's own errors get our one-line `alpaca: ...` form. */
+const OUTPUT = {
+  writeErr: (s: string) => process.stderr.write(s),
+  writeOut: (s: string) => process.stdout.write(s),
+  outputError: (s: string, write: (s: string) => void) => write(`alpaca: ${s.replace(/^error: /, "")}`),
+};
+
+function describe(error: unknown, verbose: boolean): string {
+  if (error instanceof AlpacaError) {
+    const hint = error.hint ? ` (${error.hint})` : "";
+    const stack = verbose && error.stack ? `\n${error.stack}` : "";
+    return `alpaca: ${error.message}${hint}${stack}`;
+  }
+  const e = error instanceof Error ? error : new Error(String(error));
+  return `alpaca: internal error: ${e.message}${verbose && e.stack ? `\n${e.stack}` : " (run with --verbose for details)"}`;
+}
+
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  const verbose = argv.includes("--verbose") || argv.includes("-v");
+  const level = verbose ? "debug" : (env.ALPACA_LOG_LEVEL ?? "warn");
+  const ctx: CliContext = {
+    logger: createLogger(level),
+    env,
+    verbose,
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
+    launcherPath: fileURLToPath(new URL("../../bin/alpaca.js", import.meta.url)),
+  };
+  const program = new Command("alpaca")
+    .description("function-level energy profiler: analyze a function, disable it by replay, compare energy")
+    .option("-v, --verbose", "debug logging and stack traces on failure")
+    .enablePositionalOptions()
+    .showSuggestionAfterError(true)
+    .exitOverride()
+    .configureOutput(OUTPUT);
+  registerRunCommands(program, ctx);
+  registerFunctions(program, ctx);
+  registerLog(program, ctx);
+  registerEnergy(program, ctx);
+  registerSampler(program, ctx);
+  for (const cmd of program.commands) {
+    cmd.exitOverride().configureOutput(OUTPUT);
+    for (const sub of cmd.commands) sub.exitOverride().configureOutput(OUTPUT);
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return 0;
+  } catch (error) {
+    if (error instanceof ExitStatus) return error.code;
+    if (error instanceof CommanderError) {
+      if (error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help") return 0;
+      // commander already printed "error: ..."; keep our one-line contract by not adding more.
+      return EXIT_ALPACA_FAILURE;
+    }
+    ctx.err(describe(error, verbose));
+    return EXIT_ALPACA_FAILURE;
+  }
+}
