@@ -99,7 +99,10 @@ function readHeader(r: ByteReader): LogHeader {
   const args: string[] = [];
   const na = r.varU32("argument count");
   for (let i = 0; i < na; i++) args.push(r.string("argument"));
-  return { backend, programSha256, functionIndex, functionName, params, results, args };
+  const env: string[] = [];
+  const ne = r.varU32("environment count");
+  for (let i = 0; i < ne; i++) env.push(r.string("environment entry"));
+  return { backend, programSha256, functionIndex, functionName, params, results, args, env };
 }
 
 /** Decodes a complete log. Throws DecodeError / TruncatedError / UnsupportedVersionError. */

@@ -75,6 +75,7 @@ export function logToJson(log: EffectLog): Record<string, unknown> {
     program_sha256: hex(h.programSha256),
     function: { name: h.functionName, index: h.functionIndex, params: h.params, results: h.results },
     args: h.args,
+    env: h.env,
     invocations: log.invocations.map((inv) => ({
       index: inv.index,
       status: inv.status,

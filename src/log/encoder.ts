@@ -93,6 +93,8 @@ export class LogEncoder {
     for (const t of header.results) h.u8(VALTYPE[t]);
     h.varUint(header.args.length);
     for (const a of header.args) h.string(a);
+    h.varUint(header.env.length);
+    for (const e of header.env) h.string(e);
     const w = new ByteWriter(512);
     w.bytes(LOG_MAGIC).u16(LOG_VERSION);
     frameBlock(w, BLOCK.header, h.written());

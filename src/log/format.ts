@@ -109,6 +109,8 @@ export interface LogHeader {
   results: ValType[];
   /** The program's arguments in the analyzed run (argv[1..]). */
   args: string[];
+  /** The program's environment in the analyzed run, as "KEY=value" (memory layout depends on it). */
+  env: string[];
 }
 
 /** How the analyzed run ended, kept in the END block (v1). */
