@@ -1,0 +1,23 @@
+/* i64 return: F = fnv1a64 hashes each argument (values above 2^63 show as negative i64). */
+#include <inttypes.h>
+#include <stdio.h>
+
+__attribute__((noinline)) uint64_t fnv1a64(const char *s) {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (; *s; s++) {
+    h ^= (unsigned char)*s;
+    h *= 0x100000001b3ull;
+  }
+  return h;
+}
+
+int main(int argc, char **argv) {
+  uint64_t acc = 0;
+  for (int i = 1; i < argc; i++) {
+    uint64_t h = fnv1a64(argv[i]);
+    printf("fnv1a64(\"%s\") = %016" PRIx64 " (%" PRId64 ")\n", argv[i], h, (int64_t)h);
+    acc ^= h;
+  }
+  printf("xor %016" PRIx64 "\n", acc);
+  return (int)(acc & 0x3f);
+}
