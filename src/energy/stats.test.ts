@@ -24,7 +24,7 @@ const Y = [8.9, 9.1, 9.0, 8.7, 9.3, 8.8, 9.2];
 const TIES_A = [1, 2, 2, 3, 4, 4, 5];
 const TIES_B = [2, 3, 3, 4, 5, 6, 6, 7];
 
-test("summarize: mean, median, stdev and t 95% CI", () => {
+void test("summarize: mean, median, stdev and t 95% CI", () => {
   const s = summarize(X);
   assert.equal(s.n, 8);
   close(s.mean, 10.05);
@@ -40,21 +40,21 @@ test("summarize: mean, median, stdev and t 95% CI", () => {
   assert.equal(t.max, 9.3);
 });
 
-test("summarize: one value has no spread or CI", () => {
+void test("summarize: one value has no spread or CI", () => {
   const s = summarize([3]);
   assert.equal(s.mean, 3);
   assert.ok(Number.isNaN(s.stdev));
   assert.ok(Number.isNaN(s.ci95[0]));
 });
 
-test("median and quantiles (type 7)", () => {
+void test("median and quantiles (type 7)", () => {
   assert.equal(median([3, 1, 2]), 2);
   assert.equal(median([4, 1, 3, 2]), 2.5);
   assert.equal(quantileSorted([1, 2, 3, 4, 5], 0.25), 2);
   assert.equal(quantileSorted([10, 20], 0.975), 19.75);
 });
 
-test("welchTest matches scipy ttest_ind(equal_var=False)", () => {
+void test("welchTest matches scipy ttest_ind(equal_var=False)", () => {
   for (const [a, b, t, df, p] of [
     [X, Y, 8.821764529376464, 12.99571734475375, 7.565806913467168e-7],
     [TIES_A, TIES_B, -1.820930936000652, 12.914821124361161, 0.09185632645118225],
@@ -68,7 +68,7 @@ test("welchTest matches scipy ttest_ind(equal_var=False)", () => {
   }
 });
 
-test("welchTest on constant samples is exact", () => {
+void test("welchTest on constant samples is exact", () => {
   const r = welchTest([2, 2, 2], [1, 1, 1]);
   assert.equal(r.p, 0);
   assert.deepEqual(r.ci95, [1, 1]);
@@ -76,7 +76,7 @@ test("welchTest on constant samples is exact", () => {
   assert.ok(Number.isNaN(welchTest([1], [2, 3]).p));
 });
 
-test("mannWhitneyU: exact distribution without ties", () => {
+void test("mannWhitneyU: exact distribution without ties", () => {
   const r = mannWhitneyU(X, Y);
   assert.equal(r.u, 56);
   assert.equal(r.method, "exact");
@@ -87,7 +87,7 @@ test("mannWhitneyU: exact distribution without ties", () => {
   assert.ok(c.p > 0.9);
 });
 
-test("mannWhitneyU: 20 × 25 exact matches scipy", () => {
+void test("mannWhitneyU: 20 × 25 exact matches scipy", () => {
   const u = [0.3456, 0.8216, 0.3304, -1.3032, 0.9054, 0.4464, -0.537, 0.5811, 0.3646, 0.2941, 0.0284, 0.5467, -0.7365, -0.1629, -0.4821, 0.5988, 0.0397, -0.2925, -0.7819, -0.2572];
   const v = [0.8081, 0.5244, 2.0941, 1.8067, -1.9112, -1.089, 0.6252, 0.3778, 1.0136, 1.0173, 2.9178, -0.312, 0.4224, 2.8428, 1.4467, 1.4631, 0.286, -0.8481, 0.9675, 0.909, -0.4274, 0.1168, 0.728, -0.1448, 0.7017];
   const r = mannWhitneyU(u, v);
@@ -96,14 +96,14 @@ test("mannWhitneyU: 20 × 25 exact matches scipy", () => {
   close(r.p, 0.01591919219307563, 1e-9);
 });
 
-test("mannWhitneyU: ties use the corrected normal approximation", () => {
+void test("mannWhitneyU: ties use the corrected normal approximation", () => {
   const r = mannWhitneyU(TIES_A, TIES_B);
   assert.equal(r.method, "normal");
   assert.equal(r.u, 14.5);
   close(r.p, 0.12760278918146736, 1e-9);
 });
 
-test("hedgesG and its description", () => {
+void test("hedgesG and its description", () => {
   close(hedgesG(X, Y), 4.258758530540714);
   close(hedgesG(TIES_A, TIES_B), -0.8729603892717773);
   assert.equal(describeEffectSize(4.26), "huge");
@@ -111,7 +111,7 @@ test("hedgesG and its description", () => {
   assert.equal(describeEffectSize(0.1), "negligible");
 });
 
-test("bootstrap CI: reproducible, brackets the difference, exact for constant samples", () => {
+void test("bootstrap CI: reproducible, brackets the difference, exact for constant samples", () => {
   const a = bootstrapMeanDiffCi(X, Y, { random: createRng(7) });
   const b = bootstrapMeanDiffCi(X, Y, { random: createRng(7) });
   assert.deepEqual(a, b);
@@ -123,7 +123,7 @@ test("bootstrap CI: reproducible, brackets the difference, exact for constant sa
   assert.deepEqual(bootstrapMeanDiffCi([3, 3, 3], [1, 1]), [2, 2]);
 });
 
-test("createRng is uniform enough and deterministic", () => {
+void test("createRng is uniform enough and deterministic", () => {
   const r = createRng(42);
   let sum = 0;
   for (let i = 0; i < 10000; i++) {
