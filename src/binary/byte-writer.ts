@@ -5,7 +5,7 @@
 const textEncoder = new TextEncoder();
 
 export class ByteWriter {
-  private buf: Uint8Array;
+  private buf: Uint8Array<ArrayBuffer>;
   private view: DataView;
   /** Number of bytes written so far. */
   length = 0;
@@ -113,7 +113,7 @@ export class ByteWriter {
   }
 
   /** A copy of the bytes written. */
-  toBytes(): Uint8Array {
+  toBytes(): Uint8Array<ArrayBuffer> {
     return this.buf.slice(0, this.length);
   }
 

@@ -8,19 +8,14 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { AlpacaError } from "../errors/index.js";
 import { createLogger, type CliContext } from "./context.js";
+import { EXIT_ALPACA_FAILURE, ExitStatus } from "./exit-status.js";
 import { registerRunCommands } from "./cmd-run.js";
 import { registerFunctions } from "./cmd-functions.js";
 import { registerLog } from "./cmd-log.js";
 import { registerEnergy } from "./cmd-energy.js";
 import { registerSampler } from "./cmd-sampler.js";
 
-/** Exit status for Alpaca's own failures (bad input, environment), as in the v2 tool's successors. */
-export const EXIT_ALPACA_FAILURE = 125;
-
-/** Thrown by a subcommand's action to end the CLI with a given status (the guest's, usually). */
-export class ExitStatus {
-  constructor(readonly code: number) {}
-}
+export { ExitStatus, EXIT_ALPACA_FAILURE };
 
 /** Commander's own errors get our one-line `alpaca: ...` form. */
 const OUTPUT = {

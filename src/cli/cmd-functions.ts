@@ -1,0 +1,56 @@
+/** `alpaca functions PROGRAM [--json]`: index, name, signature and body size of each function. */
+import type { Command } from "commander";
+import { funcName, funcType } from "../wasm/index.js";
+import { loadProgram } from "../runtime/index.js";
+import type { CliContext } from "./context.js";
+import { isNativeProgram } from "./run-request.js";
+
+interface FunctionRow {
+  index: number;
+  name: string;
+  signature: string;
+  sizeBytes: number;
+  imported?: boolean;
+}
+
+interface NativeListing {
+  listNativeFunctions(path: string): Promise<FunctionRow[]>;
+}
+const NATIVE_BACKEND = "../native/index.js";
+
+function listWasmFunctions(path: string): FunctionRow[] {
+  const m = loadProgram(path).module;
+  const rows: FunctionRow[] = [];
+  const total = m.importedFuncCount + m.bodies.length;
+  for (let i = 0; i < total; i++) {
+    const t = funcType(m, i);
+    const row: FunctionRow = {
+      index: i,
+      name: funcName(m, i),
+      signature: `(${t.params.join(", ")}) -> (${t.results.join(", ")})`,
+      sizeBytes: i < m.importedFuncCount ? 0 : m.bodies[i - m.importedFuncCount]!.bytes.length,
+    };
+    if (i < m.importedFuncCount) row.imported = true;
+    rows.push(row);
+  }
+  return rows;
+}
+
+export function registerFunctions(program: Command, ctx: CliContext): void {
+  program
+    .command("functions")
+    .description("list the functions of PROGRAM")
+    .argument("<program>")
+    .option("--json", "print JSON")
+    .action(async (path: string, o: { json?: boolean }) => {
+      const rows = isNativeProgram(path)
+        ? await ((await import(NATIVE_BACKEND)) as NativeListing).listNativeFunctions(path)
+        : listWasmFunctions(path);
+      if (o.json) {
+        ctx.out(JSON.stringify(rows.map((r) => ({ index: r.index, name: r.name, signature: r.signature, size_bytes: r.sizeBytes, ...(r.imported ? { imported: true } : {}) })), null, 2) + "\n");
+        return;
+      }
+      const width = Math.max(5, ...rows.map((r) => String(r.index).length));
+      ctx.out(rows.map((r) => `${String(r.index).padStart(width)}  ${r.name}  ${r.signature}  ${r.imported ? "imported" : `${r.sizeBytes} bytes`}`).join("\n") + "\n");
+    });
+}

@@ -1,0 +1,135 @@
+/**
+ * Turns command-line options and ALPACA_* variables into a RunRequest, and runs it on the backend
+ * that fits the program (ELF → native x86-64, else WebAssembly). Handles the outcome the same way
+ * in every mode: warnings and traps on stderr, the guest's exit status as ours.
+ */
+import { openSync, readSync, closeSync, writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { UsageError } from "../errors/index.js";
+import { runWasm } from "../runtime/index.js";
+import type { DirMapping, RunMode, RunOutcome, RunRequest } from "../runtime/index.js";
+import type { CliContext } from "./context.js";
+import { ExitStatus } from "./exit-status.js";
+
+/**
+ * The native backend and the energy notifier are loaded only when a run needs them: a Wasm run
+ * pays neither for capstone's decoder nor for the sampler protocol.
+ */
+interface NativeBackend {
+  runNative(req: RunRequest): Promise<RunOutcome>;
+}
+interface NotifyModule {
+  createRunNotifier(env: NodeJS.ProcessEnv): RunRequest["notify"] | undefined;
+}
+const NATIVE_BACKEND = "../native/index.js";
+const NOTIFY_MODULE = "../energy/notify.js";
+
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
+export interface RunOptions {
+  func?: string;
+  log?: string;
+  dir?: string[];
+  env?: string[];
+  strict?: boolean;
+  onExtraCalls?: string;
+  stats?: boolean;
+  liveInputs?: boolean;
+}
+
+/** Options shared by run, analyze and disable. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export function parseDirs(specs: string[] = []): DirMapping[] {
+  return specs.map((spec) => {
+    const i = spec.lastIndexOf(":");
+    const host = i > 0 ? spec.slice(0, i) : spec;
+    const guest = i > 0 ? spec.slice(i + 1) : spec;
+    if (!host || !guest) throw new UsageError(`--dir ${spec}: expected HOST[:GUEST]`);
+    return { host: resolve(host), guest };
+  });
+}
+
+/** The guest environment: --env K=V entries (K alone copies the host's value); never ALPACA_*. */
+export function parseEnv(specs: string[] = [], hostEnv: NodeJS.ProcessEnv, base: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (!k.startsWith("ALPACA_")) env[k] = v;
+  for (const spec of specs) {
+    const i = spec.indexOf("=");
+    const key = i >= 0 ? spec.slice(0, i) : spec;
+    if (!key) throw new UsageError(`--env ${spec}: expected KEY=VALUE or KEY`);
+    if (key.startsWith("ALPACA_")) throw new UsageError(`--env ${key}: ALPACA_* variables are alpaca's own and never reach the program`);
+    const value = i >= 0 ? spec.slice(i + 1) : hostEnv[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+function readMagic(path: string): Uint8Array {
+  const buf = new Uint8Array(4);
+  try {
+    const fd = openSync(path, "r");
+    try {
+      readSync(fd, buf, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // The backend reports a missing or unreadable file with its own message.
+  }
+  return buf;
+}
+
+export function isNativeProgram(path: string): boolean {
+  const magic = readMagic(path);
+  return ELF_MAGIC.every((b, i) => magic[i] === b);
+}
+
+export async function buildRequest(ctx: CliContext, mode: RunMode, program: string, args: string[], o: RunOptions): Promise<RunRequest> {
+  if (o.onExtraCalls !== undefined && o.onExtraCalls !== "error" && o.onExtraCalls !== "run") {
+    throw new UsageError(`--on-extra-calls ${o.onExtraCalls}: expected error or run`);
+  }
+  const native = isNativeProgram(program);
+  const hostEnv = ctx.env;
+  // Native programs inherit the environment, as they would outside alpaca; WASI guests get
+  // only what --env gives them, as in other WASI runtimes.
+  const base = native ? Object.fromEntries(Object.entries(hostEnv).filter((e): e is [string, string] => e[1] !== undefined)) : {};
+  const req: RunRequest = {
+    mode,
+    programPath: program,
+    args,
+    env: parseEnv(o.env, hostEnv, base),
+    dirs: parseDirs(o.dir),
+    onExtraCalls: o.onExtraCalls === "run" ? "run" : "error",
+    strict: o.strict ?? false,
+    liveInputs: o.liveInputs ?? false,
+    logger: ctx.logger,
+  };
+  if (o.func !== undefined) req.func = o.func;
+  if (o.log !== undefined) req.logPath = o.log;
+  if (hostEnv.ALPACA_PPID) {
+    const { createRunNotifier } = (await import(NOTIFY_MODULE)) as NotifyModule;
+    const notify = createRunNotifier(hostEnv);
+    if (notify) req.notify = notify;
+  }
+  return req;
+}
+
+/** Runs the request and ends the CLI with the guest's exit status. */
+export async function executeRun(ctx: CliContext, req: RunRequest, showStats: boolean): Promise<never> {
+  ctx.logger.debug({ mode: req.mode, program: req.programPath, func: req.func }, "run");
+  const outcome: RunOutcome = isNativeProgram(req.programPath)
+    ? await ((await import(NATIVE_BACKEND)) as NativeBackend).runNative(req)
+    : await runWasm(req);
+  if (outcome.trapMessage !== undefined) ctx.err(`wasm trap: ${outcome.trapMessage}`);
+  for (const w of outcome.warnings) ctx.err(`alpaca: warning: ${w}`);
+  if (outcome.stats) {
+    const s = outcome.stats;
+    if (showStats) {
+      ctx.err(`alpaca: replay: ${s.invocations} invocations, ${s.bytesWritten} bytes written, ${s.callsReexecuted} calls re-executed, ${s.callsAnswered} answered from the log, ${(s.replayNs / 1e6).toFixed(3)} ms replaying`);
+    }
+    const statsFile = ctx.env.ALPACA_STATS_FILE;
+    if (statsFile) writeFileSync(statsFile, JSON.stringify(s));
+  }
+  throw new ExitStatus(outcome.exitCode);
+}

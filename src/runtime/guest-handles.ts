@@ -1,0 +1,89 @@
+/**
+ * The host's handles on a rewritten instance (memory, exported globals, result carriers, hook
+ * table), found by the export names src/wasm/rewrite.ts gives them, plus conversions between
+ * engine values and the log's bit patterns.
+ */
+import { EXPORT, type RewriteLayout } from "../wasm/index.js";
+import type { Value } from "../log/index.js";
+import type { WasmValType } from "../wasm/index.js";
+
+export interface GuestHandles {
+  memory: WebAssembly.Memory;
+  /** The module's own mutable globals by index. */
+  globals: Map<number, WebAssembly.Global>;
+  stackPointer: WebAssembly.Global | undefined;
+  results: WebAssembly.Global[];
+  hooks: WebAssembly.Table;
+  /** Analyzer modules: the lowest stack pointer seen. */
+  minStackPointer: WebAssembly.Global | undefined;
+  /** Replay modules: set to 1 to run F's original body for this call. */
+  runOriginal: WebAssembly.Global | undefined;
+}
+
+export function resolveHandles(instance: WebAssembly.Instance, layout: RewriteLayout): GuestHandles {
+  const ex = instance.exports as Record<string, unknown>;
+  const globals = new Map<number, WebAssembly.Global>();
+  for (const idx of layout.mutableGlobals) globals.set(idx, ex[EXPORT.global(idx)] as WebAssembly.Global);
+  return {
+    memory: ex.memory as WebAssembly.Memory,
+    globals,
+    stackPointer: layout.stackPointerIdx >= 0 ? globals.get(layout.stackPointerIdx) : undefined,
+    results: layout.results.map((_, i) => ex[EXPORT.result(i)] as WebAssembly.Global),
+    hooks: ex[EXPORT.hooks] as WebAssembly.Table,
+    minStackPointer: ex[EXPORT.minStackPointer] as WebAssembly.Global | undefined,
+    runOriginal: ex[EXPORT.runOriginal] as WebAssembly.Global | undefined,
+  };
+}
+
+const scratch = new DataView(new ArrayBuffer(8));
+
+/** A global's current value as a log Value (floats by bit pattern). */
+export function globalToValue(type: WasmValType, raw: unknown): Value {
+  switch (type) {
+    case "i32":
+      return { type, bits: BigInt((raw as number) >>> 0) };
+    case "i64":
+      return { type, bits: BigInt.asUintN(64, raw as bigint) };
+    case "f32":
+      scratch.setFloat32(0, raw as number, true);
+      return { type, bits: BigInt(scratch.getUint32(0, true)) };
+    case "f64":
+      scratch.setFloat64(0, raw as number, true);
+      return { type, bits: scratch.getBigUint64(0, true) };
+    default:
+      throw new RangeError(`globals of type ${type} are not supported`);
+  }
+}
+
+/** The engine value to store in a global of `type` for a log Value. */
+export function valueToGlobal(type: WasmValType, v: Value): number | bigint {
+  if (v.type === "v128") throw new RangeError("v128 values are not supported");
+  switch (type) {
+    case "i32":
+      return Number(BigInt.asIntN(32, v.bits));
+    case "i64":
+      return BigInt.asIntN(64, v.bits);
+    case "f32":
+      scratch.setUint32(0, Number(v.bits), true);
+      return scratch.getFloat32(0, true);
+    case "f64":
+      scratch.setBigUint64(0, v.bits, true);
+      return scratch.getFloat64(0, true);
+    default:
+      throw new RangeError(`globals of type ${type} are not supported`);
+  }
+}
+
+/** F's result i as a log Value, from its integer carrier global. */
+export function resultToValue(type: WasmValType, carrier: WebAssembly.Global): Value {
+  const raw = carrier.value as number | bigint;
+  const bits = typeof raw === "bigint" ? BigInt.asUintN(64, raw) : BigInt(raw >>> 0);
+  if (type === "i32" || type === "i64" || type === "f32" || type === "f64") return { type, bits };
+  throw new RangeError(`results of type ${type} are not supported`);
+}
+
+/** Stores a logged result into its integer carrier global. */
+export function setResult(carrier: WebAssembly.Global, v: Value): void {
+  if (v.type === "v128") throw new RangeError("v128 results are not supported");
+  carrier.value = v.type === "i32" || v.type === "f32" ? Number(BigInt.asIntN(32, v.bits)) : BigInt.asIntN(64, v.bits);
+}

@@ -1,0 +1,197 @@
+/**
+ * Runs a WASI program in one of the four modes (plain, analyze, disable, baseline) on Node's own
+ * engine through node:wasi. Builds the rewritten module, wires the recorder or replayer to the
+ * hook table and to every WASI import, writes the effect log safely, and reports how the guest
+ * ended. The guest sees the same memory, arguments and environment in every mode.
+ */
+import { readFileSync } from "node:fs";
+import { WASI } from "node:wasi";
+import { AlpacaError, DecodeError, UsageError } from "../errors/index.js";
+import { LogEncoder, decodeLog, type EffectLog } from "../log/index.js";
+import { buildAnalyzerModule, buildReplayModule, type WasiContext, type WasmValType } from "../wasm/index.js";
+import { resolveHandles } from "./guest-handles.js";
+import { installHooks as installHooksInto } from "./hook-module.js";
+import { InputFeeder } from "./input-feeder.js";
+import { LogFile } from "./log-file.js";
+import { loadProgram, resolveFunction, WASI_MODULE, type Program, type TargetFunction } from "./program.js";
+import { Recorder, type RunEnding } from "./recorder.js";
+import { ReplayedTrap, Replayer } from "./replayer.js";
+import type { RunOutcome, RunRequest } from "./types.js";
+
+/** Exit status of a run whose guest trapped (as 128 + SIGABRT for native programs). */
+export const TRAP_EXIT_STATUS = 134;
+
+type WasiFn = (...a: Array<number | bigint>) => number;
+
+function hex(b: Uint8Array): string {
+  return Buffer.from(b).toString("hex");
+}
+
+function envEntries(env: Record<string, string>): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
+function wasiContext(argv: string[], env: string[]): WasiContext {
+  const bytes = (xs: string[]) => xs.reduce((n, s) => n + Buffer.byteLength(s) + 1, 0);
+  return { argc: argv.length, argvBufBytes: bytes(argv), envc: env.length, environBufBytes: bytes(env) };
+}
+
+/** node:wasi prints an ExperimentalWarning on construction; the guest's stderr must stay its own. */
+function createWasi(req: RunRequest): WASI {
+  const emitWarning = process.emitWarning;
+  process.emitWarning = () => undefined;
+  try {
+    return new WASI({
+      version: "preview1",
+      args: [req.programPath, ...req.args],
+      env: req.env,
+      preopens: Object.fromEntries(req.dirs.map((d) => [d.guest, d.host])),
+      returnOnExit: true,
+    });
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+function globalTypes(p: Program): Map<number, WasmValType> {
+  const m = p.module;
+  return new Map(m.globals.map((g, i) => [m.importedGlobalCount + i, g.type]));
+}
+
+/** Reads and checks a log against the program and function it is to replay. */
+export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s: string) => void, req: RunRequest): EffectLog {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read log ${path}: ${code === "ENOENT" ? "no such file (run alpaca analyze first)" : String(code)}`, { cause });
+  }
+  let log: EffectLog;
+  try {
+    log = decodeLog(bytes);
+  } catch (cause) {
+    if (cause instanceof AlpacaError) throw new UsageError(`${path}: ${cause.message}`, { cause });
+    throw cause;
+  }
+  const h = log.header;
+  if (h.backend !== "wasm") throw new UsageError(`log ${path} was recorded by the ${h.backend} backend, not for a WebAssembly program`);
+  if (hex(h.programSha256) !== hex(p.sha256)) {
+    throw new UsageError(`log ${path} was recorded for a different program (log sha256 ${hex(h.programSha256).slice(0, 16)}…, ${p.path} has ${hex(p.sha256).slice(0, 16)}…)`);
+  }
+  const sig = (ps: string[], rs: string[]) => `(${ps.join(", ")}) -> (${rs.join(", ")})`;
+  if (h.functionName !== f.name || h.functionIndex !== f.funcIdx || sig(h.params, h.results) !== sig(f.type.params, f.type.results)) {
+    throw new UsageError(`log ${path} is for function ${h.functionName} ${sig(h.params, h.results)}, not ${f.name} ${sig(f.type.params, f.type.results)}`);
+  }
+  if (JSON.stringify(h.args) !== JSON.stringify(req.args) || JSON.stringify(h.env) !== JSON.stringify(envEntries(req.env))) {
+    warn(`arguments or environment differ from the analyzed run (${JSON.stringify(h.args)}); memory layout may differ and the replay may be wrong`);
+  }
+  return log;
+}
+
+function classifyEnding(error: unknown): RunEnding | undefined {
+  if (error instanceof ReplayedTrap) return { kind: "trap", message: error.message };
+  if (error instanceof WebAssembly.RuntimeError) return { kind: "trap", message: error.message };
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return { kind: "trap", message: error.message };
+  return undefined;
+}
+
+export async function runWasm(req: RunRequest): Promise<RunOutcome> {
+  const warnings: string[] = [];
+  const warn = (s: string) => warnings.push(s);
+  const program = loadProgram(req.programPath);
+  const wasi = createWasi(req);
+  const real = wasi.wasiImport as unknown as Record<string, WasiFn>;
+  const argv = [req.programPath, ...req.args];
+  const ctx = wasiContext(argv, envEntries(req.env));
+  let imports: Record<string, WasiFn> = real;
+  let moduleBytes: Uint8Array<ArrayBuffer> = program.bytes;
+  let attach: (instance: WebAssembly.Instance) => void = () => undefined;
+  let finish: (ending: RunEnding) => void = () => undefined;
+  let logFile: LogFile | undefined;
+  let replayer: Replayer | undefined;
+  let log: EffectLog | undefined;
+  const wrap = (onCall: (name: string, args: Array<number | bigint>, fn: WasiFn) => number): Record<string, WasiFn> =>
+    Object.fromEntries(Object.entries(real).map(([name, fn]) => [name, (...a: Array<number | bigint>) => onCall(name, a, fn)]));
+
+  if (req.mode !== "plain") {
+    if (!req.func) throw new UsageError(`mode ${req.mode} needs a target function (--func or ALPACA_FUNC)`);
+    const f = resolveFunction(program, req.func);
+    if (req.mode === "analyze") {
+      const rewritten = buildAnalyzerModule(program.module, f.funcIdx);
+      moduleBytes = rewritten.bytes;
+      logFile = new LogFile(req.logPath ?? `${f.name}.alog`);
+      const encoder = new LogEncoder();
+      const lf = logFile;
+      lf.write(encoder.encodeStart({
+        backend: "wasm", programSha256: program.sha256, functionName: f.name, functionIndex: f.funcIdx,
+        params: f.type.params as never, results: f.type.results as never, args: req.args, env: envEntries(req.env),
+      }));
+      const recorder = new Recorder(encoder, (b) => lf.write(b), rewritten.layout, globalTypes(program), ctx);
+      imports = wrap((name, a, fn) => recorder.onCall(name, a, fn));
+      attach = (instance) => {
+        const h = resolveHandles(instance, rewritten.layout);
+        recorder.attach(h);
+        installHooksInto(h.hooks, [recorder.enter, recorder.exit]);
+      };
+      finish = (ending) => {
+        recorder.finish(ending);
+        lf.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
+      };
+    } else {
+      log = readLogFor(req.logPath ?? `${f.name}.alog`, program, f, warn, req);
+      const rewritten = buildReplayModule(program.module, f.funcIdx, req.mode);
+      moduleBytes = rewritten.bytes;
+      const inputs = req.mode === "baseline" ? log.inputs : log.inputs.filter((i) => !i.insideF);
+      const feeder = req.liveInputs ? undefined : new InputFeeder(inputs, warn);
+      let memory: WebAssembly.Memory | undefined;
+      imports = wrap((name, a, fn) => (feeder && memory ? feeder.answer(name, a, memory) : undefined) ?? fn(...a));
+      if (req.mode === "disable") {
+        const r = new Replayer(log, globalTypes(program), (name, a) => real[name]!(...a), {
+          onExtraCalls: req.onExtraCalls, strict: req.strict, warn, now: () => process.hrtime.bigint(),
+        });
+        replayer = r;
+        attach = (instance) => {
+          const h = resolveHandles(instance, rewritten.layout);
+          memory = h.memory;
+          r.attach(h);
+          installHooksInto(h.hooks, [r.replay]);
+        };
+      } else {
+        attach = (instance) => {
+          memory = resolveHandles(instance, rewritten.layout).memory;
+        };
+      }
+    }
+  }
+
+  let ending: RunEnding;
+  try {
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes), { [WASI_MODULE]: imports });
+    attach(instance);
+    if (req.notify) await req.notify("start");
+    try {
+      const code = wasi.start(instance);
+      ending = { kind: "exit", code: typeof code === "number" ? code : 0 };
+    } catch (error) {
+      const e = classifyEnding(error);
+      if (!e) throw error;
+      ending = e;
+    }
+    if (req.notify) await req.notify("end");
+    finish(ending);
+    logFile?.commit();
+  } catch (error) {
+    logFile?.abort();
+    if (error instanceof DecodeError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+  if (replayer && log && replayer.calls < log.invocations.length && ending.kind === "exit") {
+    warn(`${log.header.functionName} was called ${replayer.calls} times but the log has ${log.invocations.length} invocations`);
+  }
+  const outcome: RunOutcome = { exitCode: ending.kind === "exit" ? ending.code : TRAP_EXIT_STATUS, warnings };
+  if (ending.kind === "trap") outcome.trapMessage = ending.message;
+  if (replayer) outcome.stats = replayer.stats;
+  return outcome;
+}
+

@@ -1,0 +1,8 @@
+/** The Wasm core: module reading, instruction walking, rewriting, and the WASI effect table. Pure. */
+export * from "./module.js";
+export { readModule, isWasm, funcType, funcName } from "./read-module.js";
+export { forEachInstruction, skipLocals } from "./instructions.js";
+export { buildAnalyzerModule, buildReplayModule, findStackPointer, EXPORT, HOOK } from "./rewrite.js";
+export type { RewriteLayout, Rewritten } from "./rewrite.js";
+export { WASI_TABLE, argsToBits, bitsToArgs } from "./wasi-table.js";
+export type { WasiEntry, WasiContext, WasiArgs, Range, ReplayPolicy } from "./wasi-table.js";

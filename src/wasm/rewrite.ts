@@ -1,0 +1,360 @@
+/**
+ * Builds the analyzer, disabled and baseline modules from a decoded module, at section level:
+ * everything added goes at the end of its index space (a type, a table of host hooks, globals,
+ * one function, exports), and only F's body is replaced, so no index moves and every other
+ * function body is byte-identical to the original. Host hooks are reached through the added
+ * table with `call_indirect`, because an added import would shift every function index.
+ * Nothing is added to linear memory: the guest cannot observe the rewriting.
+ */
+import { ByteReader, ByteWriter } from "../binary/index.js";
+import { AlpacaError } from "../errors/index.js";
+import { forEachInstruction, skipLocals } from "./instructions.js";
+import { SECTION, VALTYPE_CODE, type FuncType, type WasmModule, type WasmValType } from "./module.js";
+import { funcType } from "./read-module.js";
+
+/** Export names the host uses to reach what the rewriter added. */
+export const EXPORT = {
+  hooks: "alpaca.hooks",
+  minStackPointer: "alpaca.min_sp",
+  runOriginal: "alpaca.run_original",
+  result: (i: number) => `alpaca.result.${i}`,
+  global: (idx: number) => `alpaca.global.${idx}`,
+} as const;
+
+/** Slots of the hook table. */
+export const HOOK = { enter: 0, exit: 1, replay: 0 } as const;
+
+/** What the host needs to know about a rewritten module. */
+export interface RewriteLayout {
+  /** Index of the stack-pointer global, or -1 when the module has none. */
+  stackPointerIdx: number;
+  /** Indices of the module's own mutable globals (exported as EXPORT.global(idx)). */
+  mutableGlobals: number[];
+  /** F's results; each is exported as an i32/i64 bit pattern in EXPORT.result(i). */
+  results: WasmValType[];
+}
+
+export interface Rewritten {
+  bytes: Uint8Array<ArrayBuffer>;
+  layout: RewriteLayout;
+}
+
+const SECTION_ORDER = [SECTION.type, SECTION.import, SECTION.function, SECTION.table, SECTION.memory, SECTION.tag,
+  SECTION.global, SECTION.export, SECTION.start, SECTION.element, SECTION.dataCount, SECTION.code, SECTION.data];
+
+const OP = {
+  if: 0x04, else: 0x05, end: 0x0b, call: 0x10, callIndirect: 0x11, select: 0x1b,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32LtU: 0x49, i32Sub: 0x6b,
+  i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd, f32ReinterpretI32: 0xbe, f64ReinterpretI64: 0xbf,
+} as const;
+
+/** The integer type that carries a result's bit pattern through a global. */
+function carrierType(t: WasmValType): "i32" | "i64" {
+  if (t === "i32" || t === "f32") return "i32";
+  if (t === "i64" || t === "f64") return "i64";
+  throw new AlpacaError(`functions returning ${t} are not supported`);
+}
+
+/** Finds the shadow-stack pointer: named __stack_pointer, else LLVM's first mutable i32 global. */
+export function findStackPointer(m: WasmModule): number {
+  for (const [idx, name] of m.globalNames) if (name === "__stack_pointer") return idx;
+  const i = m.globals.findIndex((g) => g.mutable && g.type === "i32");
+  return i < 0 ? -1 : m.importedGlobalCount + i;
+}
+
+/** Items appended to the module; each section is re-encoded as old items + new items. */
+class Additions {
+  types: FuncType[] = [];
+  tables: { min: number }[] = [];
+  globals: { type: "i32" | "i64" }[] = [];
+  functions: { typeIdx: number; body: Uint8Array }[] = [];
+  exports: { name: string; kind: number; index: number }[] = [];
+  /** Replacement bodies by defined-function position. */
+  bodies = new Map<number, Uint8Array>();
+
+  constructor(readonly m: WasmModule) {}
+
+  addType(t: FuncType): number {
+    this.types.push(t);
+    return this.m.types.length + this.types.length - 1;
+  }
+  addTable(min: number): number {
+    this.tables.push({ min });
+    return this.m.importedTableCount + this.m.tableCount + this.tables.length - 1;
+  }
+  addGlobal(type: "i32" | "i64"): number {
+    this.globals.push({ type });
+    return this.m.importedGlobalCount + this.m.globals.length + this.globals.length - 1;
+  }
+  addFunction(typeIdx: number, body: Uint8Array): number {
+    this.functions.push({ typeIdx, body });
+    return this.m.importedFuncCount + this.m.funcTypeIdx.length + this.functions.length - 1;
+  }
+  export(name: string, kind: "func" | "table" | "global", index: number): void {
+    this.exports.push({ name, kind: { func: 0, table: 1, global: 3 }[kind], index });
+  }
+}
+
+function encodeFuncType(w: ByteWriter, t: FuncType): void {
+  w.u8(0x60).varUint(t.params.length);
+  for (const p of t.params) w.u8(VALTYPE_CODE[p]);
+  w.varUint(t.results.length);
+  for (const r of t.results) w.u8(VALTYPE_CODE[r]);
+}
+
+/** Re-encodes a vector section as its original items followed by `extra` items. */
+function appendToVector(original: Uint8Array | undefined, extraCount: number, writeExtra: (w: ByteWriter) => void): Uint8Array {
+  const w = new ByteWriter((original?.length ?? 0) + 64);
+  let count = 0;
+  let rest: Uint8Array = new Uint8Array(0);
+  if (original) {
+    const r = new ByteReader(original);
+    count = r.varU32("vector count");
+    rest = original.subarray(r.pos);
+  }
+  w.varUint(count + extraCount).bytes(rest);
+  writeExtra(w);
+  return w.toBytes();
+}
+
+function encodeSections(m: WasmModule, add: Additions): Uint8Array<ArrayBuffer> {
+  const payloads = new Map<number, Uint8Array>();
+  const byId = (id: number) => m.sections.find((s) => s.id === id)?.payload;
+  if (add.types.length) {
+    payloads.set(SECTION.type, appendToVector(byId(SECTION.type), add.types.length, (w) => add.types.forEach((t) => encodeFuncType(w, t))));
+  }
+  if (add.tables.length) {
+    payloads.set(SECTION.table, appendToVector(byId(SECTION.table), add.tables.length, (w) => {
+      for (const t of add.tables) w.u8(0x70).u8(0x01).varUint(t.min).varUint(t.min);
+    }));
+  }
+  if (add.globals.length) {
+    payloads.set(SECTION.global, appendToVector(byId(SECTION.global), add.globals.length, (w) => {
+      for (const g of add.globals) {
+        w.u8(VALTYPE_CODE[g.type]).u8(1).u8(g.type === "i32" ? 0x41 : 0x42).u8(0).u8(OP.end);
+      }
+    }));
+  }
+  if (add.exports.length) {
+    payloads.set(SECTION.export, appendToVector(byId(SECTION.export), add.exports.length, (w) => {
+      for (const e of add.exports) w.string(e.name).u8(e.kind).varUint(e.index);
+    }));
+  }
+  if (add.functions.length) {
+    payloads.set(SECTION.function, appendToVector(byId(SECTION.function), add.functions.length, (w) => {
+      for (const f of add.functions) w.varUint(f.typeIdx);
+    }));
+  }
+  if (add.functions.length || add.bodies.size) {
+    const w = new ByteWriter(m.bytes.length + 1024);
+    w.varUint(m.bodies.length + add.functions.length);
+    m.bodies.forEach((b, i) => {
+      const bytes = add.bodies.get(i) ?? b.bytes;
+      w.varUint(bytes.length).bytes(bytes);
+    });
+    for (const f of add.functions) w.varUint(f.body.length).bytes(f.body);
+    payloads.set(SECTION.code, w.toBytes());
+  }
+  // Emit: original sections in order, replaced payloads where changed, new sections where missing.
+  const out = new ByteWriter(m.bytes.length + 4096);
+  out.bytes(m.bytes.subarray(0, 8));
+  const present = new Set(m.sections.map((s) => s.id));
+  const emit = (id: number, payload: Uint8Array) => out.u8(id).varUint(payload.length).bytes(payload);
+  const emitMissingBefore = (id: number) => {
+    for (const other of SECTION_ORDER) {
+      if (other === id) break;
+      const p = payloads.get(other);
+      if (p && !present.has(other)) {
+        emit(other, p);
+        present.add(other);
+      }
+    }
+  };
+  for (const s of m.sections) {
+    if (s.id !== SECTION.custom) emitMissingBefore(s.id);
+    emit(s.id, payloads.get(s.id) ?? s.payload);
+  }
+  emitMissingBefore(-1);
+  return out.toBytes();
+}
+
+/**
+ * Makes a body lower the min-stack-pointer global whenever it moves the shadow stack: after every
+ * `global.set $sp`, and after every frame computation `global.get $sp; i32.const N; i32.sub`
+ * (LLVM's leaf functions use a frame below the stack pointer without writing the pointer back).
+ * Adds one i32 local for the latter. Returns null when the body never touches the stack.
+ */
+function instrumentStackPointer(body: Uint8Array, numParams: number, spIdx: number, minSp: number): Uint8Array | null {
+  const afterSet: number[] = [];
+  const afterFrame: number[] = [];
+  const exprStart = skipLocals(body);
+  let prev1 = -1;
+  let prev2 = -1;
+  let prev2Start = 0;
+  let prev1Start = 0;
+  forEachInstruction(body, exprStart, (ins) => {
+    if (ins.op === OP.globalSet && new ByteReader(body, ins.immStart).varU32() === spIdx) afterSet.push(ins.end);
+    if (ins.op === OP.i32Sub && prev1 === OP.i32Const && prev2 === OP.globalGet && new ByteReader(body, prev2Start + 1).varU32() === spIdx) {
+      afterFrame.push(ins.end);
+    }
+    prev2 = prev1;
+    prev2Start = prev1Start;
+    prev1 = ins.op;
+    prev1Start = ins.start;
+  });
+  if (afterSet.length === 0 && afterFrame.length === 0) return null;
+  // Re-encode the locals with one more i32 (the frame pointer's copy) at the end.
+  const r = new ByteReader(body);
+  const groups = r.varU32();
+  const groupsStart = r.pos;
+  let localCount = numParams;
+  for (let i = 0; i < groups; i++) {
+    localCount += r.varU32();
+    const t = r.u8();
+    if (t === 0x63 || t === 0x64) r.skipLeb(5);
+  }
+  const tmp = localCount;
+  const w = new ByteWriter(body.length + 32 * (afterSet.length + afterFrame.length));
+  w.varUint(groups + 1).bytes(body.subarray(groupsStart, exprStart)).varUint(1).u8(VALTYPE_CODE.i32);
+  const lower = (value: (w: ByteWriter) => void) => {
+    value(w);
+    w.u8(OP.globalGet).varUint(minSp);
+    value(w);
+    w.u8(OP.globalGet).varUint(minSp).u8(OP.i32LtU).u8(OP.select).u8(OP.globalSet).varUint(minSp);
+  };
+  const cuts = [...afterSet.map((at) => ({ at, frame: false })), ...afterFrame.map((at) => ({ at, frame: true }))].sort((a, b) => a.at - b.at);
+  let prev = exprStart;
+  for (const c of cuts) {
+    w.bytes(body.subarray(prev, c.at));
+    if (c.frame) {
+      w.u8(OP.localTee).varUint(tmp);
+      lower((x) => x.u8(OP.localGet).varUint(tmp));
+    } else {
+      lower((x) => x.u8(OP.globalGet).varUint(spIdx));
+    }
+    prev = c.at;
+  }
+  w.bytes(body.subarray(prev));
+  return w.toBytes();
+}
+
+function definedIndex(m: WasmModule, funcIdx: number): number {
+  const i = funcIdx - m.importedFuncCount;
+  if (i < 0 || i >= m.bodies.length) throw new AlpacaError(`function ${funcIdx} is imported, not defined in the module`);
+  return i;
+}
+
+function commonLayout(m: WasmModule, add: Additions, results: WasmValType[]): RewriteLayout {
+  const mutableGlobals: number[] = [];
+  m.globals.forEach((g, i) => {
+    if (!g.mutable || g.type === "v128" || g.type === "funcref" || g.type === "externref") return;
+    const idx = m.importedGlobalCount + i;
+    mutableGlobals.push(idx);
+    add.export(EXPORT.global(idx), "global", idx);
+  });
+  return { stackPointerIdx: findStackPointer(m), mutableGlobals, results };
+}
+
+/** Emits `global.get R_i` for each result, converted back from its integer carrier. */
+function pushResultsFromGlobals(w: ByteWriter, results: WasmValType[], resultGlobals: number[]): void {
+  results.forEach((t, i) => {
+    w.u8(OP.globalGet).varUint(resultGlobals[i]!);
+    if (t === "f32") w.u8(OP.f32ReinterpretI32);
+    if (t === "f64") w.u8(OP.f64ReinterpretI64);
+  });
+}
+
+/**
+ * The analyzer module: F's body becomes enter-hook → original F (moved to a new function) →
+ * results saved to exported globals → exit-hook. Every `global.set` of the stack pointer also
+ * lowers an added global holding the lowest stack pointer seen, so the host knows F's frames.
+ */
+export function buildAnalyzerModule(m: WasmModule, funcIdx: number): Rewritten {
+  const def = definedIndex(m, funcIdx);
+  const type = funcType(m, funcIdx);
+  const add = new Additions(m);
+  const layout = commonLayout(m, add, type.results);
+  const voidType = add.addType({ params: [], results: [] });
+  const table = add.addTable(2);
+  add.export(EXPORT.hooks, "table", table);
+  const minSp = add.addGlobal("i32");
+  add.export(EXPORT.minStackPointer, "global", minSp);
+  const resultGlobals = type.results.map((t, i) => {
+    const g = add.addGlobal(carrierType(t));
+    add.export(EXPORT.result(i), "global", g);
+    return g;
+  });
+
+  const sp = layout.stackPointerIdx;
+  if (sp >= 0) {
+    m.bodies.forEach((b, i) => {
+      const params = m.types[m.funcTypeIdx[i]!]!.params.length;
+      const instrumented = instrumentStackPointer(b.bytes, params, sp, minSp);
+      if (instrumented) add.bodies.set(i, instrumented);
+    });
+  }
+  const originalBody = add.bodies.get(def) ?? m.bodies[def]!.bytes;
+  const original = add.addFunction(m.funcTypeIdx[def]!, originalBody);
+
+  const n = type.params.length;
+  const w = new ByteWriter(64);
+  w.varUint(type.results.length);
+  for (const t of type.results) w.varUint(1).u8(VALTYPE_CODE[t]);
+  w.u8(OP.i32Const).varS32(HOOK.enter).u8(OP.callIndirect).varUint(voidType).varUint(table);
+  for (let i = 0; i < n; i++) w.u8(OP.localGet).varUint(i);
+  w.u8(OP.call).varUint(original);
+  for (let i = type.results.length - 1; i >= 0; i--) w.u8(OP.localSet).varUint(n + i);
+  type.results.forEach((t, i) => {
+    w.u8(OP.localGet).varUint(n + i);
+    if (t === "f32") w.u8(OP.i32ReinterpretF32);
+    if (t === "f64") w.u8(OP.i64ReinterpretF64);
+    w.u8(OP.globalSet).varUint(resultGlobals[i]!);
+  });
+  w.u8(OP.i32Const).varS32(HOOK.exit).u8(OP.callIndirect).varUint(voidType).varUint(table);
+  type.results.forEach((_, i) => w.u8(OP.localGet).varUint(n + i));
+  w.u8(OP.end);
+  add.bodies.set(def, w.toBytes());
+  return { bytes: encodeSections(m, add), layout };
+}
+
+/**
+ * The disabled module (variant "disable") or its energy twin (variant "baseline"). Both get the
+ * same additions: a hook table, result globals, a run-original flag, and a copy of F at the end
+ * of the function space. In "disable" F's body calls the replay hook, then returns the results
+ * the host put in the globals, or runs the copy of F when the host sets the flag (extra calls
+ * with --on-extra-calls=run). In "baseline" F's body is left as it is.
+ */
+export function buildReplayModule(m: WasmModule, funcIdx: number, variant: "disable" | "baseline"): Rewritten {
+  const def = definedIndex(m, funcIdx);
+  const type = funcType(m, funcIdx);
+  const add = new Additions(m);
+  const layout = commonLayout(m, add, type.results);
+  const voidType = add.addType({ params: [], results: [] });
+  const blockType = type.results.length > 1 ? add.addType({ params: [], results: type.results }) : -1;
+  const table = add.addTable(1);
+  add.export(EXPORT.hooks, "table", table);
+  const runOriginal = add.addGlobal("i32");
+  add.export(EXPORT.runOriginal, "global", runOriginal);
+  const resultGlobals = type.results.map((t, i) => {
+    const g = add.addGlobal(carrierType(t));
+    add.export(EXPORT.result(i), "global", g);
+    return g;
+  });
+  const original = add.addFunction(m.funcTypeIdx[def]!, m.bodies[def]!.bytes);
+  if (variant === "disable") {
+    const w = new ByteWriter(64);
+    w.varUint(0);
+    w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
+    w.u8(OP.globalGet).varUint(runOriginal).u8(OP.if);
+    if (type.results.length === 0) w.u8(0x40);
+    else if (type.results.length === 1) w.u8(VALTYPE_CODE[type.results[0]!]);
+    else w.varS32(blockType);
+    for (let i = 0; i < type.params.length; i++) w.u8(OP.localGet).varUint(i);
+    w.u8(OP.call).varUint(original);
+    w.u8(OP.else);
+    pushResultsFromGlobals(w, type.results, resultGlobals);
+    w.u8(OP.end).u8(OP.end);
+    add.bodies.set(def, w.toBytes());
+  }
+  return { bytes: encodeSections(m, add), layout };
+}
