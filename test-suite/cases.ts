@@ -1,0 +1,916 @@
+/**
+ * The end-to-end cases: which test-suite program to run, which function to analyze and
+ * disable, with what arguments, stdin, preopened directories and environment, and what the
+ * effect log must show. Expected values are derived from the C sources (re-computed here in
+ * TypeScript where the source implies them), never copied from a log. run-tests.ts executes
+ * every case; the format of the log dump is src/log/dump.ts.
+ *
+ * Memory regions used by `writesIn`: wasm-ld's default layout puts static data from address
+ * 1024, then the 64 KiB shadow stack (growing down from the initial `__stack_pointer`), then the
+ * heap. The harness reads the initial stack pointer from the module's global section.
+ */
+
+/** Value types as the dump spells them. */
+export type ValType = "i32" | "i64" | "f32" | "f64" | "v128";
+
+/** A return value as `alpaca log dump --json` prints it. */
+export type ReturnJson =
+  | { type: "i32"; value: number }
+  | { type: "i64"; value: string }
+  | { type: "f32" | "f64"; bits: string; value: number | string };
+
+export interface RangeJson {
+  addr: number;
+  size: number;
+  bytes: string;
+}
+
+export type EventJson =
+  | ({ kind: "write" } & RangeJson)
+  | { kind: "global"; index: number; type: ValType; value?: number | string; bits?: string }
+  | { kind: "grow"; from_pages: number; to_pages: number }
+  | { kind: "syscall"; name: string; args: string[]; reads: RangeJson[]; writes: RangeJson[]; result: string };
+
+export interface InvocationJson {
+  index: number;
+  status: "returned" | "exited" | "trapped";
+  exit_code?: number;
+  trap?: string;
+  returns: ReturnJson[];
+  events: EventJson[];
+}
+
+/** The `alpaca log dump --json` document (the fields the harness reads). */
+export interface DumpJson {
+  version: number;
+  backend: string;
+  program_sha256: string;
+  function: { name: string; index: number; params: ValType[]; results: ValType[] };
+  args: string[];
+  env?: string[];
+  invocations: InvocationJson[];
+  inputs: Array<{ inside_function: boolean; kind?: string; name: string; args: string[]; result: string }>;
+  end: { outcome: string; exit_code: number };
+}
+
+/** One finished run of the CLI. */
+export interface RunResult {
+  stdout: Buffer;
+  stderr: Buffer;
+  status: number | null;
+  signal: string | null;
+}
+
+/** What custom checks get to look at. */
+export interface CheckContext {
+  dump: DumpJson;
+  plain: RunResult;
+  analyzed: RunResult;
+  /** Initial `__stack_pointer`: the top of the shadow stack. */
+  stackTop: number;
+  /** Lowest address of the shadow stack (stackTop - 64 KiB). */
+  stackLow: number;
+  /** Wasm global index by name (from the name section). */
+  globalIndex: (name: string) => number | undefined;
+}
+
+/** A directory preopened as `guest`, created fresh before every run with these files. */
+export interface DirSpec {
+  guest: string;
+  files: Record<string, string>;
+}
+
+export type Region = "stack" | "static" | "heap";
+
+/** What the effect log must show. */
+export interface Expect {
+  params?: ValType[];
+  results: ValType[];
+  /** Exact number of invocations, or derived from the analyzed run's output. */
+  invocations: number | ((ctx: CheckContext) => number);
+  /** Expected returns of the first returns.length invocations (every returned one, usually). */
+  returns?: ReturnJson[][];
+  /** The last invocation ends in exit() with this code; all others return. */
+  exitedLast?: number;
+  /** true: every invocation writes; false: none does; an array: per invocation. */
+  writes?: boolean | boolean[];
+  /** Every write event lies in this region. */
+  writesIn?: Region;
+  /** Each of these syscalls appears inside F (in some invocation). */
+  syscalls?: string[];
+  /** No syscall other than these appears inside F ([] means F makes no WASI calls). */
+  onlySyscalls?: string[];
+  /** true: some invocation grows memory; false: none does. */
+  grow?: boolean;
+  /** Recorded nondeterministic inputs that must be present, by where they were taken. */
+  inputsInside?: string[];
+  inputsOutside?: string[];
+  /** Anything else the source implies; returns a reason on failure. */
+  check?: (ctx: CheckContext) => string | undefined;
+}
+
+export interface Case {
+  name: string;
+  /** test-suite/PROGRAM.c, built to build/test-suite/PROGRAM.wasm. */
+  program: string;
+  func: string;
+  args: string[];
+  stdin?: string;
+  dirs?: DirSpec[];
+  /** The guest's environment, passed with --env K=V. */
+  env?: Record<string, string>;
+  /** Exit status of the plain run. */
+  exitCode: number;
+  /** Output depends on clock/random: the plain run's stdout is not compared with the analyzed
+   * run's (everything else is, and the disabled run must equal the analyzed run in full). */
+  nondeterministic?: boolean;
+  /** Also analyze and disable through ALPACA_MODE/ALPACA_FUNC/ALPACA_LOG with `alpaca run`. */
+  envForm?: boolean;
+  /** Use the default log path (F.alog in the working directory) instead of --log. */
+  defaultLog?: boolean;
+  /** Compute-heavy: the disabled run's CPU time must be below maxRatio x the plain run's. */
+  heavy?: { maxRatio: number };
+  expect: Expect;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Value helpers
+
+const i32 = (v: number): ReturnJson => ({ type: "i32", value: v | 0 });
+const i64 = (v: bigint): ReturnJson => ({ type: "i64", value: BigInt.asIntN(64, v).toString() });
+
+function floatValue(x: number): number | string {
+  return Number.isFinite(x) ? x : String(x);
+}
+
+function f32Bits(bits: number): ReturnJson {
+  const dv = new DataView(new ArrayBuffer(4));
+  dv.setUint32(0, bits >>> 0, true);
+  return { type: "f32", bits: `0x${(bits >>> 0).toString(16).padStart(8, "0")}`, value: floatValue(dv.getFloat32(0, true)) };
+}
+
+function f32(x: number): ReturnJson {
+  const dv = new DataView(new ArrayBuffer(4));
+  dv.setFloat32(0, x, true);
+  return f32Bits(dv.getUint32(0, true));
+}
+
+function f64Bits(bits: bigint): ReturnJson {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setBigUint64(0, BigInt.asUintN(64, bits), true);
+  return { type: "f64", bits: `0x${BigInt.asUintN(64, bits).toString(16).padStart(16, "0")}`, value: floatValue(dv.getFloat64(0, true)) };
+}
+
+function f64(x: number): ReturnJson {
+  const dv = new DataView(new ArrayBuffer(8));
+  dv.setFloat64(0, x, true);
+  return f64Bits(dv.getBigUint64(0, true));
+}
+
+const returnsOf = (values: ReturnJson[]): ReturnJson[][] => values.map((v) => [v]);
+const voidReturns = (n: number): ReturnJson[][] => Array.from({ length: n }, () => []);
+
+/** Lines of a run's stdout. */
+function lines(r: RunResult): string[] {
+  return r.stdout.toString("utf8").split("\n");
+}
+
+function i32Returns(dump: DumpJson): number[] | string {
+  const out: number[] = [];
+  for (const inv of dump.invocations) {
+    const r = inv.returns[0];
+    if (!r || r.type !== "i32") return `invocation ${inv.index} has no i32 return`;
+    out.push(r.value);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Re-computations of what the C sources compute
+
+function collatzDelta(n: number): number {
+  let steps = 0;
+  while (n > 1) {
+    n = n & 1 ? 3 * n + 1 : n / 2;
+    steps++;
+  }
+  return steps - 100;
+}
+
+function fnv1a64(s: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (const b of Buffer.from(s, "utf8")) {
+    h ^= BigInt(b);
+    h = BigInt.asUintN(64, h * 0x100000001b3n);
+  }
+  return h;
+}
+
+function f32Picks(x0: number, n: number): ReturnJson[] {
+  const out: ReturnJson[] = [];
+  let x = Math.fround(x0);
+  for (let k = 0; k < n; k++) {
+    switch (k % 5) {
+      case 0: out.push(f32(x * 1.5)); break;
+      case 1: out.push(f32(Math.sqrt(x))); break;
+      case 2: out.push(f32Bits(0x7fa00000 | k)); break;
+      case 3: out.push(f32Bits((0xffc0beef ^ k) >>> 0)); break;
+      default: out.push(f32Bits(0x80000000)); break;
+    }
+    x = Math.fround(x + 0.25);
+  }
+  return out;
+}
+
+function f64Picks(x0: number, n: number): ReturnJson[] {
+  const out: ReturnJson[] = [];
+  let x = x0;
+  for (let k = 0; k < n; k++) {
+    switch (k % 5) {
+      case 0: out.push(f64(x / 3)); break;
+      case 1: out.push(f64(x * x - k)); break;
+      case 2: out.push(f64Bits(0x7ff4000000000000n | (BigInt(k) << 8n) | 0xabn)); break;
+      case 3: out.push(f64Bits(0xfff8dead0000beefn ^ BigInt(k))); break;
+      default: out.push(f64(-Infinity)); break;
+    }
+    x = x * 1.5 + 0.125;
+  }
+  return out;
+}
+
+/** musl's rand(): a 64-bit LCG, srand(s) sets the state to s - 1. */
+function muslRand(seed: number): () => number {
+  let state = BigInt.asUintN(64, BigInt(seed) - 1n);
+  return () => {
+    state = BigInt.asUintN(64, 6364136223846793005n * state + 1n);
+    return Number(state >> 33n);
+  };
+}
+
+function diceRolls(seed: number, rolls: number): number[] {
+  const rand = muslRand(seed);
+  const out: number[] = [];
+  for (let i = 0; i < rolls; i++) {
+    out.push((rand() % (6 + (i % 3))) + 1);
+    rand(); // the caller's draw
+  }
+  return out;
+}
+
+function opMixCalls(prog: string, acc0: number): number[] {
+  const out: number[] = [];
+  let acc = acc0 | 0;
+  for (let i = 0; i < prog.length; i++) {
+    const b = i + 3;
+    switch (prog[i]) {
+      case "a": acc = (acc + b) | 0; break;
+      case "m": acc = Math.imul(acc, b); break;
+      case "x": {
+        let x = (Math.imul(acc, 2654435761 | 0) ^ b) >>> 0;
+        x = (x ^ (x >>> 13)) >>> 0;
+        acc = x % 100000;
+        out.push(acc);
+        break;
+      }
+      default: acc = (acc - b) | 0; break;
+    }
+  }
+  return out;
+}
+
+function bumpReturns(n: number): number[] {
+  const counters = new Uint32Array(64);
+  const out: number[] = [];
+  let key = 7;
+  for (let i = 0; i < n; i++) {
+    const v = ++counters[key & 63]!;
+    out.push(v | 0);
+    key = (Math.imul(key, 31) + v + i) & 63;
+  }
+  return out;
+}
+
+function fib(n: number): bigint {
+  let a = 0n, b = 1n;
+  for (let i = 0; i < n; i++) [a, b] = [b, a + b];
+  return a;
+}
+
+/** Word count as count_words does it (C isspace: space, \t \n \v \f \r). */
+function countWords(text: string): number {
+  return text.split(/[ \t\n\v\f\r]+/).filter((w) => w.length > 0).length;
+}
+
+function reportLength(tag: string, i: number): number {
+  const value = i * 37 - 500;
+  const label = i % 2 ? "odd" : "even";
+  const hex = `0x${(value >>> 0).toString(16)}`;
+  return `[${tag}/${label}] value=${value} square=${value * value} hex=${hex}\n`.length;
+}
+
+function reportBytes(n: number): number {
+  const vals = Array.from({ length: n }, (_, i) => ((i * 7919) % 101) - 50);
+  let text = `# ${n} values\n`;
+  for (let i = 0; i < n; i++) text += `${i},${vals[i]!},${vals[i]! * vals[i]!}\n`;
+  return text.length;
+}
+
+function blendReturns(rounds: number): number[] {
+  const N = 4096;
+  const src = new Uint8Array(N);
+  for (let i = 0; i < N; i++) src[i] = (i * 7 + 3) & 0xff;
+  const out: number[] = [];
+  for (let r = 0; r < rounds; r++) {
+    const seed = r * 17 + 1;
+    out.push((src[seed & (N - 1)]! + seed) & 0xff);
+    src[r] = src[r]! ^ 0xff;
+  }
+  return out;
+}
+
+/** The i64 values main reads back from g_ticks after each record(name, value) call. */
+function ticksAfter(values: number[]): bigint[] {
+  let t = 0n;
+  return values.map((v) => (t += BigInt(v * 3 + 1)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Checks shared by several cases
+
+/** Returned pointers differ by the same amounts as the offsets the program printed. */
+function pointerOffsetsMatch(ctx: CheckContext, pattern: RegExp): string | undefined {
+  const rets = i32Returns(ctx.dump);
+  if (typeof rets === "string") return rets;
+  const printed = lines(ctx.analyzed).flatMap((l) => {
+    const m = pattern.exec(l);
+    return m?.[1] !== undefined ? [Number(m[1])] : [];
+  });
+  if (printed.length !== rets.length) return `printed ${printed.length} offsets for ${rets.length} invocations`;
+  for (let k = 0; k < rets.length; k++) {
+    if (rets[k]! - rets[0]! !== printed[k]! - printed[0]!) {
+      return `invocation ${k} returned ${rets[k]!} (printed offset ${printed[k]!}); invocation 0 returned ${rets[0]!} (offset ${printed[0]!})`;
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cases
+
+const collatzArgs = ["27", "97", "871", "1", "6"];
+const collatzTotal = collatzArgs.map((a) => collatzDelta(Number(a))).reduce((s, d) => s + d, 0);
+
+const fnvArgs = ["hello", "", "alpaca", "energy profiler \u00fcn\u00efcode"];
+const fnvXor = fnvArgs.map(fnv1a64).reduce((a, h) => a ^ h, 0n);
+
+const people = ["ann:31", "bob:25", "cy:31", "dora:19", "eve:25", "fay:40", "gus:22", "hal:19", "ida:33", "jo:27"];
+
+const textA = "the quick brown fox\njumps over\n\n  the lazy dog  \n";
+const textB = "one\ntwo three";
+
+const globalsArgs = ["a", "5", "bb", "-7", "ccc", "100", "a-much-longer-name-than-the-buffer", "0"];
+const globalsValues = globalsArgs.filter((_, i) => i % 2 === 1).map(Number);
+
+const stdinText = "1 2 3 4\n5.5 6\n-7 8 9\n";
+
+export const CASES: Case[] = [
+  {
+    name: "ret_i32",
+    program: "ret_i32",
+    func: "collatz_delta",
+    args: collatzArgs,
+    exitCode: (collatzTotal & 0x7fffffff) % 7,
+    envForm: true,
+    expect: {
+      params: ["i32"],
+      results: ["i32"],
+      invocations: collatzArgs.length,
+      returns: returnsOf(collatzArgs.map((a) => i32(collatzDelta(Number(a))))),
+      writes: false,
+      onlySyscalls: [],
+      grow: false,
+    },
+  },
+  {
+    name: "ret_i64",
+    program: "ret_i64",
+    func: "fnv1a64",
+    args: fnvArgs,
+    exitCode: Number(fnvXor & 0x3fn),
+    envForm: true,
+    defaultLog: true,
+    expect: {
+      params: ["i32"],
+      results: ["i64"],
+      invocations: fnvArgs.length,
+      returns: returnsOf(fnvArgs.map((a) => i64(fnv1a64(a)))),
+      writes: false,
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "ret_f32_nan_payload",
+    program: "ret_f32",
+    func: "f32_pick",
+    args: ["2.5", "12"],
+    exitCode: 0,
+    expect: {
+      params: ["i32", "f32"],
+      results: ["f32"],
+      invocations: 12,
+      returns: returnsOf(f32Picks(2.5, 12)),
+      writes: false,
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "ret_f64_nan_payload",
+    program: "ret_f64",
+    func: "f64_pick",
+    args: ["1.25", "12"],
+    exitCode: 0,
+    envForm: true,
+    expect: {
+      params: ["i32", "f64"],
+      results: ["f64"],
+      invocations: 12,
+      returns: returnsOf(f64Picks(1.25, 12)),
+      writes: false,
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "ret_void",
+    program: "ret_void",
+    func: "histogram",
+    args: ["abc", "hello", "zzzz", ""],
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32", "i32"],
+      results: [],
+      invocations: 4,
+      returns: voidReturns(4),
+      // The empty string changes nothing, so its invocation records no write.
+      writes: [true, true, true, false],
+      writesIn: "static",
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "globals",
+    program: "globals",
+    func: "record",
+    args: globalsArgs,
+    exitCode: 0,
+    envForm: true,
+    expect: {
+      params: ["i32", "i32"],
+      results: [],
+      invocations: globalsValues.length,
+      returns: voidReturns(globalsValues.length),
+      writes: true,
+      writesIn: "static",
+      onlySyscalls: [],
+      check: (ctx) => {
+        const idx = ctx.globalIndex("g_ticks");
+        if (idx === undefined) return "the module has no global named g_ticks";
+        const want = ticksAfter(globalsValues);
+        for (const inv of ctx.dump.invocations) {
+          const ev = inv.events.filter((e) => e.kind === "global" && e.index === idx);
+          const last = ev[ev.length - 1];
+          const expected = want[inv.index - ctx.dump.invocations[0]!.index]!.toString();
+          if (!last || last.kind !== "global") return `invocation ${inv.index}: no global event for g_ticks (global ${idx})`;
+          if (last.type !== "i64" || String(last.value) !== expected) return `invocation ${inv.index}: g_ticks = ${JSON.stringify(last)}, want i64 ${expected}`;
+        }
+        return undefined;
+      },
+    },
+  },
+  {
+    name: "ret_struct_sret",
+    program: "ret_struct",
+    func: "summarize",
+    args: ["3", "-1.5", "2", "8", "-0.25", "7", "1e3", "4", "-9"],
+    exitCode: 0,
+    expect: {
+      // The hidden sret pointer comes first; no Wasm result.
+      params: ["i32", "i32", "i32"],
+      results: [],
+      invocations: 5,
+      returns: voidReturns(5),
+      writes: true,
+      writesIn: "stack",
+      onlySyscalls: [],
+      check: (ctx) => {
+        // struct stats is 40 bytes (3 doubles, 2 ints); every write lies inside one such struct.
+        const addrs = ctx.dump.invocations.flatMap((inv) => inv.events.flatMap((e) => (e.kind === "write" ? [e] : [])));
+        const lo = Math.min(...addrs.map((w) => w.addr));
+        const hi = Math.max(...addrs.map((w) => w.addr + w.size));
+        return hi - lo > 40 ? `writes span ${hi - lo} bytes (0x${lo.toString(16)}..0x${hi.toString(16)}), more than one 40-byte struct` : undefined;
+      },
+    },
+  },
+  {
+    name: "out_params",
+    program: "out_params",
+    func: "divmod",
+    args: ["17", "5", "-17", "5", "9", "0", "100", "7"],
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32", "i32", "i32"],
+      results: ["i32"],
+      invocations: 4,
+      returns: returnsOf([i32(0), i32(0), i32(-22), i32(0)]),
+      writes: [true, true, false, true],
+      writesIn: "stack",
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "malloc_inside",
+    program: "malloc_inside",
+    func: "join_words",
+    args: ["one", "two", "three", "four", "five"],
+    exitCode: 0,
+    envForm: true,
+    expect: {
+      params: ["i32", "i32", "i32"],
+      results: ["i32"],
+      invocations: 5,
+      writes: true,
+      onlySyscalls: [],
+      check: (ctx) => {
+        const rets = i32Returns(ctx.dump);
+        if (typeof rets === "string") return rets;
+        const notHeap = rets.find((p) => p < ctx.stackTop);
+        if (notHeap !== undefined) return `returned pointer 0x${notHeap.toString(16)} is below the heap (0x${ctx.stackTop.toString(16)})`;
+        return pointerOffsetsMatch(ctx, /^round \d+: ".*" at heap\+(\d+)$/);
+      },
+    },
+  },
+  {
+    name: "free_outside",
+    program: "free_outside",
+    func: "prune",
+    args: ["10", "5", "20", "3", "15", "1", "30"],
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i32"],
+      invocations: 2,
+      returns: returnsOf([i32(3), i32(6)]),
+      writes: true,
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "strtok_state",
+    program: "strtok_state",
+    func: "next_field",
+    args: ["alpha,beta;;gamma,,delta"],
+    exitCode: 4,
+    expect: {
+      params: ["i32"],
+      results: ["i32"],
+      invocations: 5,
+      writes: true,
+      onlySyscalls: [],
+      check: (ctx) => {
+        const rets = i32Returns(ctx.dump);
+        if (typeof rets === "string") return rets;
+        if (rets[4] !== 0) return `the fifth call must return NULL, got ${String(rets[4])}`;
+        const offsets = [0, 6, 12, 19];
+        for (let k = 0; k < 4; k++) {
+          if (rets[k]! - rets[0]! !== offsets[k]) return `token ${k} returned at +${rets[k]! - rets[0]!}, want +${offsets[k]!}`;
+        }
+        if (rets[0]! < ctx.stackLow || rets[0]! >= ctx.stackTop) return `the first token 0x${rets[0]!.toString(16)} is not in main's frame`;
+        return undefined;
+      },
+    },
+  },
+  {
+    name: "rand_state",
+    program: "rand_state",
+    func: "roll_dice",
+    args: ["42", "8"],
+    exitCode: 0,
+    expect: {
+      params: ["i32"],
+      results: ["i32"],
+      invocations: 8,
+      returns: returnsOf(diceRolls(42, 8).map(i32)),
+      writes: true,
+      writesIn: "static",
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "printf_inside",
+    program: "printf_inside",
+    func: "report",
+    args: ["120"],
+    env: { REPORT_TAG: "e2e" },
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32", "i32"],
+      results: ["i32"],
+      invocations: 120,
+      returns: returnsOf(Array.from({ length: 120 }, (_, i) => i32(reportLength("e2e", i)))),
+      writes: true,
+      syscalls: ["fd_write"],
+      check: (ctx) => {
+        // stderr is unbuffered: every invocation writes its line to fd 2 itself.
+        for (const inv of ctx.dump.invocations) {
+          const toStderr = inv.events.some((e) => e.kind === "syscall" && e.name === "fd_write" && e.args[0] === "2");
+          if (!toStderr) return `invocation ${inv.index} has no fd_write to fd 2`;
+        }
+        return undefined;
+      },
+    },
+  },
+  {
+    name: "read_file",
+    program: "read_file",
+    func: "count_words",
+    args: ["/data/a.txt", "/data/b.txt", "/data/missing.txt"],
+    dirs: [{ guest: "/data", files: { "a.txt": textA, "b.txt": textB } }],
+    exitCode: 2,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i32"],
+      invocations: 3,
+      returns: returnsOf([i32(countWords(textA)), i32(countWords(textB)), i32(-1)]),
+      writes: true,
+      syscalls: ["path_open", "fd_read", "fd_close"],
+    },
+  },
+  {
+    name: "write_file",
+    program: "write_file",
+    func: "save_report",
+    args: ["/out", "8"],
+    dirs: [{ guest: "/out", files: { "report.csv": "stale contents that F must truncate\n".repeat(8), "keep.txt": "untouched\n" } }],
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32", "i32"],
+      results: ["i32"],
+      invocations: 2,
+      returns: returnsOf([i32(reportBytes(8)), i32(reportBytes(4))]),
+      writes: true,
+      syscalls: ["path_open", "fd_write", "fd_close"],
+    },
+  },
+  {
+    name: "clock_random",
+    program: "clock_random",
+    func: "sample_entropy",
+    args: [],
+    exitCode: 0,
+    nondeterministic: true,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i64"],
+      invocations: 3,
+      writes: true,
+      syscalls: ["random_get", "clock_time_get"],
+      inputsInside: ["random_get", "clock_time_get"],
+      inputsOutside: ["clock_time_get"],
+      check: (ctx) => {
+        // The analyzed run printed what F returned and the random bytes it got.
+        const printed = lines(ctx.analyzed).flatMap((l) => {
+          const m = /^round (\d+): mix ([0-9a-f]{16}) bytes ((?: [0-9a-f]{2}){16})$/.exec(l);
+          return m ? [{ mix: BigInt(`0x${m[2]!}`), bytes: m[3]!.replace(/ /g, "") }] : [];
+        });
+        if (printed.length !== ctx.dump.invocations.length) return `printed ${printed.length} rounds for ${ctx.dump.invocations.length} invocations`;
+        for (const [k, inv] of ctx.dump.invocations.entries()) {
+          const want = i64(printed[k]!.mix);
+          const got = inv.returns[0];
+          if (!got || got.type !== "i64" || got.value !== want.value) return `invocation ${k} returned ${JSON.stringify(got)}, the program printed ${String(want.value)}`;
+          const rnd = inv.events.find((e) => e.kind === "syscall" && e.name === "random_get");
+          if (!rnd || rnd.kind !== "syscall") return `invocation ${k} has no random_get`;
+          const got16 = rnd.writes.map((w) => w.bytes).join("");
+          if (got16 !== printed[k]!.bytes) return `invocation ${k}: random_get wrote ${got16}, the program printed ${printed[k]!.bytes}`;
+        }
+        return undefined;
+      },
+    },
+  },
+  {
+    name: "recursion",
+    program: "recursion",
+    func: "fib_memo",
+    args: ["40", "50", "10", "92"],
+    exitCode: 0,
+    expect: {
+      params: ["i32"],
+      results: ["i64"],
+      invocations: 4,
+      returns: returnsOf([40, 50, 10, 92].map((n) => i64(fib(n)))),
+      // fib(10) is already in the table after fib(40): a pure lookup.
+      writes: [true, true, false, true],
+      writesIn: "static",
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "func_ptr_target",
+    program: "func_ptr",
+    func: "op_mix",
+    args: ["axmxxsxa", "5"],
+    exitCode: 0,
+    envForm: true,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i32"],
+      invocations: 4,
+      returns: returnsOf(opMixCalls("axmxxsxa", 5).map(i32)),
+      writes: false,
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "qsort_caller",
+    program: "qsort_cb",
+    func: "sort_people",
+    args: people,
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32"],
+      results: [],
+      invocations: 2,
+      returns: voidReturns(2),
+      // The records (heap) and the comparator's call counter (static data).
+      writes: true,
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "qsort_comparator",
+    program: "qsort_cb",
+    func: "cmp_person",
+    args: people,
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i32"],
+      // Called through a pointer from libc; the program prints how many times.
+      invocations: (ctx) => {
+        const m = /^(\d+) comparisons$/m.exec(ctx.analyzed.stdout.toString("utf8"));
+        return m ? Number(m[1]) : -1;
+      },
+      writes: true,
+      writesIn: "static",
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "grow_memory",
+    program: "grow_memory",
+    func: "make_table",
+    args: ["300000"],
+    exitCode: 0,
+    expect: {
+      params: ["i32"],
+      results: ["i32"],
+      invocations: 2,
+      returns: returnsOf([i32(300000), i32(600000)]),
+      writes: true,
+      grow: true,
+      onlySyscalls: [],
+      check: (ctx) => {
+        for (const inv of ctx.dump.invocations) {
+          const g = inv.events.find((e) => e.kind === "grow");
+          if (!g || g.kind !== "grow" || g.to_pages <= g.from_pages) return `invocation ${inv.index} does not grow memory`;
+          const bytes = inv.events.reduce((s, e) => s + (e.kind === "write" ? e.size : 0), 0);
+          const tableBytes = (inv.index === ctx.dump.invocations[0]!.index ? 300000 : 600000) * 8;
+          if (bytes < tableBytes * 0.9) return `invocation ${inv.index} records ${bytes} written bytes, the table alone is ${tableBytes}`;
+        }
+        return undefined;
+      },
+    },
+  },
+  {
+    name: "many_calls",
+    program: "many_calls",
+    func: "bump",
+    args: ["5000"],
+    exitCode: 0,
+    envForm: true,
+    expect: {
+      params: ["i32"],
+      results: ["i32"],
+      invocations: 5000,
+      returns: returnsOf(bumpReturns(5000).map(i32)),
+      writes: true,
+      writesIn: "static",
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "exit_last",
+    program: "exit_last",
+    func: "process_item",
+    args: ["4"],
+    exitCode: 3,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i32"],
+      invocations: 4,
+      returns: returnsOf([i32(0), i32(1), i32(4)]),
+      exitedLast: 3,
+      writes: true,
+      check: (ctx) => {
+        // exit() flushes stdout (with the atexit handler's line) from inside F.
+        const last = ctx.dump.invocations[ctx.dump.invocations.length - 1];
+        const flush = last?.events.some((e) => e.kind === "syscall" && e.name === "fd_write" && e.args[0] === "1");
+        return flush ? undefined : "the exiting invocation has no fd_write to stdout";
+      },
+    },
+  },
+  {
+    name: "stdin_outside",
+    program: "stdin_sum",
+    func: "mean_of",
+    args: [],
+    stdin: stdinText,
+    exitCode: 0,
+    envForm: true,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["f64"],
+      invocations: 3,
+      returns: returnsOf([f64((1 + 2 + 3 + 4) / 4), f64((5.5 + 6 + -7 + 8) / 4), f64(9 / 1)]),
+      writes: false,
+      onlySyscalls: [],
+      inputsOutside: ["fd_read"],
+    },
+  },
+  {
+    name: "stdin_inside",
+    program: "stdin_sum",
+    func: "read_numbers",
+    args: [],
+    stdin: stdinText,
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i32"],
+      invocations: 4,
+      returns: returnsOf([i32(4), i32(4), i32(1), i32(0)]),
+      writes: true,
+      syscalls: ["fd_read"],
+      inputsInside: ["fd_read"],
+    },
+  },
+  {
+    name: "simd_bulk",
+    program: "simd_bulk",
+    func: "blend",
+    args: ["3"],
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i32"],
+      invocations: 3,
+      returns: returnsOf(blendReturns(3).map(i32)),
+      writes: true,
+      writesIn: "static",
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "matmul_heavy",
+    program: "matmul",
+    func: "matmul",
+    args: ["650", "5"],
+    exitCode: 0,
+    heavy: { maxRatio: 0.5 },
+    expect: {
+      params: ["i32", "i32", "i32", "i32"],
+      results: [],
+      invocations: 5,
+      returns: voidReturns(5),
+      writes: true,
+      writesIn: "heap",
+      onlySyscalls: [],
+      grow: false,
+    },
+  },
+  {
+    name: "primes_heavy",
+    program: "primes",
+    func: "count_primes",
+    args: ["1000", "4000000"],
+    exitCode: 0,
+    heavy: { maxRatio: 0.5 },
+    expect: {
+      params: ["i32"],
+      results: ["i32"],
+      invocations: 2,
+      returns: returnsOf([i32(168), i32(283146)]),
+      writes: false,
+      onlySyscalls: [],
+      grow: false,
+    },
+  },
+];
