@@ -37,7 +37,7 @@ typecheck: deps
 lint: deps
 	npx eslint --max-warnings 0 .
 
-unit: deps
+unit: deps test-suite
 	$(NODE) --import tsx --test --test-reporter spec $$(find src test -name '*.test.ts' | sort)
 
 e2e: deps test-suite

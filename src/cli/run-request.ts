@@ -108,8 +108,8 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
   if (o.func !== undefined) req.func = o.func;
   if (o.log !== undefined) req.logPath = o.log;
   if (hostEnv.ALPACA_PPID) {
-    const { createRunNotifier } = (await import(NOTIFY_MODULE)) as NotifyModule;
-    const notify = createRunNotifier(hostEnv);
+    const notifyModule = (await import(NOTIFY_MODULE)) as NotifyModule;
+    const notify = notifyModule.createRunNotifier(hostEnv);
     if (notify) req.notify = notify;
   }
   return req;

@@ -132,6 +132,6 @@ export interface EffectLog {
 
 /** Inverse lookup of a tag table: code → name. */
 export function nameOfCode<T extends Record<string, number>>(table: T, code: number): keyof T | undefined {
-  for (const [name, c] of Object.entries(table)) if (c === code) return name as keyof T;
+  for (const [name, c] of Object.entries(table)) if (c === code) return name;
   return undefined;
 }

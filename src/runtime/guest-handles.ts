@@ -50,7 +50,9 @@ export function globalToValue(type: WasmValType, raw: unknown): Value {
     case "f64":
       scratch.setFloat64(0, raw as number, true);
       return { type, bits: scratch.getBigUint64(0, true) };
-    default:
+    case "v128":
+    case "funcref":
+    case "externref":
       throw new RangeError(`globals of type ${type} are not supported`);
   }
 }
@@ -69,7 +71,9 @@ export function valueToGlobal(type: WasmValType, v: Value): number | bigint {
     case "f64":
       scratch.setBigUint64(0, v.bits, true);
       return scratch.getFloat64(0, true);
-    default:
+    case "v128":
+    case "funcref":
+    case "externref":
       throw new RangeError(`globals of type ${type} are not supported`);
   }
 }

@@ -23,5 +23,5 @@ export function installHooks(table: WebAssembly.Table, hooks: Array<() => void>)
   const imports: Record<string, () => void> = {};
   hooks.forEach((h, i) => (imports[`f${i}`] = h));
   const instance = new WebAssembly.Instance(new WebAssembly.Module(hookModuleBytes(hooks.length)), { h: imports });
-  hooks.forEach((_, i) => table.set(i, instance.exports[`f${i}`] as () => void));
+  hooks.forEach((_, i) => table.set(i, instance.exports[`f${i}`]));
 }

@@ -36,21 +36,15 @@ function wasiContext(argv: string[], env: string[]): WasiContext {
   return { argc: argv.length, argvBufBytes: bytes(argv), envc: env.length, environBufBytes: bytes(env) };
 }
 
-/** node:wasi prints an ExperimentalWarning on construction; the guest's stderr must stay its own. */
+/** The WASI instance; its ExperimentalWarning is filtered by the launcher (bin/alpaca.js). */
 function createWasi(req: RunRequest): WASI {
-  const emitWarning = process.emitWarning;
-  process.emitWarning = () => undefined;
-  try {
-    return new WASI({
-      version: "preview1",
-      args: [req.programPath, ...req.args],
-      env: req.env,
-      preopens: Object.fromEntries(req.dirs.map((d) => [d.guest, d.host])),
-      returnOnExit: true,
-    });
-  } finally {
-    process.emitWarning = emitWarning;
-  }
+  return new WASI({
+    version: "preview1",
+    args: [req.programPath, ...req.args],
+    env: req.env,
+    preopens: Object.fromEntries(req.dirs.map((d) => [d.guest, d.host])),
+    returnOnExit: true,
+  });
 }
 
 function globalTypes(p: Program): Map<number, WasmValType> {
@@ -101,7 +95,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   const warn = (s: string) => warnings.push(s);
   const program = loadProgram(req.programPath);
   const wasi = createWasi(req);
-  const real = wasi.wasiImport as unknown as Record<string, WasiFn>;
+  const real = { ...(wasi.wasiImport as unknown as Record<string, WasiFn>) };
   const argv = [req.programPath, ...req.args];
   const ctx = wasiContext(argv, envEntries(req.env));
   let imports: Record<string, WasiFn> = real;
