@@ -106,7 +106,9 @@ function readHeader(r: ByteReader): LogHeader {
 }
 
 /** Decodes a complete log. Throws DecodeError / TruncatedError / UnsupportedVersionError. */
-export function decodeLog(bytes: Uint8Array): EffectLog {
+export function decodeLog(input: Uint8Array): EffectLog {
+  // A plain Uint8Array view: a Node Buffer's slice() would not copy.
+  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const r = new ByteReader(bytes);
   r.need(LOG_MAGIC.length, "magic");
   for (let i = 0; i < LOG_MAGIC.length; i++) {

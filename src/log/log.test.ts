@@ -1,10 +1,12 @@
 /** Effect log: round trips, and truncation / corruption / version detection with the right classes. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
 import { decodeLog, encodeLog, logToJson, type EffectLog } from "./index.js";
 
-const sample: Omit<EffectLog, "version"> = {
+export const sample: Omit<EffectLog, "version"> = {
   header: {
     backend: "wasm", programSha256: new Uint8Array(32).fill(7), functionName: "work", functionIndex: 12,
     params: ["i32", "f64"], results: ["i64", "f32"], args: ["a", "ünïcode"], env: ["K=V"],
@@ -69,6 +71,14 @@ describe("effect log", () => {
     const trailing = new Uint8Array(bytes.length + 1);
     trailing.set(bytes);
     assert.throws(() => decodeLog(trailing), /trailing bytes/);
+  });
+
+  it("reads the released v1 fixture (test/fixtures/log-v1.alog)", () => {
+    // The fixture was written by the v1 encoder from `sample`; it must decode forever.
+    const fixture = readFileSync(join(import.meta.dirname, "../../test/fixtures/log-v1.alog"));
+    const decoded = decodeLog(fixture);
+    assert.equal(decoded.version, 1);
+    assert.deepEqual({ ...decoded, version: undefined }, { ...sample, version: undefined });
   });
 
   it("prints i64 as decimal strings and floats with bit patterns", () => {
