@@ -85,6 +85,8 @@ export function resolveFunction(p: Program, name: string): TargetFunction {
   for (const [idx, n] of m.funcNames) if (n === name) { funcIdx = idx; break; }
   funcIdx ??= m.exports.find((e) => e.kind === "func" && e.name === name)?.index;
   if (funcIdx === undefined) {
+    const imported = m.imports.find((i) => i.kind === "func" && i.name === name);
+    if (imported) throw new UsageError(`function ${name} is imported (${imported.module}.${imported.name}), not defined in ${p.path}; choose a function of the program`);
     const names = [...m.funcNames.values(), ...m.exports.filter((e) => e.kind === "func").map((e) => e.name)];
     const close = closeNames(name, names);
     const hint = close.length ? `; did you mean ${close.join(", ")}?` : m.funcNames.size === 0 ? " (the module has no name section; build without stripping names)" : "";
