@@ -199,10 +199,10 @@ function statusText(r: Run): string {
   return r.signal !== null ? `killed by ${r.signal}` : `exit ${String(r.status)}`;
 }
 
-/** The run finished on its own, without Alpaca complaining. */
-function sane(r: Run, name: string): string | undefined {
+/** The run finished on its own, without Alpaca complaining (or trapping, unless expected). */
+function sane(r: Run, name: string, trapExpected = false): string | undefined {
   if (r.timedOut || r.signal !== null) return `${name} run ${statusText(r)}: ${r.command}`;
-  const own = r.stderr.toString("utf8").split("\n").find((l) => l.startsWith("alpaca:") || l.startsWith("wasm trap:"));
+  const own = r.stderr.toString("utf8").split("\n").find((l) => l.startsWith("alpaca:") || (!trapExpected && l.startsWith("wasm trap:")));
   if (own !== undefined) return `${name} run (exit ${String(r.status)}) printed ${JSON.stringify(own.slice(0, 300))}: ${r.command}`;
   return undefined;
 }
@@ -245,8 +245,10 @@ function readLayout(bytes: Buffer): Layout {
     const end = p + size;
     if (id === 2) {
       for (let n = u(); n > 0; n--) {
-        p += u(); // module
-        p += u(); // field
+        for (let part = 0; part < 2; part++) {
+          const len = u(); // module, then field name
+          p += len;
+        }
         const kind = bytes[p++]!;
         if (kind === 0) u();
         else if (kind === 1) {
@@ -318,7 +320,7 @@ function sameReturn(got: ReturnJson | undefined, want: ReturnJson): boolean {
   return "value" in got && got.value === want.value;
 }
 
-function checkDump(c: Case, ctx: CheckContext, programSha: string): string[] {
+function checkDump(c: Case, args: string[], ctx: CheckContext, programSha: string): string[] {
   const { dump } = ctx;
   const e = c.expect;
   const problems: string[] = [];
@@ -330,9 +332,9 @@ function checkDump(c: Case, ctx: CheckContext, programSha: string): string[] {
   eq("function.name", dump.function.name, c.func);
   if (e.params) eq("function.params", dump.function.params, e.params);
   eq("function.results", dump.function.results, e.results);
-  eq("args", dump.args, c.args);
+  eq("args", dump.args, args);
   if (dump.env !== undefined) eq("env", dump.env, Object.entries(c.env ?? {}).map(([k, v]) => `${k}=${v}`));
-  eq("end", dump.end, { outcome: "exited", exit_code: c.exitCode });
+  eq("end", dump.end, { outcome: c.trap ? "trapped" : "exited", exit_code: c.exitCode });
 
   const invs = dump.invocations;
   const count = typeof e.invocations === "number" ? e.invocations : e.invocations(ctx);
@@ -342,8 +344,12 @@ function checkDump(c: Case, ctx: CheckContext, programSha: string): string[] {
     if (inv.index !== first + k) problems.push(`invocation ${k} has index ${inv.index}`);
   });
   const exitedAt = e.exitedLast !== undefined ? invs.length - 1 : -1;
+  const trappedAt = e.trappedLast !== undefined ? invs.length - 1 : -1;
   invs.forEach((inv, k) => {
-    if (k === exitedAt) {
+    if (k === trappedAt) {
+      if (inv.status !== "trapped" || !inv.trap?.includes(e.trappedLast!)) problems.push(`last invocation ${inv.status}${inv.trap !== undefined ? `: ${inv.trap}` : ""}, want trapped: ${String(e.trappedLast)}`);
+      if (inv.returns.length !== 0) problems.push(`the trapping invocation has returns ${JSON.stringify(inv.returns)}`);
+    } else if (k === exitedAt) {
       if (inv.status !== "exited" || inv.exit_code !== e.exitedLast) problems.push(`last invocation ${inv.status}${inv.exit_code !== undefined ? ` ${inv.exit_code}` : ""}, want exited ${String(e.exitedLast)}`);
       if (inv.returns.length !== 0) problems.push(`the exiting invocation has returns ${JSON.stringify(inv.returns)}`);
     } else if (inv.status !== "returned") {
@@ -431,7 +437,8 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
   try {
     const dirs = c.dirs ?? [];
     const hostDirs = dirs.map((_, i) => join(tmp, `dir${i}`));
-    const dirOpts = dirs.flatMap((d, i) => ["--dir", `${hostDirs[i]!}:${d.guest}`]);
+    const dirOpts = dirs.flatMap((d, i) => ["--dir", d.samePath ? hostDirs[i]! : `${hostDirs[i]!}:${d.guest}`]);
+    const args = c.args.map((a) => a.replace(/\{dir(\d+)\}/g, (_, i: string) => hostDirs[Number(i)] ?? `{dir${i}}`));
     const envOpts = Object.entries(c.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
     const work = join(tmp, "work");
     mkdirSync(work);
@@ -452,13 +459,13 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
     };
 
     const heavy = c.heavy !== undefined;
-    const plain = await observe(["run", ...dirOpts, ...envOpts, program, ...c.args], {}, heavy);
-    const plainSane = sane(plain.run, "plain");
+    const plain = await observe(["run", ...dirOpts, ...envOpts, program, ...args], {}, heavy);
+    const plainSane = sane(plain.run, "plain", c.trap);
     if (plainSane) problems.push(plainSane);
     else if (plain.run.status !== c.exitCode) problems.push(`plain run exited ${String(plain.run.status)}, want ${c.exitCode}: ${plain.run.command}`);
 
-    const analyzed = await observe(["analyze", "--func", c.func, ...logOpts, ...dirOpts, ...envOpts, program, ...c.args]);
-    const analyzedSane = sane(analyzed.run, "analyzed");
+    const analyzed = await observe(["analyze", "--func", c.func, ...logOpts, ...dirOpts, ...envOpts, program, ...args]);
+    const analyzedSane = sane(analyzed.run, "analyzed", c.trap);
     if (analyzedSane) problems.push(analyzedSane);
     problems.push(...compareRuns(plain, analyzed, "plain", "analyzed", c.nondeterministic));
     const leftovers = readdirSync(work).filter((f) => f !== `${c.func}.alog`);
@@ -469,8 +476,8 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
     }
 
     const statsFile = join(tmp, "stats.json");
-    const disabled = await observe(["disable", "--func", c.func, ...logOpts, ...dirOpts, ...envOpts, program, ...c.args], { ALPACA_STATS_FILE: statsFile }, heavy);
-    const disabledSane = sane(disabled.run, "disabled");
+    const disabled = await observe(["disable", "--func", c.func, ...logOpts, ...dirOpts, ...envOpts, program, ...args], { ALPACA_STATS_FILE: statsFile }, heavy);
+    const disabledSane = sane(disabled.run, "disabled", c.trap);
     if (disabledSane) problems.push(disabledSane);
     problems.push(...compareRuns(analyzed, disabled, "analyzed", "disabled"));
 
@@ -488,7 +495,7 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
         stackLow: layout.stackTop - STACK_BYTES,
         globalIndex: (name) => layout.globalNames.get(name),
       };
-      problems.push(...checkDump(c, ctx, sha256(program)));
+      problems.push(...checkDump(c, args, ctx, sha256(program)));
       if (existsSync(statsFile)) {
         const stats = JSON.parse(readFileSync(statsFile, "utf8")) as { invocations?: number };
         if (stats.invocations !== dump.invocations.length) problems.push(`the disabled run replayed ${String(stats.invocations)} invocations, the log has ${dump.invocations.length}`);
@@ -502,12 +509,12 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
       if (c.envForm) {
         const envLog = join(tmp, "env-form.alog");
         const vars = { ALPACA_FUNC: c.func, ALPACA_LOG: envLog };
-        const ea = await observe(["run", ...dirOpts, ...envOpts, program, ...c.args], { ...vars, ALPACA_MODE: "a" });
-        const eaSane = sane(ea.run, "ALPACA_MODE=a");
+        const ea = await observe(["run", ...dirOpts, ...envOpts, program, ...args], { ...vars, ALPACA_MODE: "a" });
+        const eaSane = sane(ea.run, "ALPACA_MODE=a", c.trap);
         if (eaSane) problems.push(eaSane);
         problems.push(...compareRuns(plain, ea, "plain", "ALPACA_MODE=a", c.nondeterministic));
-        const ed = await observe(["run", ...dirOpts, ...envOpts, program, ...c.args], { ...vars, ALPACA_MODE: "d" });
-        const edSane = sane(ed.run, "ALPACA_MODE=d");
+        const ed = await observe(["run", ...dirOpts, ...envOpts, program, ...args], { ...vars, ALPACA_MODE: "d" });
+        const edSane = sane(ed.run, "ALPACA_MODE=d", c.trap);
         if (edSane) problems.push(edSane);
         problems.push(...compareRuns(ea, ed, "ALPACA_MODE=a", "ALPACA_MODE=d"));
         const envDump = parseDump(await runCli(["log", "dump", "--json", envLog], { cwd: work }));

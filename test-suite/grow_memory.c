@@ -10,7 +10,7 @@ __attribute__((noinline)) size_t make_table(size_t n) {
   free(table);
   table = malloc(n * sizeof *table);
   if (!table) return 0;
-  for (size_t i = 0; i < n; i++) table[i] = (double)(i % 1000) * 0.5 + (double)(i / 1000);
+  for (size_t i = 0; i < n; i++) table[i] = (double)(i + n) * 0.1; /* differs from whatever the old table left there */
   return n;
 }
 
