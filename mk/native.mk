@@ -1,0 +1,37 @@
+# Native x86-64 backend: the ptrace helper, the gcc-built native test-suite and its end-to-end run.
+# Included by the top Makefile (-include mk/*.mk). Test programs pick their link mode by name:
+# *-static.c -> -static, *-static-pie.c -> -static-pie, *-nopie.c -> -no-pie, else gcc's default
+# (PIE, dynamically linked). They are built -O2 without debug info, like a release binary.
+
+NATIVE_CC          ?= gcc
+NATIVE_CFLAGS      := -O2 -Wall -Wextra -std=gnu11
+NATIVE_HELPER      := $(BUILD)/native/alpaca-native-helper
+NATIVE_TEST_CFLAGS := -O2 -g0 -Wall -Wno-unused-result
+NATIVE_SUITE       := $(wildcard test-suite/native/*.c)
+NATIVE_PROGS       := $(patsubst test-suite/native/%.c,$(BUILD)/test-suite/native/%,$(NATIVE_SUITE))
+
+native_link_flags = $(if $(filter %-static-pie,$(1)),-static-pie,$(if $(filter %-static,$(1)),-static,$(if $(filter %-nopie,$(1)),-no-pie,)))
+
+.PHONY: native-helper native-test-suite native-e2e native-bench
+
+all: native-helper native-test-suite
+
+native-helper: $(NATIVE_HELPER)
+
+$(NATIVE_HELPER): native/alpaca-native-helper.c native/protocol.h
+	@mkdir -p $(dir $@)
+	$(NATIVE_CC) $(NATIVE_CFLAGS) -o $@ $<
+
+native-test-suite: $(NATIVE_PROGS)
+
+$(BUILD)/test-suite/native/%: test-suite/native/%.c
+	@mkdir -p $(dir $@)
+	$(NATIVE_CC) $(NATIVE_TEST_CFLAGS) $(call native_link_flags,$*) -o $@ $<
+
+native-e2e: deps native-helper native-test-suite
+	$(NODE) --import tsx run-native-tests.ts
+
+native-bench: deps native-helper native-test-suite
+	$(NODE) --import tsx bench/native-speed.ts
+
+CHECK_EXTRA += native-e2e

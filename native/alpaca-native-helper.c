@@ -1,0 +1,912 @@
+/*
+ * alpaca-native-helper: runs an x86-64 Linux program under ptrace for Alpaca's native backend.
+ *
+ *   alpaca-native-helper [--ctl-fd N] -- PROGRAM [ARGS...]
+ *
+ * The helper forks, turns address-space randomization off (personality ADDR_NO_RANDOMIZE),
+ * asks to be traced and execs PROGRAM with exactly the helper's own environment and the given
+ * argv, so every mode sees the same addresses, environment strings and auxiliary vector. The
+ * 16 AT_RANDOM bytes are set to a constant at the exec stop, so the stack-protector canary and
+ * glibc's pointer guard are the same in every run too.
+ *
+ * All decisions live in the CLI (src/native): the helper reports events on the control socket
+ * and serves commands (protocol.h). The one hot loop stays here: while F runs in analyze mode
+ * the helper single-steps it, looks every instruction address up in a table the CLI filled
+ * from capstone (one decode per address), computes the effective address of each store and
+ * keeps a set of written intervals outside F's frame. At the end of an epoch (a syscall inside
+ * F, a signal, F's return) it reads the current bytes of those intervals and sends them. No
+ * message per instruction crosses the socket.
+ *
+ * Invariants: the target never sees a byte, fd or environment variable of the helper's (the
+ * control socket is close-on-exec); the helper only touches target memory where the CLI asks
+ * (breakpoint at F, replayed writes, injected syscalls) and restores what it borrows.
+ */
+#define _GNU_SOURCE
+#include <cpuid.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/personality.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/user.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "protocol.h"
+
+extern char **environ;
+
+#define RED_ZONE 128
+#define NREGS (sizeof(struct user_regs_struct) / 8)
+#define REG_RSP_IDX (offsetof(struct user_regs_struct, rsp) / 8)
+
+static int ctl_fd = 3;
+static pid_t pid = -1;
+static int mem_fd = -1;
+static uint32_t xsave_bytes = 4096;
+static uint64_t stack_limit = 8u << 20;
+
+static struct user_regs_struct regs;
+#define REGS ((uint64_t *)&regs)
+
+/* ------------------------------------------------------------------------------------------ */
+/* Output frames                                                                              */
+
+static uint8_t *obuf;
+static size_t olen, ocap, frame_at;
+
+static void out_reserve(size_t n) {
+  if (olen + n <= ocap) return;
+  size_t cap = ocap ? ocap : 1 << 16;
+  while (cap < olen + n) cap *= 2;
+  uint8_t *p = realloc(obuf, cap);
+  if (!p) abort();
+  obuf = p;
+  ocap = cap;
+}
+static void put_bytes(const void *p, size_t n) {
+  out_reserve(n);
+  memcpy(obuf + olen, p, n);
+  olen += n;
+}
+static void put8(uint8_t v) { put_bytes(&v, 1); }
+static void put16(uint16_t v) { put_bytes(&v, 2); }
+static void put32(uint32_t v) { put_bytes(&v, 4); }
+static void put64(uint64_t v) { put_bytes(&v, 8); }
+static void begin_frame(uint8_t type) {
+  frame_at = olen;
+  put32(0);
+  put8(type);
+}
+static void end_frame(void) {
+  uint32_t len = (uint32_t)(olen - frame_at - 4);
+  memcpy(obuf + frame_at, &len, 4);
+}
+
+static void kill_target(void) {
+  if (pid > 0) kill(pid, SIGKILL);
+}
+
+static void write_all(const uint8_t *p, size_t n) {
+  while (n > 0) {
+    ssize_t w = send(ctl_fd, p, n, MSG_NOSIGNAL);
+    if (w < 0 && errno == ENOTSOCK) w = write(ctl_fd, p, n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) {
+      kill_target();
+      _exit(3);
+    }
+    p += w;
+    n -= (size_t)w;
+  }
+}
+static void flush_out(void) {
+  write_all(obuf, olen);
+  olen = 0;
+}
+
+/* Reports an error to the CLI, kills the target and exits. */
+static void die(uint32_t code, uint64_t addr, const char *fmt, ...) {
+  char msg[512];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  begin_frame(H_ERROR);
+  put32(code);
+  put64(addr);
+  put_bytes(msg, strlen(msg));
+  end_frame();
+  flush_out();
+  kill_target();
+  _exit(2);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Input frames                                                                               */
+
+static uint8_t *ibuf;
+static size_t ilen, icap, ipos;
+
+static void read_all(void *p, size_t n) {
+  uint8_t *q = p;
+  while (n > 0) {
+    ssize_t r = read(ctl_fd, q, n);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) { /* the CLI went away: nobody will read what the target does */
+      kill_target();
+      _exit(3);
+    }
+    q += r;
+    n -= (size_t)r;
+  }
+}
+static uint8_t read_frame(void) {
+  uint32_t len;
+  read_all(&len, 4);
+  if (len == 0 || len > (1u << 30)) die(ERR_INTERNAL, 0, "bad frame length %u", len);
+  if (len > icap) {
+    uint8_t *p = realloc(ibuf, len);
+    if (!p) die(ERR_INTERNAL, 0, "out of memory");
+    ibuf = p;
+    icap = len;
+  }
+  read_all(ibuf, len);
+  ilen = len;
+  ipos = 1;
+  return ibuf[0];
+}
+static void get_bytes(void *p, size_t n) {
+  if (ipos + n > ilen) die(ERR_INTERNAL, 0, "short command frame (type %u)", ibuf[0]);
+  memcpy(p, ibuf + ipos, n);
+  ipos += n;
+}
+static uint32_t get32(void) { uint32_t v; get_bytes(&v, 4); return v; }
+static uint64_t get64(void) { uint64_t v; get_bytes(&v, 8); return v; }
+
+/* ------------------------------------------------------------------------------------------ */
+/* Target memory and registers                                                                */
+
+static int mem_read(uint64_t addr, void *p, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = pread(mem_fd, (uint8_t *)p + done, n - done, (off_t)(addr + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    done += (size_t)r;
+  }
+  return 0;
+}
+static int mem_write(uint64_t addr, const void *p, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = pwrite(mem_fd, (const uint8_t *)p + done, n - done, (off_t)(addr + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    done += (size_t)r;
+  }
+  return 0;
+}
+static void get_regs(void) {
+  if (ptrace(PTRACE_GETREGS, pid, 0, &regs) < 0) die(ERR_PTRACE, 0, "PTRACE_GETREGS: %s", strerror(errno));
+}
+static void set_regs(const struct user_regs_struct *r) {
+  if (ptrace(PTRACE_SETREGS, pid, 0, r) < 0) die(ERR_PTRACE, 0, "PTRACE_SETREGS: %s", strerror(errno));
+}
+
+static void open_mem(void) {
+  char path[64];
+  if (mem_fd >= 0) close(mem_fd);
+  snprintf(path, sizeof path, "/proc/%d/mem", pid);
+  mem_fd = open(path, O_RDWR | O_CLOEXEC);
+  if (mem_fd < 0) die(ERR_PTRACE, 0, "cannot open %s: %s", path, strerror(errno));
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Process state                                                                              */
+
+static void report_exit(int status) {
+  begin_frame(H_EXIT);
+  if (WIFEXITED(status)) {
+    put8(0);
+    put32((uint32_t)WEXITSTATUS(status));
+  } else {
+    put8(1);
+    put32((uint32_t)WTERMSIG(status));
+  }
+  end_frame();
+  flush_out();
+  _exit(0);
+}
+
+/* Waits for the target; reports and exits when it is gone. Returns the wait status of a stop. */
+static int wait_stop(void) {
+  int st;
+  for (;;) {
+    pid_t r = waitpid(pid, &st, __WALL);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) die(ERR_INTERNAL, 0, "waitpid: %s", strerror(errno));
+    if (WIFEXITED(st) || WIFSIGNALED(st)) report_exit(st);
+    return st;
+  }
+}
+
+/* A stop that is a real signal to deliver later, not one of ours; 0 when it is not. */
+static int signal_of_stop(int st) {
+  int sig = WSTOPSIG(st);
+  if ((st >> 16) != 0) return 0;            /* ptrace event stop */
+  if (sig == (SIGTRAP | 0x80)) return 0;    /* syscall stop */
+  siginfo_t si;
+  if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) < 0) return 0; /* group-stop */
+  if (sig == SIGTRAP && (si.si_code == TRAP_TRACE || si.si_code == TRAP_BRKPT || si.si_code == SI_KERNEL))
+    return 0;
+  return sig;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Breakpoints                                                                                */
+
+static uint64_t bp_addr;
+static uint8_t bp_orig;
+static int bp_on;
+static uint64_t ret_bp_addr;
+static uint8_t ret_bp_orig;
+static int ret_bp_on;
+
+static void poke_byte(uint64_t addr, uint8_t b) {
+  if (mem_write(addr, &b, 1) < 0) die(ERR_MEMORY, addr, "cannot write code at 0x%llx", (unsigned long long)addr);
+}
+static uint8_t peek_byte(uint64_t addr) {
+  uint8_t b;
+  if (mem_read(addr, &b, 1) < 0) die(ERR_MEMORY, addr, "cannot read code at 0x%llx", (unsigned long long)addr);
+  return b;
+}
+static void bp_insert(void) {
+  if (bp_on || !bp_addr) return;
+  bp_orig = peek_byte(bp_addr);
+  poke_byte(bp_addr, 0xcc);
+  bp_on = 1;
+}
+static void bp_remove(void) {
+  if (!bp_on) return;
+  poke_byte(bp_addr, bp_orig);
+  bp_on = 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Decode cache: instruction address -> what it writes (filled by the CLI from capstone)      */
+
+struct rec {
+  uint64_t addr;
+  int64_t disp;
+  uint32_t size;
+  uint8_t len, kind, seg, base, index, scale, flags, bitreg;
+};
+static struct rec *table;
+static size_t table_cap, table_used;
+static uint64_t decode_misses;
+
+static size_t hash_addr(uint64_t a) { return (size_t)((a * 0x9E3779B97F4A7C15ull) >> 20); }
+
+static void table_put(const struct rec *r);
+static void table_grow(void) {
+  struct rec *old = table;
+  size_t old_cap = table_cap;
+  table_cap = table_cap ? table_cap * 2 : 4096;
+  table = calloc(table_cap, sizeof *table);
+  if (!table) die(ERR_INTERNAL, 0, "out of memory");
+  table_used = 0;
+  for (size_t i = 0; i < old_cap; i++)
+    if (old[i].len) table_put(&old[i]);
+  free(old);
+}
+static void table_put(const struct rec *r) {
+  if ((table_used + 1) * 2 > table_cap) table_grow();
+  size_t m = table_cap - 1, i = hash_addr(r->addr) & m;
+  while (table[i].len && table[i].addr != r->addr) i = (i + 1) & m;
+  if (!table[i].len) table_used++;
+  table[i] = *r;
+}
+static const struct rec *table_get(uint64_t addr) {
+  if (!table_cap) return NULL;
+  size_t m = table_cap - 1, i = hash_addr(addr) & m;
+  while (table[i].len) {
+    if (table[i].addr == addr) return &table[i];
+    i = (i + 1) & m;
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Written intervals of the current epoch, sorted and merged                                  */
+
+struct iv { uint64_t a, b; };
+static struct iv *ivs;
+static size_t niv, civ;
+static uint64_t entry_rsp, ret_addr, min_rsp, stack_low;
+
+static void dirty_add(uint64_t a, uint64_t b) {
+  if (a >= b) return;
+  if (niv && ivs[niv - 1].a <= a && a <= ivs[niv - 1].b) { /* the common case: append or extend */
+    if (b > ivs[niv - 1].b) ivs[niv - 1].b = b;
+    return;
+  }
+  size_t lo = 0, hi = niv;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (ivs[mid].b < a) lo = mid + 1; else hi = mid;
+  }
+  size_t j = lo;
+  uint64_t na = a, nb = b;
+  while (j < niv && ivs[j].a <= b) {
+    if (ivs[j].a < na) na = ivs[j].a;
+    if (ivs[j].b > nb) nb = ivs[j].b;
+    j++;
+  }
+  if (j == lo) {
+    if (niv == civ) {
+      civ = civ ? civ * 2 : 256;
+      ivs = realloc(ivs, civ * sizeof *ivs);
+      if (!ivs) die(ERR_INTERNAL, 0, "out of memory");
+    }
+    memmove(ivs + lo + 1, ivs + lo, (niv - lo) * sizeof *ivs);
+    niv++;
+  } else {
+    memmove(ivs + lo + 1, ivs + j, (niv - j) * sizeof *ivs);
+    niv -= j - lo - 1;
+  }
+  ivs[lo].a = na;
+  ivs[lo].b = nb;
+}
+
+/* Records a store of [a, a+n) unless it falls in F's own frame: from the lowest rsp seen on this
+ * stack (red zone included) up to rsp at entry. */
+static void add_write(uint64_t a, uint64_t n) {
+  uint64_t b = a + n, lo = min_rsp - RED_ZONE;
+  if (b < a) b = UINT64_MAX;
+  if (b <= lo || a >= entry_rsp) {
+    dirty_add(a, b);
+    return;
+  }
+  if (a < lo) dirty_add(a, lo);
+  if (b > entry_rsp) dirty_add(entry_rsp, b);
+}
+
+/* Sends the current bytes of every written interval and starts a new epoch. */
+static void flush_writes(void) {
+  size_t i = 0;
+  static uint8_t page[4096];
+  while (i < niv) {
+    begin_frame(H_WRITES);
+    size_t count_at = olen;
+    put32(0);
+    uint32_t count = 0;
+    size_t payload = 0;
+    for (; i < niv && payload < (1u << 20); i++) {
+      uint64_t a = ivs[i].a, b = ivs[i].b;
+      /* Read page by page so an unmapped page (a faulting store) only drops itself. */
+      while (a < b) {
+        uint64_t end = (a | 4095) + 1;
+        if (end > b) end = b;
+        size_t n = (size_t)(end - a);
+        if (mem_read(a, page, n) == 0) {
+          put64(a);
+          put32((uint32_t)n);
+          put_bytes(page, n);
+          count++;
+          payload += n + 12;
+        }
+        a = end;
+      }
+    }
+    memcpy(obuf + count_at, &count, 4);
+    end_frame();
+  }
+  niv = 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Commands                                                                                   */
+
+static void send_ok(void) {
+  begin_frame(H_OK);
+  end_frame();
+  flush_out();
+}
+
+/* Executes one syscall in the stopped target at F's address (2 bytes borrowed and restored). */
+static void inject_syscall(void) {
+  uint64_t nr = get64(), a[6];
+  for (int i = 0; i < 6; i++) a[i] = get64();
+  if (!bp_addr) die(ERR_INTERNAL, 0, "inject without a breakpoint address");
+  struct user_regs_struct saved;
+  get_regs();
+  saved = regs;
+  uint8_t orig[2], code[2] = {0x0f, 0x05};
+  if (mem_read(bp_addr, orig, 2) < 0 || mem_write(bp_addr, code, 2) < 0)
+    die(ERR_MEMORY, bp_addr, "cannot borrow F's first bytes for a syscall");
+  struct user_regs_struct r = saved;
+  r.rax = nr;
+  r.orig_rax = (uint64_t)-1;
+  r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4]; r.r9 = a[5];
+  r.rip = bp_addr;
+  set_regs(&r);
+  for (;;) {
+    if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SINGLESTEP: %s", strerror(errno));
+    wait_stop(); /* exit_group ends here, reported by wait_stop */
+    get_regs();
+    if (regs.rip == bp_addr + 2) break;
+    if (regs.rip != bp_addr) die(ERR_INTERNAL, regs.rip, "injected syscall went astray");
+    /* A signal arrived before the syscall ran: it is dropped here; a real one repeats. */
+  }
+  uint64_t result = regs.rax;
+  if (mem_write(bp_addr, orig, 2) < 0) die(ERR_MEMORY, bp_addr, "cannot restore F's first bytes");
+  set_regs(&saved);
+  begin_frame(H_RESULT);
+  put64(result);
+  end_frame();
+  flush_out();
+}
+
+/* Serves commands that do not resume the target; returns the first one that does. */
+static uint8_t serve(void) {
+  flush_out();
+  for (;;) {
+    uint8_t t = read_frame();
+    switch (t) {
+      case N_READ: {
+        uint64_t addr = get64();
+        uint32_t len = get32();
+        begin_frame(H_MEM);
+        size_t ok_at = olen;
+        put8(1);
+        out_reserve(len);
+        if (mem_read(addr, obuf + olen, len) == 0) {
+          olen += len;
+        } else {
+          obuf[ok_at] = 0;
+        }
+        end_frame();
+        flush_out();
+        break;
+      }
+      case N_WRITE: {
+        uint64_t addr = get64();
+        size_t n = ilen - ipos;
+        if (mem_write(addr, ibuf + ipos, n) < 0)
+          die(ERR_MEMORY, addr, "cannot write %zu bytes at 0x%llx: %s", n, (unsigned long long)addr, strerror(errno));
+        send_ok();
+        break;
+      }
+      case N_SET_BP:
+        bp_remove();
+        bp_addr = get64();
+        bp_insert();
+        send_ok();
+        break;
+      case N_INJECT:
+        inject_syscall();
+        break;
+      default:
+        return t;
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Analysis: single-step one invocation of F                                                  */
+
+static void request_decode(uint64_t rip) {
+  uint8_t code[64];
+  size_t n = 0;
+  /* Read up to 64 bytes, stopping at the first unreadable page. */
+  while (n < sizeof code) {
+    uint64_t a = rip + n, end = (a | 4095) + 1;
+    size_t k = (size_t)(end - a);
+    if (k > sizeof code - n) k = sizeof code - n;
+    if (mem_read(a, code + n, k) < 0) break;
+    n += k;
+  }
+  if (n == 0) die(ERR_MEMORY, rip, "cannot read code at 0x%llx", (unsigned long long)rip);
+  if (bp_on && bp_addr >= rip && bp_addr < rip + n) code[bp_addr - rip] = bp_orig;
+  if (ret_bp_on && ret_bp_addr >= rip && ret_bp_addr < rip + n) code[ret_bp_addr - rip] = ret_bp_orig;
+  begin_frame(H_DECODE);
+  put64(rip);
+  put16((uint16_t)n);
+  put_bytes(code, n);
+  end_frame();
+  decode_misses++;
+  uint8_t t = serve();
+  if (t != N_DECODED) die(ERR_INTERNAL, rip, "expected DECODED, got command %u", t);
+  uint32_t count = get32();
+  for (uint32_t i = 0; i < count; i++) {
+    uint8_t raw[DECODE_RECORD_BYTES];
+    get_bytes(raw, sizeof raw);
+    struct rec r;
+    memcpy(&r.addr, raw, 8);
+    memcpy(&r.disp, raw + 8, 8);
+    memcpy(&r.size, raw + 16, 4);
+    r.len = raw[20]; r.kind = raw[21]; r.seg = raw[22]; r.base = raw[23];
+    r.index = raw[24]; r.scale = raw[25]; r.flags = raw[26]; r.bitreg = raw[27];
+    if (r.len == 0) r.len = 1;
+    table_put(&r);
+  }
+}
+
+static uint64_t reg_value(uint8_t id, const struct rec *d) {
+  if (id == RID_NONE) return 0;
+  if (id == RID_RIP) return regs.rip + d->len;
+  if (id >= NREGS) die(ERR_INTERNAL, d->addr, "bad register id %u", id);
+  uint64_t v = REGS[id];
+  if ((d->flags & F_POP) && id == REG_RSP_IDX) v += d->size;
+  return v;
+}
+
+static uint64_t effective_address(const struct rec *d) {
+  uint64_t ea = reg_value(d->base, d) + reg_value(d->index, d) * d->scale + (uint64_t)d->disp;
+  if (d->flags & F_ADDR32) ea &= 0xffffffffu;
+  if (d->seg == SEG_FS) ea += regs.fs_base;
+  else if (d->seg == SEG_GS) ea += regs.gs_base;
+  return ea;
+}
+
+/* Adds what the instruction at rip is about to write. */
+static void note_writes(const struct rec *d) {
+  switch (d->kind) {
+    case K_NONE:
+    case K_SYSCALL:
+      return;
+    case K_PUSH:
+      add_write(regs.rsp - d->size, d->size);
+      return;
+    case K_MEM: {
+      uint64_t size = (d->flags & F_XSAVE) ? xsave_bytes : d->size;
+      uint64_t ea = effective_address(d);
+      if (d->flags & F_REP) {
+        uint64_t count = regs.rcx;
+        if (d->flags & F_ADDR32) count &= 0xffffffffu;
+        if (count == 0) return;
+        if (regs.eflags & 0x400) /* DF: descending */
+          add_write(ea - (count - 1) * size, count * size);
+        else
+          add_write(ea, count * size);
+        return;
+      }
+      add_write(ea, size);
+      return;
+    }
+    case K_BTMEM: {
+      int64_t off = (int64_t)reg_value(d->bitreg, d);
+      if (d->size == 2) off = (int16_t)off;
+      else if (d->size == 4) off = (int32_t)off;
+      int64_t bits = (int64_t)d->size * 8;
+      int64_t q = off >= 0 ? off / bits : -((-off + bits - 1) / bits);
+      add_write(effective_address(d) + (uint64_t)(q * (int64_t)d->size), d->size);
+      return;
+    }
+    case K_UNSUPPORTED:
+    default:
+      die(ERR_UNSUPPORTED_INSN, d->addr, "unsupported instruction at 0x%llx", (unsigned long long)d->addr);
+  }
+}
+
+static uint64_t steps;
+
+/* Runs the syscall at rip with syscall stops, reporting entry and exit. A signal that shows up
+ * meanwhile is held back (resumed with 0) and left in *pending, to be delivered by a single step
+ * afterwards so its handler is traced too. */
+static void trace_syscall(int *pending) {
+  flush_writes();
+  for (;;) {
+    if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SYSCALL: %s", strerror(errno));
+    int st = wait_stop();
+    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) break;
+    int sig = signal_of_stop(st);
+    if (sig && !*pending) *pending = sig;
+  }
+  get_regs();
+  begin_frame(H_SYSCALL_ENTER);
+  put64(regs.orig_rax);
+  put64(regs.rdi); put64(regs.rsi); put64(regs.rdx); put64(regs.r10); put64(regs.r8); put64(regs.r9);
+  end_frame();
+  uint8_t t = serve();
+  if (t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT at syscall entry, got %u", t);
+  for (;;) {
+    if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SYSCALL: %s", strerror(errno));
+    int st = wait_stop();
+    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) break;
+    int sig = signal_of_stop(st);
+    if (sig && !*pending) *pending = sig;
+  }
+  get_regs();
+  begin_frame(H_SYSCALL_EXIT);
+  put64(regs.rax);
+  end_frame();
+  t = serve();
+  if (t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT at syscall exit, got %u", t);
+}
+
+/* Precondition: stopped at F's first instruction, breakpoint removed. Returns after F returned
+ * to its caller and the CLI said CONT, with a signal still to deliver or 0; exits (via
+ * wait_stop) when the target ends inside F. */
+static int trace_invocation(void) {
+  get_regs();
+  entry_rsp = regs.rsp;
+  min_rsp = regs.rsp;
+  stack_low = entry_rsp > stack_limit ? entry_rsp - stack_limit : 0;
+  if (mem_read(entry_rsp, &ret_addr, 8) < 0) die(ERR_MEMORY, entry_rsp, "cannot read F's return address");
+  niv = 0;
+  steps = 0;
+  int pending = 0;
+  for (;;) {
+    if (regs.rip == ret_addr && regs.rsp >= entry_rsp + 8 && regs.rsp - entry_rsp < 8 + 65536) break;
+    if (regs.rsp > entry_rsp + 8 && regs.rsp - entry_rsp < stack_limit) {
+      /* Unwound past F's frame without returning: longjmp or an exception. */
+      flush_writes();
+      begin_frame(H_ESCAPED);
+      put64(regs.rip);
+      put64(regs.rsp);
+      end_frame();
+      flush_out();
+      kill_target();
+      _exit(2);
+    }
+    const struct rec *d = table_get(regs.rip);
+    if (!d) {
+      request_decode(regs.rip);
+      d = table_get(regs.rip);
+      if (!d) die(ERR_INTERNAL, regs.rip, "no decode record for 0x%llx", (unsigned long long)regs.rip);
+    }
+    if (d->kind == K_SYSCALL && !pending) {
+      trace_syscall(&pending);
+      steps++;
+      if (pending) flush_writes();
+      continue; /* regs are current: trace_syscall read them at the exit stop */
+    }
+    note_writes(d);
+    if (ptrace(PTRACE_SINGLESTEP, pid, 0, pending) < 0) die(ERR_PTRACE, 0, "PTRACE_SINGLESTEP: %s", strerror(errno));
+    pending = 0;
+    int st = wait_stop();
+    int sig = signal_of_stop(st);
+    if (sig) {
+      /* A signal for the target: an epoch ends (the handler or the default action follows). */
+      flush_writes();
+      pending = sig;
+    } else {
+      steps++;
+    }
+    get_regs();
+    if (regs.rsp < min_rsp && regs.rsp >= stack_low && regs.rsp <= entry_rsp) min_rsp = regs.rsp;
+  }
+  flush_writes();
+  struct user_fpregs_struct fp;
+  if (ptrace(PTRACE_GETFPREGS, pid, 0, &fp) < 0) die(ERR_PTRACE, 0, "PTRACE_GETFPREGS: %s", strerror(errno));
+  begin_frame(H_RETURN);
+  put64(regs.rax);
+  put64(regs.rdx);
+  put_bytes(&fp.xmm_space[0], 16);
+  put_bytes(&fp.xmm_space[4], 16);
+  put64(steps);
+  end_frame();
+  uint8_t t = serve();
+  if (t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT after RETURN, got %u", t);
+  return pending;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Running                                                                                    */
+
+/* Disable: return from F with the recorded registers. */
+static void return_from_f(void) {
+  uint64_t rax = get64(), rdx = get64();
+  uint8_t x0[16], x1[16];
+  get_bytes(x0, 16);
+  get_bytes(x1, 16);
+  get_regs();
+  uint64_t ra;
+  if (mem_read(regs.rsp, &ra, 8) < 0) die(ERR_MEMORY, regs.rsp, "cannot read F's return address");
+  regs.rax = rax;
+  regs.rdx = rdx;
+  regs.rip = ra;
+  regs.rsp += 8;
+  set_regs(&regs);
+  struct user_fpregs_struct fp;
+  if (ptrace(PTRACE_GETFPREGS, pid, 0, &fp) < 0) die(ERR_PTRACE, 0, "PTRACE_GETFPREGS: %s", strerror(errno));
+  memcpy(&fp.xmm_space[0], x0, 16);
+  memcpy(&fp.xmm_space[4], x1, 16);
+  if (ptrace(PTRACE_SETFPREGS, pid, 0, &fp) < 0) die(ERR_PTRACE, 0, "PTRACE_SETFPREGS: %s", strerror(errno));
+}
+
+/* Stopped at F's breakpoint (rip already moved back to F). Returns a signal to deliver. */
+static int at_entry(void) {
+  uint64_t ra;
+  if (mem_read(regs.rsp, &ra, 8) < 0) die(ERR_MEMORY, regs.rsp, "cannot read F's return address");
+  begin_frame(H_ENTRY);
+  put64(regs.rsp);
+  put64(ra);
+  end_frame();
+  uint8_t t = serve();
+  switch (t) {
+    case N_TRACE: {
+      bp_remove();
+      int sig = trace_invocation();
+      bp_insert();
+      return sig;
+    }
+    case N_RETURN:
+      return_from_f();
+      return 0;
+    case N_KILL:
+      return (int)get32();
+    case N_RUN:
+    case N_CONT:
+      /* Run F natively; a breakpoint on the return address puts F's breakpoint back. */
+      bp_remove();
+      entry_rsp = regs.rsp;
+      ret_bp_addr = ra;
+      ret_bp_orig = peek_byte(ra);
+      poke_byte(ra, 0xcc);
+      ret_bp_on = 1;
+      return 0;
+    default:
+      die(ERR_INTERNAL, 0, "unexpected command %u at F's entry", t);
+  }
+  return 0;
+}
+
+static void run_loop(void) {
+  int sig = 0;
+  for (;;) {
+    if (ptrace(PTRACE_CONT, pid, 0, sig) < 0) die(ERR_PTRACE, 0, "PTRACE_CONT: %s", strerror(errno));
+    sig = 0;
+    int st = wait_stop();
+    int event = st >> 16;
+    if (event == PTRACE_EVENT_EXEC) { /* a new program image: our breakpoints went with the old one */
+      bp_on = 0;
+      bp_addr = 0;
+      ret_bp_on = 0;
+      open_mem();
+      continue;
+    }
+    if (event) continue;
+    int s = signal_of_stop(st);
+    if (s) {
+      sig = s;
+      continue;
+    }
+    if (WSTOPSIG(st) != SIGTRAP) continue;
+    get_regs();
+    if (bp_on && regs.rip - 1 == bp_addr) {
+      regs.rip = bp_addr;
+      set_regs(&regs);
+      sig = at_entry();
+      continue;
+    }
+    if (ret_bp_on && regs.rip - 1 == ret_bp_addr) {
+      regs.rip = ret_bp_addr;
+      set_regs(&regs);
+      poke_byte(ret_bp_addr, ret_bp_orig);
+      if (regs.rsp == entry_rsp + 8) { /* F returned: arm F again */
+        ret_bp_on = 0;
+        bp_insert();
+      } else { /* the return site ran inside F: step over it and keep waiting */
+        if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SINGLESTEP: %s", strerror(errno));
+        wait_stop();
+        poke_byte(ret_bp_addr, 0xcc);
+      }
+      continue;
+    }
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Start-up                                                                                   */
+
+static const uint8_t FIXED_AT_RANDOM[16] = {
+  0x41, 0x6c, 0x70, 0x61, 0x63, 0x61, 0x20, 0x66, 0x69, 0x78, 0x65, 0x64, 0x20, 0x72, 0x6e, 0x64,
+};
+
+static uint64_t read_auxv(uint64_t *at_random) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/auxv", pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  uint64_t entry = 0;
+  *at_random = 0;
+  if (fd < 0) return 0;
+  uint64_t kv[2];
+  while (read(fd, kv, sizeof kv) == (ssize_t)sizeof kv && kv[0] != AT_NULL) {
+    if (kv[0] == AT_ENTRY) entry = kv[1];
+    if (kv[0] == AT_RANDOM) *at_random = kv[1];
+  }
+  close(fd);
+  return entry;
+}
+
+int main(int argc, char **argv) {
+  int i = 1;
+  for (; i < argc; i++) {
+    if (strcmp(argv[i], "--ctl-fd") == 0 && i + 1 < argc) ctl_fd = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--") == 0) { i++; break; }
+    else break;
+  }
+  if (i >= argc) {
+    fprintf(stderr, "usage: alpaca-native-helper [--ctl-fd N] -- PROGRAM [ARGS...]\n");
+    return 2;
+  }
+  if (fcntl(ctl_fd, F_SETFD, FD_CLOEXEC) < 0) {
+    fprintf(stderr, "alpaca-native-helper: control fd %d is not open (run it through alpaca)\n", ctl_fd);
+    return 2;
+  }
+  unsigned a, b, c, d;
+  if (__get_cpuid_count(0xd, 0, &a, &b, &c, &d) && b) xsave_bytes = b;
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) stack_limit = rl.rlim_cur;
+  else stack_limit = 1u << 30;
+
+  int errpipe[2];
+  if (pipe2(errpipe, O_CLOEXEC) < 0) die(ERR_INTERNAL, 0, "pipe2: %s", strerror(errno));
+  pid = fork();
+  if (pid < 0) die(ERR_INTERNAL, 0, "fork: %s", strerror(errno));
+  if (pid == 0) {
+    int report[2] = {0, 0};
+    int persona = personality(0xffffffff);
+    if (persona < 0 || personality((unsigned long)persona | ADDR_NO_RANDOMIZE) < 0) {
+      report[0] = 1; report[1] = errno;
+    } else if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0) {
+      report[0] = 2; report[1] = errno;
+    } else {
+      execve(argv[i], argv + i, environ);
+      report[0] = 3; report[1] = errno;
+    }
+    if (write(errpipe[1], report, sizeof report) < 0) _exit(127);
+    _exit(127);
+  }
+  close(errpipe[1]);
+  int st;
+  while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR) {}
+  if (!WIFSTOPPED(st)) {
+    int report[2] = {0, 0};
+    if (read(errpipe[0], report, sizeof report) != (ssize_t)sizeof report) report[0] = 0;
+    pid = -1;
+    if (report[0] == 1) die(ERR_EXEC, 0, "cannot disable address randomization: personality: %s", strerror(report[1]));
+    if (report[0] == 2) die(ERR_PTRACE, 0, "PTRACE_TRACEME: %s", strerror(report[1]));
+    if (report[0] == 3) die(ERR_EXEC, 0, "cannot execute %s: %s", argv[i], strerror(report[1]));
+    die(ERR_EXEC, 0, "the program ended before it started (status %d)", st);
+  }
+  close(errpipe[0]);
+  if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC) < 0)
+    die(ERR_PTRACE, 0, "PTRACE_SETOPTIONS: %s", strerror(errno));
+  open_mem();
+  uint64_t at_random;
+  uint64_t at_entry_addr = read_auxv(&at_random);
+  if (at_random) mem_write(at_random, FIXED_AT_RANDOM, sizeof FIXED_AT_RANDOM);
+
+  begin_frame(H_HELLO);
+  put32(PROTOCOL_VERSION);
+  put32((uint32_t)pid);
+  put64(at_entry_addr);
+  put32(xsave_bytes);
+  end_frame();
+  uint8_t t = serve();
+  if (t == N_DETACH) {
+    if (ptrace(PTRACE_DETACH, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_DETACH: %s", strerror(errno));
+    for (;;) {
+      pid_t r = waitpid(pid, &st, 0);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0) die(ERR_INTERNAL, 0, "waitpid: %s", strerror(errno));
+      if (WIFEXITED(st) || WIFSIGNALED(st)) report_exit(st);
+    }
+  }
+  if (t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT or DETACH after HELLO, got %u", t);
+  run_loop();
+  return 0;
+}

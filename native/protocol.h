@@ -1,0 +1,78 @@
+/*
+ * Wire protocol between the Alpaca CLI (src/native/protocol.ts mirrors every constant here; a
+ * unit test compares the two files) and alpaca-native-helper.
+ *
+ * Transport: the socket the CLI passes as fd 3. Every message, both ways, is one frame:
+ *   u32 LE length of (type + payload) · u8 type · payload (little-endian fields)
+ * The helper talks first (HELLO, at the target's exec stop) and from then on alternates: it
+ * reports an event, then serves commands until one of them resumes the target.
+ */
+#ifndef ALPACA_PROTOCOL_H
+#define ALPACA_PROTOCOL_H
+
+#define PROTOCOL_VERSION 1
+
+/* Helper -> CLI. */
+#define H_HELLO 1          /* u32 version, u32 pid, u64 AT_ENTRY, u32 xsave area bytes */
+#define H_EXIT 2           /* u8 kind (0 exited, 1 killed by signal), i32 code or signal */
+#define H_ENTRY 3          /* u64 rsp, u64 return address: stopped at F's first instruction */
+#define H_DECODE 4         /* u64 addr, u16 n, n bytes of code at addr */
+#define H_WRITES 5         /* u32 count, count x (u64 addr, u32 len, len bytes) */
+#define H_SYSCALL_ENTER 6  /* u64 nr, 6 x u64 args */
+#define H_SYSCALL_EXIT 7   /* u64 result (rax) */
+#define H_RETURN 8         /* u64 rax, u64 rdx, 16 bytes xmm0, 16 bytes xmm1, u64 steps */
+#define H_MEM 9            /* u8 ok, bytes */
+#define H_RESULT 10        /* u64 value: result of INJECT */
+#define H_OK 11            /* command done */
+#define H_ERROR 12         /* u32 code, u64 addr, message bytes (rest of frame) */
+#define H_ESCAPED 13       /* u64 rip, u64 rsp: F left its frame without returning (longjmp) */
+
+/* H_ERROR codes. */
+#define ERR_INTERNAL 1
+#define ERR_UNSUPPORTED_INSN 2  /* addr = instruction the decoder marked unsupported */
+#define ERR_EXEC 3              /* the target could not be executed; message says why */
+#define ERR_PTRACE 4            /* ptrace refused (permission); message says why */
+#define ERR_MEMORY 5            /* a read or write of target memory failed */
+
+/* CLI -> helper. */
+#define N_CONT 1        /* resume the target (after HELLO, a syscall stop, a RETURN) */
+#define N_SET_BP 2      /* u64 addr: breakpoint at F */
+#define N_DECODED 3     /* u32 count, count x DECODE_RECORD_BYTES records */
+#define N_READ 4        /* u64 addr, u32 len -> H_MEM */
+#define N_WRITE 5       /* u64 addr, bytes -> H_OK or H_ERROR */
+#define N_INJECT 6      /* u64 nr, 6 x u64 args -> H_RESULT (or H_EXIT if it ended the process) */
+#define N_TRACE 7       /* at ENTRY: single-step this invocation (analyze) */
+#define N_RUN 8         /* at ENTRY: let F run natively until it returns (baseline) */
+#define N_RETURN 9      /* at ENTRY: u64 rax, u64 rdx, 16 bytes xmm0, 16 bytes xmm1; return from F */
+#define N_DETACH 10     /* after HELLO: stop tracing, just wait for the exit (plain runs) */
+#define N_KILL 11       /* u32 signal: end the target with this signal */
+
+/*
+ * Decode record (CLI -> helper), DECODE_RECORD_BYTES bytes, one per instruction address:
+ *   0 u64 addr · 8 i64 disp · 16 u32 size · 20 u8 len · 21 u8 kind · 22 u8 seg · 23 u8 base
+ *   24 u8 index · 25 u8 scale · 26 u8 flags · 27 u8 bitreg · 28..31 zero
+ * base/index/bitreg are indices into struct user_regs_struct viewed as u64[27] (RID_*),
+ * RID_NONE or RID_RIP.
+ */
+#define DECODE_RECORD_BYTES 32
+
+#define K_NONE 0         /* writes no memory */
+#define K_MEM 1          /* writes size bytes at seg:[base + index*scale + disp] */
+#define K_PUSH 2         /* writes size bytes just below rsp (push, call, pushf, enter) */
+#define K_BTMEM 3        /* bts/btr/btc mem, reg: address moved by the signed bit offset in bitreg */
+#define K_SYSCALL 4      /* the syscall instruction */
+#define K_UNSUPPORTED 5  /* a write the helper cannot locate (VSIB scatter, undecodable) */
+
+#define F_REP 1     /* rep prefix on a string store: rcx elements, direction from DF */
+#define F_ADDR32 2  /* 0x67 prefix: 32-bit effective address */
+#define F_XSAVE 4   /* size is the XSAVE area size (CPUID 0xD), not the field */
+#define F_POP 8     /* pop to memory: rsp is incremented by size before the address is formed */
+
+#define SEG_NONE 0
+#define SEG_FS 1
+#define SEG_GS 2
+
+#define RID_NONE 0xff
+#define RID_RIP 0xfe
+
+#endif

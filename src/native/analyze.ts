@@ -1,0 +1,226 @@
+/**
+ * Analyze mode: the program runs normally under the helper; at each outermost call of F the
+ * helper single-steps F's extent (F and everything it calls) and reports, per epoch, the bytes
+ * written outside F's frame, every syscall (arguments, the memory the kernel read at entry and
+ * wrote by the exit, the result) and, at the return, RAX, RDX, XMM0 and XMM1. This driver
+ * decodes code for the helper on demand, captures syscall buffers and streams the effect log.
+ */
+import { createHash } from "node:crypto";
+import { AlpacaError, UsageError } from "../errors/index.js";
+import { LogFile } from "../runtime/index.js";
+import { LogEncoder, type Event, type Invocation, type MemoryRange, type Value } from "../log/index.js";
+import { Decoder } from "./decode.js";
+import type { ElfInfo, ElfSymbol } from "./elf.js";
+import { H, N, PayloadReader, encodeDecodeRecords, type Frame } from "./protocol.js";
+import { helperError, parseExit, type Session, type TargetExit } from "./session.js";
+import { captureOperands, specFor, syscallName, type SyscallSpec } from "./syscalls.js";
+
+/** F's results in the log: RAX, RDX (i64), XMM0, XMM1 (v128), always all four. */
+export const NATIVE_RESULTS = ["i64", "i64", "v128", "v128"] as const;
+
+export interface AnalyzeStats {
+  invocations: number;
+  /** Instructions single-stepped inside F's extent. */
+  instructions: bigint;
+  /** Distinct instruction addresses decoded with capstone. */
+  decoded: number;
+  /** Wall time spent inside F's extent (ENTRY to RETURN), ns. */
+  tracedNs: bigint;
+}
+
+export interface AnalyzeResult {
+  exit: TargetExit;
+  stats: AnalyzeStats;
+}
+
+/** Collects contiguous page-sized WRITES ranges into one write event without quadratic copying. */
+class WriteRun {
+  private start = 0;
+  private end = 0;
+  private parts: Uint8Array[] = [];
+
+  constructor(private readonly out: Event[]) {}
+
+  add(addr: number, bytes: Uint8Array): void {
+    if (this.parts.length > 0 && addr === this.end) {
+      this.parts.push(bytes);
+      this.end += bytes.length;
+      return;
+    }
+    this.flush();
+    this.start = addr;
+    this.end = addr + bytes.length;
+    this.parts = [bytes];
+  }
+
+  flush(): void {
+    if (this.parts.length === 0) return;
+    const bytes = this.parts.length === 1 ? this.parts[0]! : new Uint8Array(this.end - this.start);
+    if (this.parts.length > 1) {
+      let o = 0;
+      for (const p of this.parts) {
+        bytes.set(p, o);
+        o += p.length;
+      }
+    }
+    this.out.push({ kind: "write", addr: this.start, bytes });
+    this.parts = [];
+  }
+}
+
+interface OpenSyscall {
+  nr: number;
+  args: bigint[];
+  reads: MemoryRange[];
+  spec: SyscallSpec;
+}
+
+export async function analyzeNative(opts: {
+  session: Session;
+  elf: ElfInfo;
+  sym: ElfSymbol;
+  programBytes: Uint8Array;
+  args: string[];
+  env: Record<string, string>;
+  logPath: string;
+  notify?: (phase: "start" | "end") => Promise<void>;
+}): Promise<AnalyzeResult> {
+  const { session, elf, sym } = opts;
+  const ch = session.ch;
+  const decoder = await Decoder.create();
+  const log = new LogFile(opts.logPath);
+  const put = (bytes: Uint8Array | null): void => {
+    if (bytes) log.write(bytes);
+  };
+  const enc = new LogEncoder();
+  const stats: AnalyzeStats = { invocations: 0, instructions: 0n, decoded: 0, tracedNs: 0n };
+  try {
+    put(enc.encodeStart({
+      backend: "x86-64",
+      programSha256: new Uint8Array(createHash("sha256").update(opts.programBytes).digest()),
+      functionName: sym.name,
+      functionIndex: Number(sym.value),
+      params: [],
+      results: [...NATIVE_RESULTS],
+      args: opts.args,
+      env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`),
+    }));
+    await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+    await opts.notify?.("start");
+    ch.send(N.CONT);
+
+    let inv: Invocation | null = null;
+    let writes: WriteRun | null = null;
+    let open: OpenSyscall | null = null;
+    let enteredAt = 0n;
+    for (;;) {
+      const f: Frame = await ch.next();
+      switch (f.type) {
+        case H.ENTRY:
+          inv = { index: stats.invocations, status: "returned", events: [], returns: [] };
+          writes = new WriteRun(inv.events);
+          enteredAt = process.hrtime.bigint();
+          ch.send(N.TRACE);
+          break;
+        case H.DECODE: {
+          const r = new PayloadReader(f.payload, "DECODE");
+          const addr = r.u64();
+          const code = r.bytes(r.u16());
+          ch.send(N.DECODED, encodeDecodeRecords(decoder.decodeWindow(addr, code)));
+          break;
+        }
+        case H.WRITES: {
+          if (!writes) throw new AlpacaError("native helper: WRITES outside F");
+          const r = new PayloadReader(f.payload, "WRITES");
+          const count = r.u32();
+          for (let i = 0; i < count; i++) {
+            const addr = r.u64();
+            const bytes = r.bytes(r.u32()).slice();
+            writes.add(Number(addr), bytes);
+          }
+          break;
+        }
+        case H.SYSCALL_ENTER: {
+          if (!inv || !writes) throw new AlpacaError("native helper: syscall stop outside F");
+          writes.flush();
+          const r = new PayloadReader(f.payload, "SYSCALL_ENTER");
+          const nr = Number(r.u64());
+          const args = Array.from({ length: 6 }, () => r.u64());
+          const spec = specFor(nr, args);
+          const reads = await captureOperands(spec.reads, args, undefined, session.readMem);
+          open = { nr, args, reads, spec };
+          ch.send(N.CONT);
+          break;
+        }
+        case H.SYSCALL_EXIT: {
+          if (!inv || !open) throw new AlpacaError("native helper: syscall exit without entry");
+          const result = new PayloadReader(f.payload, "SYSCALL_EXIT").u64();
+          const w = await captureOperands(open.spec.writes, open.args, result, session.readMem);
+          inv.events.push({ kind: "syscall", name: syscallName(open.nr), args: open.args, reads: open.reads, writes: w, result });
+          open = null;
+          ch.send(N.CONT);
+          break;
+        }
+        case H.RETURN: {
+          if (!inv || !writes) throw new AlpacaError("native helper: RETURN outside F");
+          writes.flush();
+          const r = new PayloadReader(f.payload, "RETURN");
+          const rax = r.u64();
+          const rdx = r.u64();
+          const returns: Value[] = [
+            { type: "i64", bits: rax },
+            { type: "i64", bits: rdx },
+            { type: "v128", bytes: r.bytes(16).slice() },
+            { type: "v128", bytes: r.bytes(16).slice() },
+          ];
+          stats.instructions += r.u64();
+          stats.tracedNs += process.hrtime.bigint() - enteredAt;
+          inv.returns = returns;
+          put(enc.addInvocation(inv));
+          stats.invocations++;
+          inv = null;
+          writes = null;
+          ch.send(N.CONT);
+          break;
+        }
+        case H.EXIT: {
+          const exit = parseExit(f);
+          await opts.notify?.("end");
+          if (inv && writes) {
+            writes.flush();
+            stats.tracedNs += process.hrtime.bigint() - enteredAt;
+            const name = open ? syscallName(open.nr) : "";
+            if (open && (name === "exit_group" || name === "exit")) {
+              inv.events.push({ kind: "syscall", name, args: open.args, reads: open.reads, writes: [], result: 0n });
+              inv.status = "exited";
+              inv.exitCode = exit.exitCode;
+            } else {
+              inv.status = "trapped";
+              inv.trapMessage = exit.message ?? `exited with status ${exit.exitCode} inside ${sym.name}`;
+            }
+            put(enc.addInvocation(inv));
+            stats.invocations++;
+          }
+          put(enc.finish({ outcome: exit.signal === undefined ? "exited" : "trapped", exitCode: exit.exitCode }));
+          log.commit();
+          stats.decoded = decoder.decodedCount;
+          return { exit, stats };
+        }
+        case H.ERROR:
+          throw helperError(f, (addr) => decoder.describe(addr));
+        case H.ESCAPED: {
+          const r = new PayloadReader(f.payload, "ESCAPED");
+          const rip = r.u64();
+          throw new UsageError(
+            `native: ${sym.name} left its frame without returning (longjmp or exception) at 0x${rip.toString(16)}: not supported`,
+          );
+        }
+        default:
+          throw new AlpacaError(`native helper: unexpected frame ${f.type} during analysis`);
+      }
+    }
+  } catch (e) {
+    log.abort();
+    throw e;
+  }
+}

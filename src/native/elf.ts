@@ -1,0 +1,120 @@
+/**
+ * ELF lookup for the native backend: `elfy` parses the headers and sections; this module checks
+ * that the file is an x86-64 Linux executable and reads function symbols from `.symtab`, else
+ * `.dynsym` (Elf64_Sym: name u32, info u8, other u8, shndx u16, value u64, size u64). Pure.
+ */
+import { createRequire } from "node:module";
+import { DecodeError, UsageError } from "../errors/index.js";
+
+interface ElfySection {
+  name: string;
+  type: string | number;
+  addr: number;
+  link: number;
+  data: Uint8Array;
+}
+interface ElfyFile {
+  class: string;
+  endian: string;
+  type: string;
+  machine: string;
+  entry: number;
+  body: { sections: ElfySection[] };
+}
+
+const require = createRequire(import.meta.url);
+const elfy = require("elfy") as { parse(buf: Buffer): ElfyFile };
+
+/** First four bytes of every ELF file. */
+export const ELF_MAGIC = new Uint8Array([0x7f, 0x45, 0x4c, 0x46]);
+
+export function isElf(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && ELF_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+export interface ElfSymbol {
+  name: string;
+  /** st_value: the link-time address (add the load base for a PIE). */
+  value: bigint;
+  sizeBytes: number;
+  /** Position in the symbol table it came from. */
+  index: number;
+}
+
+export interface ElfInfo {
+  /** "exec": fixed addresses; "dyn": position independent (PIE or static-pie). */
+  kind: "exec" | "dyn";
+  /** e_entry: the link-time entry point; AT_ENTRY minus this is the load base of a PIE. */
+  entry: bigint;
+  /** Which table the functions came from. */
+  symbolTable: ".symtab" | ".dynsym";
+  /** Defined functions (STT_FUNC, STT_GNU_IFUNC excluded) in table order. */
+  functions: ElfSymbol[];
+}
+
+const STT_FUNC = 2;
+const SHN_UNDEF = 0;
+
+function readSymbols(table: ElfySection, strtab: ElfySection): ElfSymbol[] {
+  const data = table.data;
+  const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const strs = strtab.data;
+  const out: ElfSymbol[] = [];
+  for (let i = 0, off = 0; off + 24 <= data.length; i++, off += 24) {
+    const nameOff = dv.getUint32(off, true);
+    const info = dv.getUint8(off + 4);
+    const shndx = dv.getUint16(off + 6, true);
+    const value = dv.getBigUint64(off + 8, true);
+    const size = dv.getBigUint64(off + 16, true);
+    if ((info & 0xf) !== STT_FUNC || shndx === SHN_UNDEF || value === 0n) continue;
+    let end = nameOff;
+    while (end < strs.length && strs[end] !== 0) end++;
+    const name = Buffer.from(strs.subarray(nameOff, end)).toString("utf8");
+    if (name === "") continue;
+    out.push({ name, value, sizeBytes: Number(size), index: i });
+  }
+  return out;
+}
+
+/**
+ * Parses and checks an executable. Throws UsageError for a file that is not an x86-64 Linux
+ * executable (saying what it is instead) and DecodeError for a malformed one.
+ */
+export function readElf(bytes: Uint8Array, path: string): ElfInfo {
+  if (!isElf(bytes)) throw new UsageError(`${path}: not an ELF file`);
+  let f: ElfyFile;
+  try {
+    f = elfy.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  } catch (e) {
+    throw new DecodeError(`${path}: malformed ELF file (${e instanceof Error ? e.message : String(e)})`, 0, { cause: e });
+  }
+  if (f.class !== "64" || f.machine !== "amd64") {
+    throw new UsageError(`${path}: wrong architecture: ${f.class}-bit ${f.machine} ELF; the native backend runs x86-64 programs`);
+  }
+  if (f.endian !== "lsb") throw new UsageError(`${path}: big-endian ELF; the native backend runs x86-64 programs`);
+  if (f.type !== "exec" && f.type !== "dyn") {
+    throw new UsageError(`${path}: ELF type ${f.type} is not an executable (relocatable object or core file?)`);
+  }
+  const sections = f.body.sections;
+  let symbolTable: ".symtab" | ".dynsym" = ".symtab";
+  let table = sections.find((s) => s.type === "symtab");
+  if (!table) {
+    table = sections.find((s) => s.type === "dynsym");
+    symbolTable = ".dynsym";
+  }
+  const strtab = table ? sections[table.link] : undefined;
+  const functions = table && strtab ? readSymbols(table, strtab) : [];
+  return { kind: f.type, entry: BigInt(f.entry), symbolTable, functions };
+}
+
+/** F's symbol; UsageError when the binary is stripped or has no such function. */
+export function findFunction(elf: ElfInfo, name: string, path: string): ElfSymbol {
+  const sym = elf.functions.find((s) => s.name === name);
+  if (sym) return sym;
+  if (elf.symbolTable === ".dynsym") {
+    throw new UsageError(`${path}: no symbol table (stripped binary): cannot find function ${name}`, {
+      hint: "rebuild without -s / strip, or keep the symbol table",
+    });
+  }
+  throw new UsageError(`${path}: no function named ${name} in ${elf.symbolTable}`);
+}

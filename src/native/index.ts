@@ -1,0 +1,112 @@
+/**
+ * The native x86-64 ELF backend's entry points for the CLI. Programs are unmodified Linux
+ * executables (PIE or not, dynamic or static); they run under alpaca-native-helper (native/)
+ * with ASLR off and exactly the environment and argv the CLI gives, in every mode, so addresses
+ * match between plain, analyzed, disabled and baseline runs. See docs/native.md.
+ */
+import { readFile } from "node:fs/promises";
+import { AlpacaError, UsageError } from "../errors/index.js";
+import { decodeLog, type EffectLog } from "../log/index.js";
+import type { RunOutcome, RunRequest } from "../runtime/types.js";
+import { analyzeNative, type AnalyzeStats } from "./analyze.js";
+import { findFunction, isElf, readElf } from "./elf.js";
+import { baselineNative, checkLogMatches, disableNative, plainNative } from "./replay.js";
+import { defaultHelperPath, Session, type TargetExit } from "./session.js";
+
+export { isElf } from "./elf.js";
+export { NATIVE_RESULTS, type AnalyzeStats } from "./analyze.js";
+
+/** Options tests and benchmarks override. */
+export interface NativeOptions {
+  /** Path of alpaca-native-helper; default build/native/alpaca-native-helper in this checkout. */
+  helperPath?: string;
+  /** Receives analysis statistics (instructions stepped, time inside F). */
+  onAnalyzeStats?: (stats: AnalyzeStats) => void;
+}
+
+async function readProgram(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read program ${path}: ${code === "ENOENT" ? "no such file" : String(code)}`, { cause: e });
+  }
+}
+
+async function readLog(path: string): Promise<EffectLog> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(path));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(`cannot read log ${path}: ${code === "ENOENT" ? "no such file (run alpaca analyze first)" : String(code)}`, { cause: e });
+  }
+  try {
+    return decodeLog(bytes);
+  } catch (e) {
+    if (e instanceof AlpacaError) throw new UsageError(`${path}: ${e.message}`, { cause: e });
+    throw e;
+  }
+}
+
+function outcome(exit: TargetExit, warnings: string[] = []): RunOutcome {
+  const out: RunOutcome = { exitCode: exit.exitCode, warnings };
+  if (exit.message !== undefined) out.trapMessage = exit.message;
+  return out;
+}
+
+/** Runs an x86-64 ELF program in any mode (see RunRequest). */
+export async function runNative(req: RunRequest, options: NativeOptions = {}): Promise<RunOutcome> {
+  const programBytes = await readProgram(req.programPath);
+  const elf = readElf(programBytes, req.programPath);
+  const helperPath = options.helperPath ?? defaultHelperPath();
+  const notify = req.notify ? { notify: req.notify } : {};
+  if (req.mode === "plain") {
+    const session = await Session.start(helperPath, req.programPath, req.args, req.env);
+    try {
+      return outcome(await plainNative({ session, ...notify }));
+    } finally {
+      await session.close();
+    }
+  }
+  if (!req.func) throw new UsageError(`mode ${req.mode} needs a target function (--func or ALPACA_FUNC)`);
+  const sym = findFunction(elf, req.func, req.programPath);
+  const logPath = req.logPath ?? `${sym.name}.alog`;
+  let log: EffectLog | undefined;
+  let warnings: string[] = [];
+  if (req.mode === "disable") {
+    log = await readLog(logPath);
+    warnings = checkLogMatches(log, programBytes, sym, logPath, req);
+  }
+  const session = await Session.start(helperPath, req.programPath, req.args, req.env);
+  try {
+    switch (req.mode) {
+      case "analyze": {
+        const r = await analyzeNative({ session, elf, sym, programBytes, args: req.args, env: req.env, logPath, ...notify });
+        req.logger.debug({ invocations: r.stats.invocations, instructions: Number(r.stats.instructions), decoded: r.stats.decoded, tracedMs: Number(r.stats.tracedNs) / 1e6 }, "native analysis");
+        options.onAnalyzeStats?.(r.stats);
+        return outcome(r.exit);
+      }
+      case "disable": {
+        const r = await disableNative({ session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, warnings, ...notify });
+        const out = outcome(r.exit, r.warnings);
+        out.stats = r.stats;
+        return out;
+      }
+      case "baseline":
+        return outcome((await baselineNative({ session, elf, sym, ...notify })).exit);
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Functions for `alpaca functions`: defined STT_FUNC symbols of `.symtab` (else `.dynsym`), in
+ * table order. `index` is the symbol's address (st_value, the link-time address; the log's
+ * functionIndex). The signature is unknown without debug information and reads "?".
+ */
+export async function listNativeFunctions(path: string): Promise<Array<{ index: number; name: string; signature: string; sizeBytes: number }>> {
+  const elf = readElf(await readProgram(path), path);
+  return elf.functions.map((s) => ({ index: Number(s.value), name: s.name, signature: "?", sizeBytes: s.sizeBytes }));
+}

@@ -1,0 +1,242 @@
+/**
+ * The helper's wire protocol (native/protocol.h is the reference; protocol.test.ts checks that
+ * every constant here equals the C one). Frames both ways: u32 LE length of (type + payload),
+ * u8 type, payload. This module is pure: it builds and parses frames; channel.ts moves them.
+ */
+
+export const PROTOCOL_VERSION = 1;
+
+/** Helper -> CLI frame types. */
+export const H = {
+  HELLO: 1,
+  EXIT: 2,
+  ENTRY: 3,
+  DECODE: 4,
+  WRITES: 5,
+  SYSCALL_ENTER: 6,
+  SYSCALL_EXIT: 7,
+  RETURN: 8,
+  MEM: 9,
+  RESULT: 10,
+  OK: 11,
+  ERROR: 12,
+  ESCAPED: 13,
+} as const;
+
+/** H_ERROR codes. */
+export const ERR = {
+  INTERNAL: 1,
+  UNSUPPORTED_INSN: 2,
+  EXEC: 3,
+  PTRACE: 4,
+  MEMORY: 5,
+} as const;
+
+/** CLI -> helper frame types. */
+export const N = {
+  CONT: 1,
+  SET_BP: 2,
+  DECODED: 3,
+  READ: 4,
+  WRITE: 5,
+  INJECT: 6,
+  TRACE: 7,
+  RUN: 8,
+  RETURN: 9,
+  DETACH: 10,
+  KILL: 11,
+} as const;
+
+export const DECODE_RECORD_BYTES = 32;
+
+/** What an instruction writes (decode record `kind`). */
+export const K = { NONE: 0, MEM: 1, PUSH: 2, BTMEM: 3, SYSCALL: 4, UNSUPPORTED: 5 } as const;
+/** Decode record flags. */
+export const F = { REP: 1, ADDR32: 2, XSAVE: 4, POP: 8 } as const;
+/** Segment override of a memory operand. */
+export const SEG = { NONE: 0, FS: 1, GS: 2 } as const;
+/** Register ids: indices into struct user_regs_struct as u64[27], plus these two. */
+export const RID_NONE = 0xff;
+export const RID_RIP = 0xfe;
+
+/** Field order of struct user_regs_struct (sys/user.h, x86-64). */
+export const USER_REGS = [
+  "r15", "r14", "r13", "r12", "rbp", "rbx", "r11", "r10", "r9", "r8", "rax", "rcx", "rdx", "rsi", "rdi",
+  "orig_rax", "rip", "cs", "eflags", "rsp", "ss", "fs_base", "gs_base", "ds", "es", "fs", "gs",
+] as const;
+
+/** One instruction's store description, as the helper's decode cache holds it. */
+export interface DecodeRecord {
+  addr: bigint;
+  len: number;
+  kind: number;
+  /** Bytes written (element size for rep string stores). */
+  size: number;
+  disp: bigint;
+  seg: number;
+  base: number;
+  index: number;
+  scale: number;
+  flags: number;
+  /** K_BTMEM: the register holding the signed bit offset. */
+  bitreg: number;
+}
+
+export function encodeDecodeRecords(records: readonly DecodeRecord[]): Uint8Array {
+  const out = new Uint8Array(4 + records.length * DECODE_RECORD_BYTES);
+  const dv = new DataView(out.buffer);
+  dv.setUint32(0, records.length, true);
+  records.forEach((r, i) => {
+    const o = 4 + i * DECODE_RECORD_BYTES;
+    dv.setBigUint64(o, r.addr, true);
+    dv.setBigInt64(o + 8, BigInt.asIntN(64, r.disp), true);
+    dv.setUint32(o + 16, r.size, true);
+    dv.setUint8(o + 20, r.len);
+    dv.setUint8(o + 21, r.kind);
+    dv.setUint8(o + 22, r.seg);
+    dv.setUint8(o + 23, r.base);
+    dv.setUint8(o + 24, r.index);
+    dv.setUint8(o + 25, r.scale);
+    dv.setUint8(o + 26, r.flags);
+    dv.setUint8(o + 27, r.bitreg);
+  });
+  return out;
+}
+
+/** A frame's type and payload. */
+export interface Frame {
+  type: number;
+  payload: Uint8Array;
+}
+
+/** Builds one frame. */
+export function encodeFrame(type: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
+  const out = new Uint8Array(5 + payload.length);
+  new DataView(out.buffer).setUint32(0, payload.length + 1, true);
+  out[4] = type;
+  out.set(payload, 5);
+  return out;
+}
+
+/** Little-endian payload builder for commands. */
+export class PayloadWriter {
+  private readonly parts: Uint8Array[] = [];
+  private size = 0;
+  u32(v: number): this {
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setUint32(0, v, true);
+    return this.push(b);
+  }
+  u64(v: bigint): this {
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
+    return this.push(b);
+  }
+  bytes(b: Uint8Array): this {
+    return this.push(b);
+  }
+  private push(b: Uint8Array): this {
+    this.parts.push(b);
+    this.size += b.length;
+    return this;
+  }
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(this.size);
+    let o = 0;
+    for (const p of this.parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+}
+
+/** Bounds-checked little-endian reader over a frame payload. */
+export class PayloadReader {
+  private readonly dv: DataView;
+  pos = 0;
+  constructor(private readonly buf: Uint8Array, private readonly what: string) {
+    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  }
+  private need(n: number): void {
+    if (this.pos + n > this.buf.length) throw new RangeError(`helper: short ${this.what} frame`);
+  }
+  u8(): number {
+    this.need(1);
+    return this.dv.getUint8(this.pos++);
+  }
+  u16(): number {
+    this.need(2);
+    const v = this.dv.getUint16(this.pos, true);
+    this.pos += 2;
+    return v;
+  }
+  u32(): number {
+    this.need(4);
+    const v = this.dv.getUint32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  i32(): number {
+    this.need(4);
+    const v = this.dv.getInt32(this.pos, true);
+    this.pos += 4;
+    return v;
+  }
+  u64(): bigint {
+    this.need(8);
+    const v = this.dv.getBigUint64(this.pos, true);
+    this.pos += 8;
+    return v;
+  }
+  bytes(n: number): Uint8Array {
+    this.need(n);
+    const v = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return v;
+  }
+  rest(): Uint8Array {
+    const v = this.buf.subarray(this.pos);
+    this.pos = this.buf.length;
+    return v;
+  }
+}
+
+/**
+ * Splits a byte stream into frames. Feed chunks as they arrive; complete frames come out in
+ * order. Lengths above `maxFrameBytes` are refused (a confused peer, not a real frame).
+ */
+export class FrameSplitter {
+  private buf = new Uint8Array(0);
+  private start = 0;
+  private end = 0;
+  constructor(private readonly maxFrameBytes = 1 << 30) {}
+
+  push(chunk: Uint8Array): Frame[] {
+    if (this.end + chunk.length > this.buf.length) {
+      const live = this.end - this.start;
+      const cap = Math.max(live + chunk.length, this.buf.length * 2, 1 << 16);
+      const next = new Uint8Array(cap);
+      next.set(this.buf.subarray(this.start, this.end));
+      this.buf = next;
+      this.start = 0;
+      this.end = live;
+    }
+    this.buf.set(chunk, this.end);
+    this.end += chunk.length;
+    const frames: Frame[] = [];
+    for (;;) {
+      const avail = this.end - this.start;
+      if (avail < 4) break;
+      const len = new DataView(this.buf.buffer, this.start, 4).getUint32(0, true);
+      if (len === 0 || len > this.maxFrameBytes) throw new RangeError(`helper: bad frame length ${len}`);
+      if (avail < 4 + len) break;
+      const type = this.buf[this.start + 4]!;
+      const payload = this.buf.slice(this.start + 5, this.start + 4 + len);
+      frames.push({ type, payload });
+      this.start += 4 + len;
+    }
+    if (this.start === this.end) this.start = this.end = 0;
+    return frames;
+  }
+}

@@ -1,0 +1,238 @@
+/**
+ * Disable and baseline modes. Disable: at the k-th outermost call of F the helper stops at F's
+ * first instruction; this driver applies invocation k's events in order (writes; syscalls
+ * re-executed by injection or answered from the log, per syscalls.ts), then F returns to its
+ * caller with the recorded RAX, RDX, XMM0, XMM1, or the process ends the way it ended inside F.
+ * Baseline: the same stops at F, and F runs natively, so baseline and disabled runs differ only
+ * in F.
+ */
+import { createHash } from "node:crypto";
+import { AlpacaError, ReplayError, UsageError } from "../errors/index.js";
+import type { EffectLog, Invocation, SyscallEvent } from "../log/index.js";
+import type { ReplayStats } from "../runtime/types.js";
+import type { ElfInfo, ElfSymbol } from "./elf.js";
+import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
+import { helperError, parseExit, type Session, type TargetExit } from "./session.js";
+import { specFor, syscallNumber } from "./syscalls.js";
+
+export interface ReplayResult {
+  exit: TargetExit;
+  warnings: string[];
+  stats: ReplayStats;
+}
+
+/**
+ * Checks that a log belongs to this program and function (UsageError otherwise, as for Wasm
+ * logs); returns a warning when argv or the environment differ: they sit on the stack, so the
+ * stack addresses in the log would be off.
+ */
+export function checkLogMatches(
+  log: EffectLog,
+  programBytes: Uint8Array,
+  sym: ElfSymbol,
+  logPath: string,
+  run: { args: readonly string[]; env: Record<string, string> },
+): string[] {
+  const h = log.header;
+  if (h.backend !== "x86-64") throw new UsageError(`log ${logPath} was recorded by the ${h.backend} backend, not for an x86-64 program`);
+  const sha = createHash("sha256").update(programBytes).digest();
+  if (!Buffer.from(h.programSha256).equals(sha)) {
+    throw new UsageError(`log ${logPath} was recorded for a different program (SHA-256 differs); analyze this program again`);
+  }
+  if (h.functionName !== sym.name || h.functionIndex !== Number(sym.value)) {
+    throw new UsageError(`log ${logPath} is for function ${h.functionName} at 0x${h.functionIndex.toString(16)}, not ${sym.name} at 0x${sym.value.toString(16)}`);
+  }
+  const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
+  if (JSON.stringify(h.args) !== JSON.stringify(run.args) || JSON.stringify(h.env) !== JSON.stringify(env)) {
+    return ["arguments or environment differ from the analyzed run; they sit on the stack, so stack addresses in the log may be off and the replay wrong"];
+  }
+  return [];
+}
+
+function returnPayload(inv: Invocation): Uint8Array {
+  const w = new PayloadWriter();
+  const [rax, rdx, x0, x1] = inv.returns;
+  w.u64(rax && rax.type !== "v128" ? rax.bits : 0n);
+  w.u64(rdx && rdx.type !== "v128" ? rdx.bits : 0n);
+  w.bytes(x0 && x0.type === "v128" ? x0.bytes : new Uint8Array(16));
+  w.bytes(x1 && x1.type === "v128" ? x1.bytes : new Uint8Array(16));
+  return w.toBytes();
+}
+
+/** The signal a trapped invocation died of ("killed by signal 11 (SIGSEGV)"); SIGKILL if unknown. */
+function trapSignal(inv: Invocation): number {
+  const m = /signal (\d+)/.exec(inv.trapMessage ?? "");
+  return m ? Number(m[1]) : 9;
+}
+
+const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16)}`;
+
+export async function disableNative(opts: {
+  session: Session;
+  elf: ElfInfo;
+  sym: ElfSymbol;
+  log: EffectLog;
+  strict: boolean;
+  onExtraCalls: "error" | "run";
+  warnings: string[];
+  notify?: (phase: "start" | "end") => Promise<void>;
+}): Promise<ReplayResult> {
+  const { session, elf, sym, log } = opts;
+  const ch = session.ch;
+  const warnings = [...opts.warnings];
+  const stats: ReplayStats = { invocations: 0, bytesWritten: 0, callsReexecuted: 0, callsAnswered: 0, replayNs: 0 };
+  if (sym.sizeBytes !== 0 && sym.sizeBytes < 2) {
+    throw new AlpacaError(`native: ${sym.name} is ${sym.sizeBytes} byte long; replay needs 2 bytes of it for syscalls`);
+  }
+  await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+  await opts.notify?.("start");
+  ch.send(N.CONT);
+  let calls = 0;
+  let extraWarned = false;
+
+  /** Runs one logged syscall; returns the exit frame if it ended the process. */
+  const replaySyscall = async (ev: SyscallEvent, k: number): Promise<Frame | null> => {
+    const nr = syscallNumber(ev.name);
+    if (nr === undefined) throw new ReplayError(`log: unknown x86-64 syscall ${ev.name} in invocation ${k}`);
+    const policy = specFor(nr, ev.args).policy;
+    switch (policy) {
+      case "skip":
+        return null;
+      case "unreplayable":
+        throw new ReplayError(`${sym.name} called ${ev.name} (invocation ${k}): a process-creating call cannot be replayed`);
+      case "answer":
+        for (const w of ev.writes) {
+          await session.writeMem(BigInt(w.addr), w.bytes);
+          stats.bytesWritten += w.bytes.length;
+        }
+        stats.callsAnswered++;
+        return null;
+      case "reexec":
+      case "exit": {
+        // The buffers the call read may live in F's frame, which the replay never wrote.
+        for (const r of ev.reads) {
+          const now = await session.readMem(BigInt(r.addr), r.bytes.length);
+          if (!now || !Buffer.from(now).equals(r.bytes)) await session.writeMem(BigInt(r.addr), r.bytes);
+        }
+        const w = new PayloadWriter().u64(BigInt(nr));
+        for (let i = 0; i < 6; i++) w.u64(ev.args[i] ?? 0n);
+        const f = await ch.request(N.INJECT, w.toBytes());
+        stats.callsReexecuted++;
+        if (f.type === H.EXIT) return f;
+        if (f.type === H.ERROR) throw helperError(f);
+        if (f.type !== H.RESULT) throw new AlpacaError(`native helper: INJECT answered ${f.type}`);
+        const result = new PayloadReader(f.payload, "RESULT").u64();
+        if (result !== ev.result) {
+          const msg = `${ev.name} returned ${hex(result)} in the disabled run, ${hex(ev.result)} when analyzed (invocation ${k})`;
+          if (opts.strict) throw new ReplayError(msg);
+          warnings.push(msg);
+        }
+        return null;
+      }
+    }
+  };
+
+  const finish = async (f: Frame): Promise<ReplayResult> => {
+    const exit = parseExit(f);
+    await opts.notify?.("end");
+    if (calls < log.invocations.length) {
+      warnings.push(`${sym.name} was called ${calls} times; the log has ${log.invocations.length} invocations`);
+    }
+    return { exit, warnings, stats };
+  };
+
+  for (;;) {
+    const f = await ch.next();
+    switch (f.type) {
+      case H.ENTRY: {
+        const k = calls++;
+        const inv = log.invocations[k];
+        if (!inv) {
+          if (opts.onExtraCalls === "error") {
+            throw new ReplayError(`${sym.name} was called more often than when analyzed (${log.invocations.length} calls logged)`);
+          }
+          if (!extraWarned) warnings.push(`${sym.name} was called more than the ${log.invocations.length} logged times; extra calls ran`);
+          extraWarned = true;
+          ch.send(N.RUN);
+          break;
+        }
+        const t0 = process.hrtime.bigint();
+        let ended: Frame | null = null;
+        for (const ev of inv.events) {
+          if (ev.kind === "write") {
+            await session.writeMem(BigInt(ev.addr), ev.bytes);
+            stats.bytesWritten += ev.bytes.length;
+          } else if (ev.kind === "syscall") {
+            ended = await replaySyscall(ev, k);
+            if (ended) break;
+          } else {
+            throw new ReplayError(`log: ${ev.kind} event in an x86-64 log (invocation ${k})`);
+          }
+        }
+        stats.replayNs += Number(process.hrtime.bigint() - t0);
+        stats.invocations++;
+        if (ended) return finish(ended);
+        if (inv.status === "returned") {
+          ch.send(N.RETURN, returnPayload(inv));
+        } else if (inv.status === "trapped") {
+          ch.send(N.KILL, new PayloadWriter().u32(trapSignal(inv)).toBytes());
+        } else {
+          // Exited, but the exit call was not the last event: end the process the same way.
+          const w = new PayloadWriter().u64(BigInt(syscallNumber("exit_group")!)).u64(BigInt(inv.exitCode ?? 0));
+          for (let i = 1; i < 6; i++) w.u64(0n);
+          const e = await ch.request(N.INJECT, w.toBytes());
+          if (e.type === H.EXIT) return finish(e);
+          throw new AlpacaError(`native helper: exit_group did not end the program`);
+        }
+        break;
+      }
+      case H.EXIT:
+        return finish(f);
+      case H.ERROR:
+        throw helperError(f);
+      default:
+        throw new AlpacaError(`native helper: unexpected frame ${f.type} during replay`);
+    }
+  }
+}
+
+/** Baseline: stop at each outermost call of F as disable does, and let F run. */
+export async function baselineNative(opts: {
+  session: Session;
+  elf: ElfInfo;
+  sym: ElfSymbol;
+  notify?: (phase: "start" | "end") => Promise<void>;
+}): Promise<{ exit: TargetExit; calls: number }> {
+  const { session, elf, sym } = opts;
+  await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+  await opts.notify?.("start");
+  session.ch.send(N.CONT);
+  let calls = 0;
+  for (;;) {
+    const f = await session.ch.next();
+    if (f.type === H.ENTRY) {
+      calls++;
+      session.ch.send(N.RUN);
+    } else if (f.type === H.EXIT) {
+      const exit = parseExit(f);
+      await opts.notify?.("end");
+      return { exit, calls };
+    } else if (f.type === H.ERROR) {
+      throw helperError(f);
+    } else {
+      throw new AlpacaError(`native helper: unexpected frame ${f.type} in a baseline run`);
+    }
+  }
+}
+
+/** Plain: no breakpoint; the helper detaches after the exec stop and reports the exit. */
+export async function plainNative(opts: { session: Session; notify?: (phase: "start" | "end") => Promise<void> }): Promise<TargetExit> {
+  await opts.notify?.("start");
+  opts.session.ch.send(N.DETACH);
+  const f = await opts.session.ch.next();
+  if (f.type === H.ERROR) throw helperError(f);
+  if (f.type !== H.EXIT) throw new AlpacaError(`native helper: unexpected frame ${f.type} in a plain run`);
+  const exit = parseExit(f);
+  await opts.notify?.("end");
+  return exit;
+}

@@ -1,0 +1,159 @@
+/**
+ * One run of a program under alpaca-native-helper: start-up (HELLO, errors mapped to Alpaca's
+ * error classes), target memory access while the target is stopped, breakpoints, and the exit.
+ * The mode drivers (analyze.ts, replay.ts) build on it.
+ */
+import { access, constants as fsConstants } from "node:fs/promises";
+import { constants as osConstants } from "node:os";
+import { fileURLToPath } from "node:url";
+import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
+import { HelperChannel } from "./channel.js";
+import { ERR, H, N, PROTOCOL_VERSION, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
+
+/** Where `make` puts the helper, relative to this file (src/native/ -> build/native/). */
+export function defaultHelperPath(): string {
+  return fileURLToPath(new URL("../../build/native/alpaca-native-helper", import.meta.url));
+}
+
+export async function checkHelper(path: string): Promise<void> {
+  try {
+    await access(path, fsConstants.X_OK);
+  } catch (e) {
+    throw new EnvironmentError(`native helper not built: ${path} is missing`, { cause: e, hint: "run make" });
+  }
+}
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(osConstants.signals).map(([name, n]) => [n, name]));
+
+export function signalName(signo: number): string {
+  return SIGNAL_NAMES.get(signo) ?? `signal ${signo}`;
+}
+
+/** How the target ended. */
+export interface TargetExit {
+  /** The exit status, or 128 + signal number. */
+  exitCode: number;
+  signal?: number;
+  /** For a signal death: "killed by signal 11 (SIGSEGV)". */
+  message?: string;
+}
+
+export function parseExit(f: Frame): TargetExit {
+  const r = new PayloadReader(f.payload, "EXIT");
+  const kind = r.u8();
+  const code = r.i32();
+  if (kind === 0) return { exitCode: code };
+  return { exitCode: 128 + code, signal: code, message: `killed by signal ${code} (${signalName(code)})` };
+}
+
+/** Turns a helper ERROR frame into the error the CLI prints. */
+export function helperError(f: Frame, describe?: (addr: bigint) => string): AlpacaError {
+  const r = new PayloadReader(f.payload, "ERROR");
+  const code = r.u32();
+  const addr = r.u64();
+  const message = Buffer.from(r.rest()).toString("utf8");
+  switch (code) {
+    case ERR.PTRACE:
+      return new EnvironmentError(`ptrace is not permitted here (${message})`, {
+        hint: "set kernel.yama.ptrace_scope=0 (sysctl -w kernel.yama.ptrace_scope=0) or run as root; in a container allow ptrace (CAP_SYS_PTRACE, seccomp)",
+      });
+    case ERR.EXEC:
+      if (message.startsWith("cannot disable address randomization")) {
+        return new EnvironmentError(message, { hint: "allow personality(2) (e.g. docker --security-opt seccomp=unconfined)" });
+      }
+      return new UsageError(message);
+    case ERR.UNSUPPORTED_INSN:
+      return new AlpacaError(`native: cannot locate the memory written by ${describe ? describe(addr) : `the instruction at 0x${addr.toString(16)}`}`);
+    default:
+      return new AlpacaError(`native helper: ${message}`);
+  }
+}
+
+export interface Hello {
+  pid: number;
+  /** AT_ENTRY of the started program. */
+  atEntry: bigint;
+  xsaveBytes: number;
+}
+
+export class Session {
+  private constructor(
+    readonly ch: HelperChannel,
+    readonly hello: Hello,
+  ) {}
+
+  /** Starts the program under the helper and waits for its exec stop. */
+  static async start(helperPath: string, programPath: string, args: readonly string[], env: Record<string, string>): Promise<Session> {
+    await checkHelper(helperPath);
+    const ch = HelperChannel.start(helperPath, programPath, args, env);
+    let f: Frame;
+    try {
+      f = await ch.next();
+    } catch (e) {
+      ch.kill();
+      throw new EnvironmentError(`native helper did not start: ${e instanceof Error ? e.message : String(e)}`, { cause: e, hint: "run make" });
+    }
+    if (f.type === H.ERROR) {
+      ch.kill();
+      throw helperError(f);
+    }
+    if (f.type !== H.HELLO) {
+      ch.kill();
+      throw new AlpacaError(`native helper: expected HELLO, got frame ${f.type}`);
+    }
+    const r = new PayloadReader(f.payload, "HELLO");
+    const version = r.u32();
+    if (version !== PROTOCOL_VERSION) {
+      ch.kill();
+      throw new EnvironmentError(`native helper speaks protocol ${version}, expected ${PROTOCOL_VERSION}`, { hint: "run make" });
+    }
+    const hello = { pid: r.u32(), atEntry: r.u64(), xsaveBytes: r.u32() };
+    return new Session(ch, hello);
+  }
+
+  /** Runtime address of a link-time address (PIE: load base = AT_ENTRY - e_entry). */
+  runtimeAddress(kind: "exec" | "dyn", entry: bigint, value: bigint): bigint {
+    return kind === "dyn" ? this.hello.atEntry - entry + value : value;
+  }
+
+  /** Sends a command that the helper answers, failing on ERROR. */
+  async call(type: number, payload?: Uint8Array): Promise<Frame> {
+    const f = await this.ch.request(type, payload);
+    if (f.type === H.ERROR) throw helperError(f);
+    return f;
+  }
+
+  async setBreakpoint(addr: bigint): Promise<void> {
+    const f = await this.call(N.SET_BP, new PayloadWriter().u64(addr).toBytes());
+    if (f.type !== H.OK) throw new AlpacaError(`native helper: SET_BP answered ${f.type}`);
+  }
+
+  /** Reads target memory in chunks; null when any part is unreadable. */
+  readonly readMem = async (addr: bigint, len: number): Promise<Uint8Array | null> => {
+    const out = new Uint8Array(len);
+    const CHUNK = 1 << 20;
+    for (let done = 0; done < len; done += CHUNK) {
+      const n = Math.min(CHUNK, len - done);
+      const f = await this.call(N.READ, new PayloadWriter().u64(addr + BigInt(done)).u32(n).toBytes());
+      if (f.type !== H.MEM) throw new AlpacaError(`native helper: READ answered ${f.type}`);
+      if (f.payload[0] !== 1) return null;
+      out.set(f.payload.subarray(1, 1 + n), done);
+    }
+    return out;
+  };
+
+  async writeMem(addr: bigint, bytes: Uint8Array): Promise<void> {
+    const CHUNK = 1 << 20;
+    for (let done = 0; done < bytes.length; done += CHUNK) {
+      const part = bytes.subarray(done, Math.min(bytes.length, done + CHUNK));
+      const f = await this.call(N.WRITE, new PayloadWriter().u64(addr + BigInt(done)).bytes(part).toBytes());
+      if (f.type !== H.OK) throw new AlpacaError(`native helper: WRITE answered ${f.type}`);
+    }
+  }
+
+  /** Ends the helper and the target if they are still running, and reaps the helper. */
+  async close(): Promise<void> {
+    this.ch.kill();
+    await this.ch.exited;
+  }
+}
