@@ -22,6 +22,12 @@ __attribute__((noinline)) float f32_pick(int k, float x) {
   }
 }
 
+/* NaN payloads passed in: F must receive its argument bit-exactly in every mode. */
+__attribute__((noinline)) float f32_keep(float x, uint32_t *bits_out) {
+  memcpy(bits_out, &x, sizeof x);
+  return x;
+}
+
 int main(int argc, char **argv) {
   float x = argc > 1 ? strtof(argv[1], NULL) : 2.0f;
   int n = argc > 2 ? atoi(argv[2]) : 10;
@@ -35,5 +41,12 @@ int main(int argc, char **argv) {
     x += 0.25f;
   }
   printf("%d NaNs\n", nans);
+  static const uint32_t payloads[] = { 0x7fa00001u, 0xffbfffffu, 0x7fc00000u, 0x7f812345u, 0x3f800000u };
+  for (int i = 0; i < 5; i++) {
+    uint32_t seen = 0, back;
+    float r = f32_keep(from_bits(payloads[i] ^ (uint32_t)(argc - 3)), &seen);
+    memcpy(&back, &r, sizeof back);
+    printf("f32_keep %08x: saw %08x, returned %08x\n", payloads[i] ^ (uint32_t)(argc - 3), seen, back);
+  }
   return 0;
 }

@@ -22,6 +22,12 @@ __attribute__((noinline)) double f64_pick(int k, double x) {
   }
 }
 
+/* NaN payloads passed in: F must receive its argument bit-exactly in every mode. */
+__attribute__((noinline)) double f64_keep(double x, uint64_t *bits_out) {
+  memcpy(bits_out, &x, sizeof x);
+  return x;
+}
+
 int main(int argc, char **argv) {
   double x = argc > 1 ? strtod(argv[1], NULL) : 1.0;
   int n = argc > 2 ? atoi(argv[2]) : 10;
@@ -35,5 +41,12 @@ int main(int argc, char **argv) {
     x = x * 1.5 + 0.125;
   }
   printf("finite sum %.17g\n", finite_sum);
+  static const uint64_t payloads[] = { 0x7ff0000000000001ull, 0xfff7ffffffffffffull, 0x7ff8000000000000ull, 0x7ff4dead0000beefull };
+  for (int i = 0; i < 4; i++) {
+    uint64_t seen = 0, back, want = payloads[i] ^ (uint64_t)(argc - 3);
+    double r = f64_keep(from_bits(want), &seen);
+    memcpy(&back, &r, sizeof back);
+    printf("f64_keep %016" PRIx64 ": saw %016" PRIx64 ", returned %016" PRIx64 "\n", want, seen, back);
+  }
   return 0;
 }

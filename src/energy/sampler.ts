@@ -18,22 +18,14 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { EnergyAccumulator } from "./accumulator.js";
 import { ackFileName, CHANNEL_VERSION, decodeRequest, parseRequestFileName, type SnapshotAck, type SnapshotRequest } from "./channel.js";
+import type { Snapshot } from "./types.js";
 import { estimateEnergyJ, MODEL_ZONE } from "./model.js";
 import { pollIntervalMs as derivePollIntervalMs, type Zone } from "./powercap.js";
 import { nodePowercapFs, readEnergyUj, type PowercapFs } from "./powercap-reader.js";
 
-export type SamplerSource = { kind: "rapl"; zones: readonly Zone[]; io?: PowercapFs } | { kind: "model"; wattsPerCore: number };
+export type { Snapshot };
 
-export interface Snapshot {
-  /** Position among this sampler's snapshots, from 0. */
-  index: number;
-  /** Monotonic clock (process.hrtime.bigint, CLOCK_MONOTONIC), ns. */
-  timestampNs: bigint;
-  /** Energy per zone since the sampler started, µJ, in zone order; null when unknown. */
-  energyUj: number[] | null;
-  /** The channel request this snapshot answers; absent for a plain (v2) signal. */
-  request?: SnapshotRequest;
-}
+export type SamplerSource = { kind: "rapl"; zones: readonly Zone[]; io?: PowercapFs } | { kind: "model"; wattsPerCore: number };
 
 export interface SamplerOptions {
   source: SamplerSource;

@@ -5,13 +5,12 @@
  */
 import { EnvironmentError } from "../errors/index.js";
 import { DEFAULT_WATTS_PER_CORE } from "./model.js";
-import type { Zone } from "./powercap.js";
 import { nodePowercapFs, readZones, type PowercapFs, type ZoneScan } from "./powercap-reader.js";
+import type { ResolvedSource, SourceChoice } from "./types.js";
 
-export type SourceChoice = "auto" | "rapl" | "model";
+export type { ResolvedSource, SourceChoice };
+
 export const SOURCE_CHOICES: readonly SourceChoice[] = ["auto", "rapl", "model"];
-
-export type ResolvedSource = { kind: "rapl"; root: string; zones: Zone[] } | { kind: "model"; wattsPerCore: number };
 
 export interface SourceResolution {
   source: ResolvedSource;

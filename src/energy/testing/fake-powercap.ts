@@ -33,6 +33,11 @@ export class FakePowercap {
   private readonly consumedUj: number[];
   private timer: NodeJS.Timeout | undefined;
   private seq = 0;
+  /**
+   * Longest time between two real-time ticks so far, seconds. A reader sees counters that lag
+   * real time by up to this much, so tests state their tolerance in terms of it.
+   */
+  maxTickGapSeconds = 0;
 
   private constructor(
     readonly root: string,
@@ -108,9 +113,12 @@ export class FakePowercap {
   start(intervalMs = 1): void {
     this.stop();
     let last = process.hrtime.bigint();
+    this.maxTickGapSeconds = intervalMs / 1000;
     this.timer = setInterval(() => {
       const now = process.hrtime.bigint();
-      this.advance(Number(now - last) / 1e9);
+      const gap = Number(now - last) / 1e9;
+      this.maxTickGapSeconds = Math.max(this.maxTickGapSeconds, gap);
+      this.advance(gap);
       last = now;
     }, intervalMs);
   }

@@ -1,0 +1,54 @@
+/**
+ * A stand-in for the `alpaca` launcher in orchestration tests: it speaks the same command
+ * lines and environment as `alpaca analyze` / `alpaca run` and calls the real run notifier, but
+ * instead of a Wasm program it burns a known amount of CPU time, so tests do not depend on the
+ * analyzer. PROGRAM is ignored; ARGS are `HEAVY_MS LIGHT_MS`: the baseline burns both, the
+ * disabled run only LIGHT_MS. Knobs (environment):
+ *   FAKE_ANALYZE_FAIL=1        analyze fails like alpaca does (status 125, `alpaca: ...`)
+ *   FAKE_DIFFER_RUN=<run id>   that run prints something else (e.g. `disabled-2`)
+ *   FAKE_NO_NOTIFY=1           runs never signal the sampler
+ */
+import * as fs from "node:fs";
+import { createRunNotifier } from "../notify.js";
+
+function burnCpuMs(ms: number): void {
+  const target = process.cpuUsage().user + process.cpuUsage().system + ms * 1000;
+  let x = 0;
+  while (process.cpuUsage().user + process.cpuUsage().system < target) {
+    for (let i = 0; i < 10_000; i++) x = (x * 1103515245 + 12345) % 2147483648;
+  }
+  if (x === -1) process.stdout.write("");
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const env = process.env;
+  if (command === "analyze") {
+    const log = rest[rest.indexOf("--log") + 1];
+    if (env.FAKE_ANALYZE_FAIL) {
+      process.stderr.write("alpaca: function nope is not in the program\n");
+      return 125;
+    }
+    if (!log) return 2;
+    fs.writeFileSync(log, "fake effect log\n");
+    process.stdout.write("result 42\n");
+    return 0;
+  }
+  if (command === "run") {
+    const [, heavy = "0", light = "0"] = rest;
+    const mode = env.ALPACA_MODE;
+    const notify = env.FAKE_NO_NOTIFY ? undefined : createRunNotifier(env);
+    await notify?.("start");
+    burnCpuMs(Number(light) + (mode === "d" ? 0 : Number(heavy)));
+    process.stdout.write(env.FAKE_DIFFER_RUN && env.FAKE_DIFFER_RUN === env.ALPACA_RUN_ID ? "result 43\n" : "result 42\n");
+    await notify?.("end");
+    if (mode === "d" && env.ALPACA_STATS_FILE) {
+      fs.writeFileSync(env.ALPACA_STATS_FILE, JSON.stringify({ invocations: 2, bytesWritten: 16, callsReexecuted: 0, callsAnswered: 1, replayNs: 50_000 }));
+    }
+    return 0;
+  }
+  process.stderr.write(`alpaca: fake launcher: unknown command ${command ?? ""}\n`);
+  return 125;
+}
+
+process.exitCode = await main(process.argv.slice(2));
