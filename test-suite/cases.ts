@@ -398,6 +398,29 @@ const globalsValues = globalsArgs.filter((_, i) => i % 2 === 1).map(Number);
 
 const stdinText = "1 2 3 4\n5.5 6\n-7 8 9\n";
 
+const epochsInput = "hello world\nsecond line of input\nthird\n";
+const slurpInput = Array.from({ length: 60000 }, (_, i) => `${i + 1}\n`).join("");
+
+/** The kinds of an invocation's events in order, writes and syscalls only, runs collapsed:
+ * e.g. ["write", "fd_read", "write", "fd_write", "write"]. */
+function eventShape(events: EventJson[]): string[] {
+  const shape: string[] = [];
+  for (const e of events) {
+    const k = e.kind === "syscall" ? e.name : e.kind;
+    if (k !== "write" && e.kind !== "syscall") continue;
+    if (shape[shape.length - 1] !== k) shape.push(k);
+  }
+  return shape;
+}
+
+function checkShapes(ctx: CheckContext, want: string[]): string | undefined {
+  for (const inv of ctx.dump.invocations) {
+    const got = eventShape(inv.events);
+    if (JSON.stringify(got) !== JSON.stringify(want)) return `invocation ${inv.index} events ${JSON.stringify(got)}, want ${JSON.stringify(want)}`;
+  }
+  return undefined;
+}
+
 export const CASES: Case[] = [
   {
     name: "ret_i32",
@@ -460,6 +483,38 @@ export const CASES: Case[] = [
       invocations: 12,
       returns: returnsOf(f32Picks(2.5, 12)),
       writes: false,
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "f32_nan_param",
+    program: "ret_f32",
+    func: "f32_keep",
+    args: ["2.5", "12"],
+    exitCode: 0,
+    expect: {
+      params: ["f32", "i32"],
+      results: ["f32"],
+      invocations: 5,
+      returns: returnsOf([0x7fa00001, 0xffbfffff, 0x7fc00000, 0x7f812345, 0x3f800000].map(f32Bits)),
+      writes: true,
+      writesIn: "stack",
+      onlySyscalls: [],
+    },
+  },
+  {
+    name: "f64_nan_param",
+    program: "ret_f64",
+    func: "f64_keep",
+    args: ["1.25", "12"],
+    exitCode: 0,
+    expect: {
+      params: ["f64", "i32"],
+      results: ["f64"],
+      invocations: 4,
+      returns: returnsOf([0x7ff0000000000001n, 0xfff7ffffffffffffn, 0x7ff8000000000000n, 0x7ff4dead0000beefn].map(f64Bits)),
+      writes: true,
+      writesIn: "stack",
       onlySyscalls: [],
     },
   },
@@ -947,6 +1002,77 @@ export const CASES: Case[] = [
       writes: [true, true, true, false],
       syscalls: ["fd_read"],
       inputsInside: ["fd_read"],
+    },
+  },
+  {
+    name: "epochs_stage",
+    program: "epochs",
+    func: "stage",
+    args: [],
+    stdin: epochsInput,
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i32"],
+      invocations: 4,
+      returns: returnsOf([i32(12), i32(12), i32(12), i32(epochsInput.length - 36)]),
+      writes: true,
+      writesIn: "stack",
+      onlySyscalls: ["fd_read", "fd_write"],
+      inputsInside: ["fd_read"],
+      // Stores, then read() into the same buffer, stores, write(), and the restoring store.
+      check: (ctx) => checkShapes(ctx, ["write", "fd_read", "write", "fd_write", "write"]),
+    },
+  },
+  {
+    name: "epochs_restore",
+    program: "epochs",
+    func: "restore_echo",
+    args: [],
+    stdin: epochsInput,
+    exitCode: 0,
+    envForm: true,
+    expect: {
+      params: ["i32"],
+      results: [],
+      invocations: 4,
+      returns: voidReturns(4),
+      writes: true,
+      writesIn: "static",
+      onlySyscalls: ["fd_write"],
+      // The message changes, is written out, and is put back: both changes are effects even
+      // though the bytes end as they began.
+      check: (ctx) => checkShapes(ctx, ["write", "fd_write", "write"]),
+    },
+  },
+  {
+    name: "slurp_grow_read",
+    program: "slurp",
+    func: "slurp",
+    args: [],
+    stdin: slurpInput,
+    exitCode: 0,
+    expect: {
+      params: ["i32"],
+      results: ["i32"],
+      invocations: 1,
+      writes: true,
+      grow: true,
+      syscalls: ["fd_read"],
+      onlySyscalls: ["fd_read"],
+      inputsInside: ["fd_read"],
+      check: (ctx) => {
+        // fd_read filled pages that memory.grow added inside F.
+        const inv = ctx.dump.invocations[0]!;
+        const grow = inv.events.find((e) => e.kind === "grow");
+        if (!grow || grow.kind !== "grow") return "no grow event";
+        const oldEnd = grow.from_pages * 65536;
+        const intoNew = inv.events.some((e) => e.kind === "syscall" && e.name === "fd_read" && e.writes.some((w) => w.addr + w.size > oldEnd));
+        const total = inv.events.reduce((n, e) => n + (e.kind === "syscall" && e.name === "fd_read" ? e.writes.reduce((m, w) => m + w.size, 0) : 0), 0);
+        if (!intoNew) return `no fd_read wrote above the memory F started with (0x${oldEnd.toString(16)})`;
+        // Every byte of stdin came in through fd_read inside F (iovec results add a few bytes each).
+        return total < slurpInput.length ? `fd_read inside F wrote ${total} bytes, stdin has ${slurpInput.length}` : undefined;
+      },
     },
   },
   {
