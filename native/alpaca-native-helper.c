@@ -53,6 +53,9 @@ static int ctl_fd = 3;
 static pid_t pid = -1;
 static int mem_fd = -1;
 static uint32_t xsave_bytes = 4096;
+/* XSAVE components (CPUID leaf 0xD): size, standard-format offset, 64-byte alignment when compacted. */
+static uint32_t xs_size[64], xs_offset[64], xs_align[64];
+static uint64_t xcr0 = 3;
 static uint64_t stack_limit = 8u << 20;
 
 static struct user_regs_struct regs;
@@ -559,6 +562,24 @@ static uint64_t effective_address(const struct rec *d) {
   return ea;
 }
 
+/* Bytes an XSAVE-family store writes from its address, for the requested-feature bitmap in
+ * EDX:EAX: standard format up to the end of the last requested component, compacted format the
+ * legacy area and header plus each requested component in order (64-byte aligned if flagged). */
+static uint64_t xsave_extent(int compacted) {
+  uint64_t rfbm = ((regs.rdx << 32) | (regs.rax & 0xffffffffu)) & xcr0;
+  uint64_t end = 576;
+  for (int i = 2; i < 64; i++) {
+    if (!(rfbm >> i & 1) || !xs_size[i]) continue;
+    if (compacted) {
+      if (xs_align[i]) end = (end + 63) & ~63ull;
+      end += xs_size[i];
+    } else if (xs_offset[i] + xs_size[i] > end) {
+      end = xs_offset[i] + xs_size[i];
+    }
+  }
+  return end;
+}
+
 /* Adds what the instruction at rip is about to write. */
 static void note_writes(const struct rec *d) {
   switch (d->kind) {
@@ -569,7 +590,7 @@ static void note_writes(const struct rec *d) {
       add_write(regs.rsp - d->size, d->size);
       return;
     case K_MEM: {
-      uint64_t size = (d->flags & F_XSAVE) ? xsave_bytes : d->size;
+      uint64_t size = (d->flags & F_XSAVE) ? xsave_extent(0) : (d->flags & F_XSAVEC) ? xsave_extent(1) : d->size;
       uint64_t ea = effective_address(d);
       if (d->flags & F_REP) {
         uint64_t count = regs.rcx;
@@ -848,6 +869,19 @@ int main(int argc, char **argv) {
   }
   unsigned a, b, c, d;
   if (__get_cpuid_count(0xd, 0, &a, &b, &c, &d) && b) xsave_bytes = b;
+  if (__get_cpuid(1, &a, &b, &c, &d) && (c & bit_OSXSAVE)) {
+    uint32_t lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    xcr0 = ((uint64_t)hi << 32) | lo;
+    for (unsigned i = 2; i < 64; i++) {
+      if (!(xcr0 >> i & 1)) continue;
+      if (__get_cpuid_count(0xd, i, &a, &b, &c, &d)) {
+        xs_size[i] = a;
+        xs_offset[i] = b;
+        xs_align[i] = (c >> 1) & 1;
+      }
+    }
+  }
   struct rlimit rl;
   if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY) stack_limit = rl.rlim_cur;
   else stack_limit = 1u << 30;

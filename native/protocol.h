@@ -65,8 +65,9 @@
 
 #define F_REP 1     /* rep prefix on a string store: rcx elements, direction from DF */
 #define F_ADDR32 2  /* 0x67 prefix: 32-bit effective address */
-#define F_XSAVE 4   /* size is the XSAVE area size (CPUID 0xD), not the field */
+#define F_XSAVE 4   /* XSAVE/XSAVEOPT: extent from EDX:EAX & XCR0 and CPUID 0xD offsets */
 #define F_POP 8     /* pop to memory: rsp is incremented by size before the address is formed */
+#define F_XSAVEC 16 /* XSAVEC: compacted extent from EDX:EAX & XCR0 and CPUID 0xD sizes */
 
 #define SEG_NONE 0
 #define SEG_FS 1

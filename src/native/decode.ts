@@ -13,7 +13,8 @@
  * - string stores (stos, movs, ins) write at [rdi], times rcx with a rep prefix, in DF's
  *   direction; cmps/scas/lods/outs write nothing;
  * - bts/btr/btc with a register bit offset address memory relative to the signed offset;
- * - xsave* write the XSAVE area (size from CPUID, supplied by the helper), fxsave 512 bytes,
+ * - xsave/xsaveopt/xsavec write the XSAVE area for the features in EDX:EAX (the helper works out
+ *   the extent from XCR0 and CPUID leaf 0xD; xsaves is kernel-only), fxsave 512 bytes,
  *   fnsave 108, fnstenv 28; maskmovdqu/maskmovq write at [rdi]; movdir64b at the register in
  *   its first operand;
  * - a store whose address the helper cannot form (VSIB scatter, a first operand of unknown
@@ -146,7 +147,9 @@ const X87_STORES = new Map<string, number | undefined>([
   ["fnsave", 108], ["fsave", 108], ["fxsave", 512], ["fxsave64", 512],
 ]);
 
-const XSAVES = new Set(["xsave", "xsave64", "xsaveopt", "xsaveopt64", "xsavec", "xsavec64", "xsaves", "xsaves64"]);
+/** XSAVE-family stores: standard format, compacted format (xsaves is kernel-only). */
+const XSAVE_STANDARD = new Set(["xsave", "xsave64", "xsaveopt", "xsaveopt64"]);
+const XSAVE_COMPACTED = new Set(["xsavec", "xsavec64"]);
 
 /** Sizes of stores whose operand capstone prints without a size. */
 const SIZE_OVERRIDES = new Map<string, number>([
@@ -254,7 +257,8 @@ export function classifyInstruction(addr: bigint, len: number, mnemonic: string,
     const size = X87_STORES.get(m) ?? mem0.size;
     return size === undefined ? unsupported(addr, len) : memRecord(addr, len, mem0, size);
   }
-  if (XSAVES.has(m)) return memRecord(addr, len, mem0, 0, F.XSAVE);
+  if (XSAVE_STANDARD.has(m)) return memRecord(addr, len, mem0, 0, F.XSAVE);
+  if (XSAVE_COMPACTED.has(m)) return memRecord(addr, len, mem0, 0, F.XSAVEC);
 
   if (mem0.vsib) return unsupported(addr, len);
 

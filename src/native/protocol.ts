@@ -52,7 +52,7 @@ export const DECODE_RECORD_BYTES = 32;
 /** What an instruction writes (decode record `kind`). */
 export const K = { NONE: 0, MEM: 1, PUSH: 2, BTMEM: 3, SYSCALL: 4, UNSUPPORTED: 5 } as const;
 /** Decode record flags. */
-export const F = { REP: 1, ADDR32: 2, XSAVE: 4, POP: 8 } as const;
+export const F = { REP: 1, ADDR32: 2, XSAVE: 4, POP: 8, XSAVEC: 16 } as const;
 /** Segment override of a memory operand. */
 export const SEG = { NONE: 0, FS: 1, GS: 2 } as const;
 /** Register ids: indices into struct user_regs_struct as u64[27], plus these two. */

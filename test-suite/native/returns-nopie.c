@@ -1,0 +1,2 @@
+/* returns.c linked -no-pie: fixed addresses. */
+#include "returns.c"
