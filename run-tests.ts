@@ -549,6 +549,35 @@ interface NegativeCase {
   setup: (dir: string) => Promise<{ args: string[]; env?: Record<string, string>; watch: string; guestMayRun?: boolean; stderrMatch?: RegExp }>;
 }
 
+/** A copy of a module without its "name" custom section (as `wasm-strip`/`llvm-strip` leave it). */
+function withoutNameSection(bytes: Buffer): Buffer {
+  const parts: Buffer[] = [bytes.subarray(0, 8)];
+  let p = 8;
+  const u = (): number => {
+    let result = 0, shift = 0, b: number;
+    do {
+      b = bytes[p++]!;
+      result += (b & 0x7f) * 2 ** shift;
+      shift += 7;
+    } while (b & 0x80);
+    return result;
+  };
+  while (p < bytes.length) {
+    const start = p;
+    const id = bytes[p++]!;
+    const size = u();
+    const end = p + size;
+    let name = "";
+    if (id === 0) {
+      const len = u();
+      name = bytes.subarray(p, p + len).toString("utf8");
+    }
+    if (!(id === 0 && name === "name")) parts.push(bytes.subarray(start, end));
+    p = end;
+  }
+  return Buffer.concat(parts);
+}
+
 /** A valid copy of a module with one custom section appended: same code, different SHA-256. */
 function withCustomSection(bytes: Buffer): Buffer {
   const name = Buffer.from("alpaca-e2e");
@@ -641,6 +670,28 @@ const NEGATIVE: NegativeCase[] = [
       writeFileSync(other, withCustomSection(readFileSync(wasmPath("ret_i32"))));
       return { args: ["disable", "--func", "collatz_delta", "--log", log, other, "27", "97"], watch: dir };
     },
+  },
+  {
+    name: "cli_log_of_other_function",
+    setup: async (dir) => {
+      const log = await goodLog(dir);
+      return { args: ["disable", "--func", "main", "--log", log, wasmPath("ret_i32"), "27", "97"], watch: dir };
+    },
+  },
+  {
+    name: "cli_no_name_section",
+    setup: (dir) => {
+      const p = join(dir, "stripped.wasm");
+      writeFileSync(p, withoutNameSection(readFileSync(wasmPath("ret_i32"))));
+      return Promise.resolve({ args: ["analyze", "--func", "collatz_delta", "--log", join(dir, "x.alog"), p, "27"], watch: dir });
+    },
+  },
+  {
+    name: "cli_unknown_option",
+    setup: (dir) => Promise.resolve({
+      args: ["analyze", "--func", "collatz_delta", "--log", join(dir, "x.alog"), "--frobnicate", wasmPath("ret_i32"), "27"],
+      watch: dir,
+    }),
   },
   {
     name: "cli_more_calls_than_logged",

@@ -318,7 +318,7 @@ function reportLength(tag: string, i: number): number {
   const value = i * 37 - 500;
   const label = i % 2 ? "odd" : "even";
   const hex = `0x${(value >>> 0).toString(16)}`;
-  return `[${tag}/${label}] value=${value} square=${value * value} hex=${hex}\n`.length;
+  return Buffer.byteLength(`[${tag}/${label}] value=${value} square=${value * value} hex=${hex}\n`, "utf8");
 }
 
 function reportBytes(n: number): number {
@@ -395,6 +395,12 @@ const textB = "one\ntwo three";
 
 const globalsArgs = ["a", "5", "bb", "-7", "ccc", "100", "a-much-longer-name-than-the-buffer", "0"];
 const globalsValues = globalsArgs.filter((_, i) => i % 2 === 1).map(Number);
+
+/** 64 variables of 2 KiB each, and a tag with spaces and non-ASCII characters. */
+const bigEnv: Record<string, string> = {
+  REPORT_TAG: "big env \u00e9t\u00e9",
+  ...Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`FILLER_${i}`, String.fromCharCode(65 + (i % 26)).repeat(2048)])),
+};
 
 const stdinText = "1 2 3 4\n5.5 6\n-7 8 9\n";
 
@@ -726,6 +732,23 @@ export const CASES: Case[] = [
     },
   },
   {
+    // Alpaca v2 broke on large environments; the guest's environment is part of the log header.
+    name: "big_env",
+    program: "printf_inside",
+    func: "report",
+    args: ["12"],
+    env: bigEnv,
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32", "i32"],
+      results: ["i32"],
+      invocations: 12,
+      returns: returnsOf(Array.from({ length: 12 }, (_, i) => i32(reportLength(bigEnv.REPORT_TAG!, i)))),
+      writes: true,
+      syscalls: ["fd_write"],
+    },
+  },
+  {
     name: "read_file",
     program: "read_file",
     func: "count_words",
@@ -841,6 +864,18 @@ export const CASES: Case[] = [
       returns: returnsOf(opMixCalls("axmxxsxa", 5).map(i32)),
       writes: false,
       onlySyscalls: [],
+    },
+  },
+  {
+    name: "never_called",
+    program: "func_ptr",
+    func: "op_mix",
+    args: ["amsma", "2"],
+    exitCode: 0,
+    expect: {
+      params: ["i32", "i32"],
+      results: ["i32"],
+      invocations: 0,
     },
   },
   {
