@@ -1,0 +1,33 @@
+# Benchmark suite (issue 5): kernels in bench/kernels/*.c -> build/bench/NAME.wasm, plus a
+# generated >1 MB module for timing the rewriter. Included by the top Makefile (-include mk/*.mk).
+# Same two-step recipe as the test-suite: compile -O2, link without -O (an optimizing link runs
+# wasm-opt, which drops the name section the CLI finds functions by).
+
+BENCH_KERNELS := $(wildcard bench/kernels/*.c)
+BENCH_WASM    := $(patsubst bench/kernels/%.c,$(BUILD)/bench/%.wasm,$(BENCH_KERNELS))
+BENCH_BIG     := $(BUILD)/bench/big-module.wasm
+
+.PHONY: bench-build bench-quick
+
+$(BUILD)/bench/%.o: bench/kernels/%.c | toolchain
+	@mkdir -p $(dir $@)
+	$(WASM_CC) $(WASM_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench/%.wasm: $(BUILD)/bench/%.o
+	$(WASM_CC) $< -o $@
+
+# Generated C; compiling it takes about a minute, so it is kept apart from the kernels' pattern.
+$(BUILD)/bench/big-module.c: bench/gen-big-module.ts | deps
+	@mkdir -p $(dir $@)
+	$(NODE) --import tsx bench/gen-big-module.ts 2600 > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/bench/big-module.o: $(BUILD)/bench/big-module.c | toolchain
+	$(WASM_CC) $(WASM_CFLAGS) -c $< -o $@
+
+bench-build: $(BENCH_WASM) $(BENCH_BIG)
+
+bench: deps bench-build
+	$(NODE) --import tsx bench/run-bench.ts
+
+bench-quick: deps bench-build
+	$(NODE) --import tsx bench/run-bench.ts --quick
