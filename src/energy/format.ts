@@ -24,6 +24,7 @@ export function formatSignificant(x: number, digits = 3): string {
 export function formatSi(value: number, unit: string, scaleOf: number = value): string {
   if (!Number.isFinite(value)) return `${formatSignificant(value)} ${unit}`;
   const ref = Math.abs(scaleOf) || Math.abs(value);
+  if (ref === 0) return `0 ${unit}`;
   for (const [factor, prefix] of PREFIXES) {
     if (ref >= factor * 0.9995 || factor === 1e-9) return `${formatSignificant(value / factor)} ${prefix}${unit}`;
   }
@@ -36,9 +37,22 @@ export function formatPercent(fraction: number): string {
   return `${Math.abs(pct) >= 10 ? pct.toFixed(0) : pct.toFixed(1)}%`;
 }
 
+/** "p = 0.029", "p = 9.5e-4", "p < 1e-15". */
 export function formatP(p: number): string {
-  if (Number.isNaN(p)) return "n/a";
-  if (p === 0 || p < 1e-15) return "< 1e-15";
-  if (p < 0.001) return p.toExponential(1);
-  return p.toFixed(3);
+  if (Number.isNaN(p)) return "p n/a";
+  if (p < 1e-15) return "p < 1e-15";
+  if (p < 0.001) return `p = ${p.toExponential(1)}`;
+  return `p = ${p.toFixed(3)}`;
+}
+
+/** `value ± half` in one unit and prefix, the half-width to the value's decimals: "2.45 J ± 0.31 J". */
+export function formatPlusMinus(value: number, half: number, unit: string): string {
+  const v = formatSi(value, unit);
+  const [number = "", prefixed = unit] = v.split(" ");
+  const prefix = prefixed.slice(0, prefixed.length - unit.length);
+  const factor = PREFIXES.find(([, p]) => p === prefix)?.[0] ?? 1;
+  const decimals = number.includes(".") ? (number.split(".")[1] ?? "").length : 0;
+  const h = half / factor;
+  const hText = Number.isFinite(h) ? (h !== 0 && Math.abs(h) < 10 ** -decimals ? formatSignificant(h, 1) : h.toFixed(decimals)) : formatSignificant(h);
+  return `${v} ± ${hText} ${prefixed}`;
 }

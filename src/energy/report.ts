@@ -24,8 +24,10 @@ function describeMachineLine(m: MachineInfo): string {
   return `${m.cpu}${cores}, ${m.os}, Linux ${m.kernel}, governor ${m.governor ?? "not exposed"}`;
 }
 
+const COLUMN_WIDTHS = [14, 14, 14, 22, 6];
+
 function row(label: string, cells: string[]): string {
-  return `  ${label.padEnd(12)}${cells.map((c) => c.padEnd(14)).join("")}`.trimEnd();
+  return `  ${label.padEnd(12)}${cells.map((c, i) => c.padEnd(COLUMN_WIDTHS[i] ?? 14)).join("")}`.trimEnd();
 }
 
 function sampleRow(label: string, s: SampleSummary, unit: string): string {
@@ -48,7 +50,7 @@ function metricBlock(m: MetricComparison): string[] {
     sampleRow("baseline", m.baseline, m.unit),
     sampleRow("disabled", m.disabled, m.unit),
     `  difference  ${formatSi(m.diff, m.unit)} (${formatPercent(m.diffFraction)} of baseline), bootstrap 95% CI [${formatSi(lo, m.unit, m.diff).replace(/ \S+$/, "")}, ${formatSi(hi, m.unit, m.diff)}]`,
-    `  tests       Welch t = ${formatSignificant(m.welch.t)} (df ${m.welch.df.toFixed(1)}), p = ${formatP(m.welch.p)}; Mann-Whitney U = ${m.mannWhitney.u} (${m.mannWhitney.method}), p = ${formatP(m.mannWhitney.p)}; Hedges' g = ${m.hedgesG.toFixed(2)} (${m.effect})${m.significant ? "" : "; not significant"}`,
+    `  tests       Welch t = ${formatSignificant(m.welch.t)} (df ${m.welch.df.toFixed(1)}), ${formatP(m.welch.p)}; Mann-Whitney U = ${m.mannWhitney.u} (${m.mannWhitney.method}), ${formatP(m.mannWhitney.p)}; Hedges' g = ${m.hedgesG.toFixed(2)} (${m.effect})${m.significant ? "" : "; not significant"}`,
   ];
 }
 
@@ -162,7 +164,8 @@ export function toJson(result: EnergyResult, summary: EnergySummary, machine: Ma
 
 function csvField(v: string | number | null | undefined): string {
   if (v === null || v === undefined || (typeof v === "number" && !Number.isFinite(v))) return "";
-  const s = String(v);
+  // 12 significant digits: far beyond the counters' resolution, without binary noise.
+  const s = typeof v === "number" ? String(Number(v.toPrecision(12))) : v;
   return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

@@ -8,7 +8,7 @@
 import * as fs from "node:fs";
 import { EnvironmentError, UsageError } from "../errors/index.js";
 import { createChannelDir, Sampler, type SamplerSource, type Snapshot } from "./sampler.js";
-import { resolveSource } from "./source.js";
+import { resolveSource, type SourceChoice } from "./source.js";
 
 /** Messages from the sampler to its parent. */
 export type SamplerMessage =
@@ -20,7 +20,8 @@ export type SamplerMessage =
 export type SamplerControl = { type: "stop" };
 
 export interface ServeOptions {
-  source: "rapl" | "model";
+  /** Normally explicit (the parent already resolved `auto` and told the user). */
+  source: SourceChoice;
   powercapRoot: string;
   wattsPerCore: number;
 }

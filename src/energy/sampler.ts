@@ -129,7 +129,8 @@ export class Sampler {
   private modelEnergy(request: SnapshotRequest | undefined): number[] | null {
     const source = this.options.source;
     if (source.kind !== "model" || !request) return null;
-    return [estimateEnergyJ((request.cpuUserUs + request.cpuSystemUs) / 1e6, source.wattsPerCore) * 1e6];
+    // Whole µJ, like a RAPL counter.
+    return [Math.round(estimateEnergyJ((request.cpuUserUs + request.cpuSystemUs) / 1e6, source.wattsPerCore) * 1e6)];
   }
 
   private record(timestampNs: bigint, energyUj: number[] | null, request: SnapshotRequest | undefined): Snapshot {

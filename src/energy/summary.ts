@@ -6,7 +6,7 @@
  * the replay itself costs; and warnings (flagged runs, runs too short for RAPL, few runs).
  * Pure: the bootstrap's randomness is seeded.
  */
-import { formatP, formatPercent, formatSi } from "./format.js";
+import { formatP, formatPercent, formatPlusMinus, formatSi } from "./format.js";
 import { MODEL_ZONE } from "./model.js";
 import { packageLabels } from "./powercap.js";
 import {
@@ -165,16 +165,16 @@ function verdictOf(result: EnergyResult, primary: MetricComparison | undefined, 
   const half = (hi - lo) / 2;
   const u = primary.unit;
   const what = estimated ? "estimated CPU energy" : `${primary.metric} energy`;
-  const tests = `Welch p = ${formatP(primary.welch.p)}, Mann-Whitney p = ${formatP(primary.mannWhitney.p)}, Hedges' g = ${primary.hedgesG.toFixed(2)} (${primary.effect})`;
+  const tests = `Welch ${formatP(primary.welch.p)}, Mann-Whitney ${formatP(primary.mannWhitney.p)}, Hedges' g = ${primary.hedgesG.toFixed(2)} (${primary.effect})`;
   if (!primary.significant) {
     return `no significant difference: ${f}'s cost is between ${formatSi(lo, u)} and ${formatSi(hi, u)} per run (95% CI) of ${what} (${tests}); more runs (--runs) or a longer workload may resolve it`;
   }
   if (primary.diff < 0) {
-    return `disabling ${f} costs more than running it: the disabled program uses ${formatSi(-primary.diff, u)} ± ${formatSi(half, u, primary.diff)} more ${what} per run; the replay costs more than ${f} itself (${tests})`;
+    return `disabling ${f} costs more than running it: the disabled program uses ${formatPlusMinus(-primary.diff, half, u)} more ${what} per run; the replay costs more than ${f} itself (${tests})`;
   }
-  let text = `${f} costs ${estimated ? "an estimated " : ""}${formatSi(primary.diff, u)} ± ${formatSi(half, u, primary.diff)} per run, ${formatPercent(primary.diffFraction)} of ${what}`;
-  if (replay && replay.invocations > 0) text += ` (${formatSi(primary.diff / replay.invocations, u)} per call over ${Number(replay.invocations.toFixed(1))} calls)`;
-  if (time?.significant && time.diff > 0) text += `; ${formatSi(time.diff, "s")} ± ${formatSi((time.bootstrapCi95[1] - time.bootstrapCi95[0]) / 2, "s", time.diff)}, ${formatPercent(time.diffFraction)} of run time`;
+  let text = `${f} costs ${estimated ? "an estimated " : ""}${formatPlusMinus(primary.diff, half, u)} per run, ${formatPercent(primary.diffFraction)} of ${what}`;
+  if (replay && replay.invocations > 0) text += ` (${formatSi(primary.diff / replay.invocations, u)} per call on average over ${Number(replay.invocations.toFixed(1))} calls)`;
+  if (time?.significant && time.diff > 0) text += `; ${formatPlusMinus(time.diff, (time.bootstrapCi95[1] - time.bootstrapCi95[0]) / 2, "s")}, ${formatPercent(time.diffFraction)} of run time`;
   return `${text} (${tests})`;
 }
 
@@ -222,7 +222,7 @@ export function summarizeEnergy(result: EnergyResult, options: SummaryOptions = 
     warnings.push(`only ${Math.min(base.length, dis.length)} measured runs per variant: the tests have little power; use --runs ${MIN_RECOMMENDED_RUNS * 2} or more`);
   }
   if (primary && primary.welch.p < SIGNIFICANCE_LEVEL !== primary.mannWhitney.p < SIGNIFICANCE_LEVEL) {
-    warnings.push(`Welch (p = ${formatP(primary.welch.p)}) and Mann-Whitney (p = ${formatP(primary.mannWhitney.p)}) disagree on ${primary.metric}: treat the difference as uncertain`);
+    warnings.push(`Welch (${formatP(primary.welch.p)}) and Mann-Whitney (${formatP(primary.mannWhitney.p)}) disagree on ${primary.metric}: treat the difference as uncertain`);
   }
   for (const e of result.samplerErrors.slice(0, 3)) warnings.push(`sampler: ${e}`);
   const runWarnings = [...new Set(result.runs.flatMap((r) => r.warnings))];

@@ -1,0 +1,19 @@
+/**
+ * The energy layer: RAPL through powercap, the SIGUSR1 sampler and its request/ack channel,
+ * the run notifier `alpaca run` calls, the baseline-vs-disabled comparison, its statistics and
+ * its reports. See docs/energy.md for the method.
+ */
+export { ENV_CHANNEL, ENV_PPID, ENV_RUN_ID, ENV_TIMEOUT_MS } from "./channel.js";
+export { describeMachine, type MachineInfo } from "./machine.js";
+export { DEFAULT_WATTS_PER_CORE, MODEL_ZONE } from "./model.js";
+export { createRunNotifier, type RunNotifier } from "./notify.js";
+export { runEnergy, type EnergyOptions, type ProgressEvent } from "./orchestrate.js";
+export { POWERCAP_ROOT } from "./powercap.js";
+export { readZones } from "./powercap-reader.js";
+export { diffSnapshots, formatReport, formatSnapshotDiffs, toCsv, toJson } from "./report.js";
+export { launcherSamplerCommand } from "./sampler-command.js";
+export { serveSampler } from "./sampler-serve.js";
+export { createChannelDir, Sampler, type SamplerSource } from "./sampler.js";
+export { resolveSource, SOURCE_CHOICES, type ResolvedSource, type SourceChoice } from "./source.js";
+export { summarizeEnergy, type EnergySummary } from "./summary.js";
+export type { EnergyResult, RunRecord, Snapshot } from "./types.js";
