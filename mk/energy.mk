@@ -1,0 +1,30 @@
+# Energy utility (src/energy): `make demo` shows a full `alpaca energy` report on a bundled example
+# program (installing npm dependencies and the wasm32-wasi toolchain first); `make energy-e2e`
+# runs the energy end-to-end checks and is part of `make check`. Examples are compiled and linked
+# in two steps like the test suite, so clang does not run wasm-opt over the name section.
+
+EXAMPLES_C    := $(wildcard examples/*.c)
+EXAMPLES_WASM := $(patsubst examples/%.c,$(BUILD)/examples/%.wasm,$(EXAMPLES_C))
+# Passes of the demo's heavy function (about a quarter of a second of work per run).
+DEMO_PASSES   ?= 120
+DEMO_FLAGS    ?= --runs 8 --warmup 1
+
+.PHONY: examples energy-e2e
+.SECONDARY: $(patsubst %.wasm,%.o,$(EXAMPLES_WASM))
+
+$(BUILD)/examples/%.o: examples/%.c | toolchain
+	@mkdir -p $(dir $@)
+	$(WASM_CC) $(WASM_CFLAGS) -c $< -o $@
+
+$(BUILD)/examples/%.wasm: $(BUILD)/examples/%.o
+	$(WASM_CC) $< -o $@
+
+examples: $(EXAMPLES_WASM)
+
+demo: deps $(BUILD)/examples/blur.wasm
+	$(NODE) bin/alpaca.js energy --func blur $(DEMO_FLAGS) $(BUILD)/examples/blur.wasm $(DEMO_PASSES)
+
+energy-e2e: deps test-suite $(BUILD)/examples/blur.wasm
+	$(NODE) --import tsx src/energy/e2e/energy-e2e.ts
+
+CHECK_EXTRA += energy-e2e
