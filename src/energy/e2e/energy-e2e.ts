@@ -1,0 +1,175 @@
+/**
+ * End-to-end checks of the energy utility through the real CLI (`bin/alpaca.js`) on real
+ * programs: a test-suite program and the demo example with a heavy F must show a significant
+ * saving; the RAPL path runs against a fake powercap tree advanced by the simulator in this
+ * process; bad input ends with one `alpaca: ...` line and status 125; `alpaca sampler` takes
+ * snapshots for v3 runs and for plain v2 signals. Needs `make test-suite examples`.
+ * Prints one line per case and a closing `N passed, N failed`; exits 1 on any failure.
+ * Run with `make energy-e2e` (part of `make check`).
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { FakePowercap } from "../testing/fake-powercap.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ALPACA = path.join(ROOT, "bin/alpaca.js");
+const PRIMES = path.join(ROOT, "build/test-suite/primes.wasm");
+const BLUR = path.join(ROOT, "build/examples/blur.wasm");
+
+interface Outcome {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function alpaca(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
+    const child = spawn(process.execPath, [ALPACA, ...args], { env: { ...clean, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+function check(condition: boolean, what: string): void {
+  if (!condition) throw new Error(what);
+}
+
+interface ReportJson {
+  source: { kind: string; estimated: boolean };
+  runs: { variant: string; index: number; duration_s: number; energy_j: Record<string, number> | null; flagged: string | null }[];
+  summary: { primary: string; verdict: string; metrics: { metric: string; diff: number; diff_fraction: number; significant: boolean }[] };
+}
+
+function expectSaving(json: ReportJson, runs: number, minFraction: number): void {
+  check(json.runs.length === 2 * runs, `expected ${2 * runs} runs, got ${json.runs.length}`);
+  for (const r of json.runs) {
+    check(r.variant === "baseline" || r.variant === "disabled", `variant ${r.variant}`);
+    check(r.duration_s > 0 && r.energy_j !== null && Object.keys(r.energy_j).length > 0, `run ${r.variant} ${r.index} has no energy`);
+    check(r.flagged === null, `run ${r.variant} ${r.index} flagged: ${r.flagged}`);
+  }
+  const primary = json.summary.metrics.find((m) => m.metric === json.summary.primary);
+  check(primary !== undefined, "no primary metric");
+  check(primary?.significant === true, `not significant: ${json.summary.verdict}`);
+  check((primary?.diff_fraction ?? 0) >= minFraction, `saving ${primary?.diff_fraction} < ${minFraction}: ${json.summary.verdict}`);
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-energy-e2e-"));
+const onOneLine = (o: Outcome, pattern: RegExp): void => {
+  check(o.status === 125, `status ${o.status}, expected 125 (stderr: ${o.stderr.trim()})`);
+  const lines = o.stderr.trim().split("\n");
+  check(lines.length === 1 && pattern.test(lines[0] ?? ""), `stderr ${JSON.stringify(o.stderr)} does not match ${pattern}`);
+};
+
+const cases: { name: string; run: () => Promise<void> }[] = [
+  {
+    name: "energy: test-suite primes, count_primes disabled saves significantly (JSON, CSV)",
+    run: async () => {
+      const csv = path.join(tmp, "primes.csv");
+      const o = await alpaca(["energy", "--func", "count_primes", "--runs", "6", "--warmup", "1", "--json", "--csv", csv, PRIMES, "1000", "1000000"]);
+      check(o.status === 0, `status ${o.status}: ${o.stderr}`);
+      check(/^alpaca: energy: run 14\/14: /m.test(o.stderr), "no progress lines on stderr");
+      check(!o.stdout.includes("primes below"), "the program's output leaked into the report");
+      expectSaving(JSON.parse(o.stdout) as ReportJson, 6, 0.3);
+      check(fs.readFileSync(csv, "utf8").trim().split("\n").length === 13, "CSV does not have 12 rows and a header");
+    },
+  },
+  {
+    name: "energy: demo example, blur with a reused log, text report with verdict",
+    run: async () => {
+      const log = path.join(tmp, "blur.alog");
+      const analyzed = await alpaca(["analyze", "--func", "blur", "--log", log, BLUR, "120"]);
+      check(analyzed.status === 0 && fs.existsSync(log), `analyze failed: ${analyzed.stderr}`);
+      const o = await alpaca(["energy", "--func", "blur", "--runs", "5", "--warmup", "0", "--quiet", "--log", log, BLUR, "120"]);
+      check(o.status === 0, `status ${o.status}: ${o.stderr}`);
+      check(!/alpaca: energy: run/.test(o.stderr), "--quiet still printed progress");
+      check(/\(reused\)/.test(o.stdout), "log not reused");
+      check(/^verdict: blur costs /m.test(o.stdout), `verdict: ${o.stdout}`);
+      check(/^replay: +\d+ calls replayed/m.test(o.stdout), "no replay cost line");
+    },
+  },
+  {
+    name: "energy: RAPL source on a fake powercap tree (simulated 25 W package)",
+    run: async () => {
+      const root = path.join(tmp, "powercap");
+      const fake = FakePowercap.create(root, [
+        { dir: "intel-rapl:0", name: "package-0", maxEnergyRangeUj: 5_000_000, powerW: 25, maxPowerUw: 50_000_000 },
+        { dir: "intel-rapl:0:0", name: "core", maxEnergyRangeUj: 262_143_328_850, powerW: 15 },
+      ]);
+      fake.start(2);
+      try {
+        const o = await alpaca(["energy", "--func", "count_primes", "--runs", "5", "--warmup", "0", "--source", "rapl", "--powercap-root", root, "--json", "-q", PRIMES, "1000", "1000000"]);
+        check(o.status === 0, `status ${o.status}: ${o.stderr}`);
+        const json = JSON.parse(o.stdout) as ReportJson;
+        check(json.source.kind === "rapl" && !json.source.estimated, "source is not rapl");
+        expectSaving(json, 5, 0.2);
+        const slack = 2 * fake.maxTickGapSeconds + 0.002;
+        for (const r of json.runs) {
+          const pkg = r.energy_j?.["package-0"] ?? 0;
+          check(Math.abs(pkg - 25 * r.duration_s) <= 25 * slack, `package-0 ${pkg} J in ${r.duration_s} s (slack ${slack} s)`);
+        }
+      } finally {
+        fake.stop();
+      }
+    },
+  },
+  {
+    name: "energy: bad input is one alpaca: line and status 125",
+    run: async () => {
+      const empty = path.join(tmp, "empty-powercap");
+      fs.mkdirSync(empty, { recursive: true });
+      onOneLine(await alpaca(["energy", "--func", "count_primes", "--source", "rapl", "--powercap-root", empty, PRIMES, "10"]), /^alpaca: no RAPL zones in .*empty-powercap \(.*modprobe intel_rapl_msr\)$/);
+      onOneLine(await alpaca(["energy", "--func", "count_primes", "--runs", "1", PRIMES]), /^alpaca: --runs 1: expected a whole number ≥ 2$/);
+      onOneLine(await alpaca(["energy", "--func", "count_primes", path.join(tmp, "missing.wasm")]), /^alpaca: energy: .*missing\.wasm: no such file$/);
+      const noFunc = await alpaca(["energy", "--func", "no_such_function", "--runs", "2", "--source", "model", "-q", PRIMES, "10"]);
+      onOneLine(noFunc, /^alpaca: energy: analysis of no_such_function failed: /);
+      if (!fs.existsSync("/sys/class/powercap")) {
+        onOneLine(await alpaca(["energy", "--func", "count_primes", "--source", "rapl", PRIMES]), /^alpaca: no RAPL: \/sys\/class\/powercap does not exist \(/);
+      }
+    },
+  },
+  {
+    name: "sampler: snapshots of a baseline run and of plain v2 signals",
+    run: async () => {
+      const log = path.join(tmp, "primes.alog");
+      const analyzed = await alpaca(["analyze", "--func", "count_primes", "--log", log, PRIMES, "1000", "200000"]);
+      check(analyzed.status === 0, `analyze failed: ${analyzed.stderr}`);
+      const o = await alpaca(["sampler", "--source", "model", PRIMES, "1000", "200000"], { ALPACA_MODE: "b", ALPACA_FUNC: "count_primes", ALPACA_LOG: log });
+      check(o.status === 0, `status ${o.status}: ${o.stderr}`);
+      check(/^primes below 200000: 17984$/m.test(o.stdout), "program output missing");
+      check(/^alpaca sampler: 2 snapshots \(energy ESTIMATED from CPU time\)$/m.test(o.stdout), o.stdout);
+      check(/^ {2}1 → 2 +\S+ m?s +\S+ m?J +pid \d+ start → pid \d+ end$/m.test(o.stdout), o.stdout);
+      const root = path.join(tmp, "powercap-v2");
+      FakePowercap.create(root, [{ dir: "intel-rapl:0", name: "package-0", maxEnergyRangeUj: 262_143_328_850, powerW: 10 }]);
+      const v2 = await alpaca(["sampler", "--source", "rapl", "--powercap-root", root, "--json", "sh", "-c", "kill -USR1 $PPID; sleep 0.2; kill -USR1 $PPID; sleep 0.2; kill -USR1 $PPID; exit 3"]);
+      check(v2.status === 3, `status ${v2.status}, expected the program's 3: ${v2.stderr}`);
+      const doc = JSON.parse(v2.stdout) as { snapshots: unknown[]; diffs: { seconds: number }[] };
+      check(doc.snapshots.length === 3 && doc.diffs.length === 2, `${doc.snapshots.length} snapshots`);
+      check(doc.diffs.every((d) => d.seconds > 0.15), "snapshot spacing");
+    },
+  },
+];
+
+let passed = 0;
+let failed = 0;
+for (const c of cases) {
+  const t0 = Date.now();
+  try {
+    await c.run();
+    passed++;
+    console.log(`ok   ${c.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    failed++;
+    console.log(`FAIL ${c.name}: ${(error as Error).message}`);
+  }
+}
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
