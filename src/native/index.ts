@@ -9,7 +9,7 @@ import { AlpacaError, UsageError } from "../errors/index.js";
 import { decodeLog, type EffectLog } from "../log/index.js";
 import type { RunOutcome, RunRequest } from "../runtime/types.js";
 import { analyzeNative, type AnalyzeStats } from "./analyze.js";
-import { findFunction, isElf, readElf } from "./elf.js";
+import { findFunction, readElf } from "./elf.js";
 import { baselineNative, checkLogMatches, disableNative, plainNative } from "./replay.js";
 import { defaultHelperPath, Session, type TargetExit } from "./session.js";
 
@@ -49,6 +49,15 @@ async function readLog(path: string): Promise<EffectLog> {
   }
 }
 
+function envFromEntries(entries: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of entries) {
+    const i = e.indexOf("=");
+    if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
+  }
+  return env;
+}
+
 function outcome(exit: TargetExit, warnings: string[] = []): RunOutcome {
   const out: RunOutcome = { exitCode: exit.exitCode, warnings };
   if (exit.message !== undefined) out.trapMessage = exit.message;
@@ -74,11 +83,15 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
   const logPath = req.logPath ?? `${sym.name}.alog`;
   let log: EffectLog | undefined;
   let warnings: string[] = [];
+  let env = req.env;
   if (req.mode === "disable") {
     log = await readLog(logPath);
     warnings = checkLogMatches(log, programBytes, sym, logPath, req);
+    // The environment strings sit on the stack: replay with the analyzed run's, so the stack
+    // addresses in the log are the disabled run's too.
+    env = envFromEntries(log.header.env);
   }
-  const session = await Session.start(helperPath, req.programPath, req.args, req.env);
+  const session = await Session.start(helperPath, req.programPath, req.args, env);
   try {
     switch (req.mode) {
       case "analyze": {

@@ -43,10 +43,14 @@ export function checkLogMatches(
     throw new UsageError(`log ${logPath} is for function ${h.functionName} at 0x${h.functionIndex.toString(16)}, not ${sym.name} at 0x${sym.value.toString(16)}`);
   }
   const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
-  if (JSON.stringify(h.args) !== JSON.stringify(run.args) || JSON.stringify(h.env) !== JSON.stringify(env)) {
-    return ["arguments or environment differ from the analyzed run; they sit on the stack, so stack addresses in the log may be off and the replay wrong"];
+  const warnings: string[] = [];
+  if (JSON.stringify(h.env) !== JSON.stringify(env)) {
+    warnings.push("the environment differs from the analyzed run; the program gets the analyzed run's, so stack addresses match the log");
   }
-  return [];
+  if (JSON.stringify(h.args) !== JSON.stringify(run.args)) {
+    warnings.push(`arguments differ from the analyzed run (${JSON.stringify(h.args)}); they sit on the stack, so the replay may be wrong`);
+  }
+  return warnings;
 }
 
 function returnPayload(inv: Invocation): Uint8Array {

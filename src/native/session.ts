@@ -10,9 +10,12 @@ import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
 import { HelperChannel } from "./channel.js";
 import { ERR, H, N, PROTOCOL_VERSION, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
 
-/** Where `make` puts the helper, relative to this file (src/native/ -> build/native/). */
-export function defaultHelperPath(): string {
-  return fileURLToPath(new URL("../../build/native/alpaca-native-helper", import.meta.url));
+/**
+ * The helper: $ALPACA_NATIVE_HELPER when set (an installation elsewhere, or a test), else where
+ * `make` puts it, relative to this file (src/native/ -> build/native/).
+ */
+export function defaultHelperPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.ALPACA_NATIVE_HELPER || fileURLToPath(new URL("../../build/native/alpaca-native-helper", import.meta.url));
 }
 
 export async function checkHelper(path: string): Promise<void> {
