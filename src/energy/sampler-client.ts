@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { EnvironmentError } from "../errors/index.js";
 import type { SamplerControl, SamplerMessage } from "./sampler-serve.js";
-import type { Snapshot } from "./sampler.js";
+import type { SamplerCounts, Snapshot } from "./sampler.js";
 
 export interface SamplerCommand {
   command: string;
@@ -19,6 +19,8 @@ const STDERR_KEEP_BYTES = 4096;
 export class SamplerProcess {
   readonly snapshots: Snapshot[] = [];
   readonly errors: string[] = [];
+  /** The sampler's own counts, reported when it stops. */
+  counts: SamplerCounts | undefined;
   private waiters: (() => void)[] = [];
   private exited = false;
 
@@ -34,6 +36,7 @@ export class SamplerProcess {
     child.on("message", (m: SamplerMessage) => {
       if (m.type === "snapshot") this.snapshots.push(m.snapshot);
       else if (m.type === "error") this.errors.push(m.message);
+      else if (m.type === "counts") this.counts = m.counts;
       this.wake();
     });
     child.on("exit", () => {

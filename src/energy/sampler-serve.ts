@@ -7,14 +7,16 @@
  */
 import * as fs from "node:fs";
 import { EnvironmentError, UsageError } from "../errors/index.js";
-import { createChannelDir, Sampler, type SamplerSource, type Snapshot } from "./sampler.js";
+import { createChannelDir, Sampler, type SamplerCounts, type SamplerSource, type Snapshot } from "./sampler.js";
 import { resolveSource, type SourceChoice } from "./source.js";
 
 /** Messages from the sampler to its parent. */
 export type SamplerMessage =
   | { type: "ready"; pid: number; channelDir: string; zones: string[]; source: "rapl" | "model"; pollIntervalMs: number }
   | { type: "snapshot"; snapshot: Snapshot }
-  | { type: "error"; message: string };
+  | { type: "error"; message: string }
+  /** Sent once when stopping: how many signals, requests and background reads it handled. */
+  | { type: "counts"; counts: SamplerCounts };
 
 /** Messages from the parent. */
 export type SamplerControl = { type: "stop" };
@@ -63,5 +65,6 @@ export async function serveSampler(options: ServeOptions): Promise<void> {
   });
   sampler.stop();
   fs.rmSync(channelDir, { recursive: true, force: true });
+  post({ type: "counts", counts: sampler.stats() });
   if (process.connected) process.disconnect();
 }
