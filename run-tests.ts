@@ -476,7 +476,7 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
     }
 
     const statsFile = join(tmp, "stats.json");
-    const disabled = await observe(["disable", "--func", c.func, ...logOpts, ...dirOpts, ...envOpts, program, ...args], { ALPACA_STATS_FILE: statsFile }, heavy);
+    const disabled = await observe(["disable", "--func", c.func, ...(c.disableFlags ?? []), ...logOpts, ...dirOpts, ...envOpts, program, ...args], { ALPACA_STATS_FILE: statsFile }, heavy);
     const disabledSane = sane(disabled.run, "disabled", c.trap);
     if (disabledSane) problems.push(disabledSane);
     problems.push(...compareRuns(analyzed, disabled, "analyzed", "disabled"));

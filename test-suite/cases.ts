@@ -133,6 +133,8 @@ export interface Case {
   nondeterministic?: boolean;
   /** Also analyze and disable through ALPACA_MODE/ALPACA_FUNC/ALPACA_LOG with `alpaca run`. */
   envForm?: boolean;
+  /** Extra options for the disabled run, e.g. --strict. */
+  disableFlags?: string[];
   /** Use the default log path (F.alog in the working directory) instead of --log. */
   defaultLog?: boolean;
   /** Compute-heavy: the disabled run's CPU time must be below maxRatio x the plain run's. */
@@ -755,6 +757,7 @@ export const CASES: Case[] = [
     args: ["/data/a.txt", "/data/b.txt", "/data/missing.txt"],
     dirs: [{ guest: "/data", files: { "a.txt": textA, "b.txt": textB } }],
     exitCode: 2,
+    disableFlags: ["--strict"],
     expect: {
       params: ["i32", "i32"],
       results: ["i32"],
@@ -787,6 +790,8 @@ export const CASES: Case[] = [
     args: ["/out", "8"],
     dirs: [{ guest: "/out", files: { "report.csv": "stale contents that F must truncate\n".repeat(8), "keep.txt": "untouched\n" } }],
     exitCode: 0,
+    envForm: true,
+    disableFlags: ["--strict"],
     expect: {
       params: ["i32", "i32", "i32"],
       results: ["i32"],
@@ -803,6 +808,7 @@ export const CASES: Case[] = [
     args: [],
     exitCode: 0,
     nondeterministic: true,
+    envForm: true,
     expect: {
       params: ["i32", "i32"],
       results: ["i64"],
@@ -1046,6 +1052,7 @@ export const CASES: Case[] = [
     args: [],
     stdin: epochsInput,
     exitCode: 0,
+    disableFlags: ["--strict"],
     expect: {
       params: ["i32", "i32"],
       results: ["i32"],
