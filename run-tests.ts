@@ -446,14 +446,14 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
     const logOpts = c.defaultLog ? [] : ["--log", log];
 
     /** Fresh directories, the run, then what the directories hold. */
-    const observe = async (args: string[], env: Record<string, string> = {}, timed = false): Promise<Observed> => {
+    const observe = async (args: string[], env: Record<string, string> = {}, timed = false, stdin = c.stdin): Promise<Observed> => {
       dirs.forEach((d, i) => {
         rmSync(hostDirs[i]!, { recursive: true, force: true });
         mkdirSync(hostDirs[i]!, { recursive: true });
         for (const [name, text] of Object.entries(d.files)) writeFileSync(join(hostDirs[i]!, name), text);
       });
       const opts: RunOptions = { cwd: work, env, timed };
-      if (c.stdin !== undefined) opts.stdin = c.stdin;
+      if (stdin !== undefined) opts.stdin = stdin;
       const run = await runCli(args, opts);
       return { run, trees: hostDirs.map(snapshotTree) };
     };
@@ -476,7 +476,7 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
     }
 
     const statsFile = join(tmp, "stats.json");
-    const disabled = await observe(["disable", "--func", c.func, ...(c.disableFlags ?? []), ...logOpts, ...dirOpts, ...envOpts, program, ...args], { ALPACA_STATS_FILE: statsFile }, heavy);
+    const disabled = await observe(["disable", "--func", c.func, ...(c.disableFlags ?? []), ...logOpts, ...dirOpts, ...envOpts, program, ...args], { ALPACA_STATS_FILE: statsFile }, heavy, c.disabledStdin ?? c.stdin);
     const disabledSane = sane(disabled.run, "disabled", c.trap);
     if (disabledSane) problems.push(disabledSane);
     problems.push(...compareRuns(analyzed, disabled, "analyzed", "disabled"));

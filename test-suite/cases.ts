@@ -121,6 +121,9 @@ export interface Case {
   func: string;
   args: string[];
   stdin?: string;
+  /** The disabled run's stdin, when it must differ: stdin is a recorded input, fed to the
+   * disabled run from the log, so what is given here must never be read. */
+  disabledStdin?: string;
   dirs?: DirSpec[];
   /** The guest's environment, passed with --env K=V. */
   env?: Record<string, string>;
@@ -1014,6 +1017,7 @@ export const CASES: Case[] = [
     func: "mean_of",
     args: [],
     stdin: stdinText,
+    disabledStdin: "",
     exitCode: 0,
     envForm: true,
     expect: {
@@ -1032,6 +1036,7 @@ export const CASES: Case[] = [
     func: "read_numbers",
     args: [],
     stdin: stdinText,
+    disabledStdin: "999 999 999 999\n",
     exitCode: 0,
     expect: {
       params: ["i32", "i32"],
