@@ -1123,6 +1123,34 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: "vm_interpreter",
+    program: "vm",
+    func: "vm_run",
+    args: ["10"],
+    exitCode: 0,
+    envForm: true,
+    expect: {
+      params: ["i32", "i32", "i32"],
+      results: ["i64"],
+      invocations: 4,
+      writes: true,
+      // The first printf to stdout asks whether it is a terminal (fd_fdstat_get).
+      onlySyscalls: ["fd_write", "fd_fdstat_get"],
+      check: (ctx) => {
+        // Each invocation returns what main printed after "->" for that round.
+        const printed = lines(ctx.analyzed).flatMap((l) => {
+          const m = /^round \d+: input -?\d+ -> (-?\d+) /.exec(l);
+          return m ? [m[1]!] : [];
+        });
+        const got = ctx.dump.invocations.map((inv) => {
+          const r = inv.returns[0];
+          return r?.type === "i64" ? r.value : JSON.stringify(r);
+        });
+        return JSON.stringify(got) === JSON.stringify(printed) ? undefined : `returns ${JSON.stringify(got)}, the program printed ${JSON.stringify(printed)}`;
+      },
+    },
+  },
+  {
     name: "simd_bulk",
     program: "simd_bulk",
     func: "blend",
