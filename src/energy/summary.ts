@@ -173,7 +173,7 @@ function verdictOf(result: EnergyResult, primary: MetricComparison | undefined, 
     return `disabling ${f} costs more than running it: the disabled program uses ${formatPlusMinus(-primary.diff, half, u)} more ${what} per run; the replay costs more than ${f} itself (${tests})`;
   }
   let text = `${f} costs ${estimated ? "an estimated " : ""}${formatPlusMinus(primary.diff, half, u)} per run, ${formatPercent(primary.diffFraction)} of ${what}`;
-  if (replay && replay.invocations > 0) text += ` (${formatSi(primary.diff / replay.invocations, u)} per call on average over ${Number(replay.invocations.toFixed(1))} calls)`;
+  if (replay && replay.invocations > 1) text += ` (${formatSi(primary.diff / replay.invocations, u)} per call on average over ${Number(replay.invocations.toFixed(1))} calls)`;
   if (time?.significant && time.diff > 0) text += `; ${formatPlusMinus(time.diff, (time.bootstrapCi95[1] - time.bootstrapCi95[0]) / 2, "s")}, ${formatPercent(time.diffFraction)} of run time`;
   return `${text} (${tests})`;
 }
