@@ -333,6 +333,18 @@ function reportBytes(n: number): number {
   return text.length;
 }
 
+function digitStats(n: number): number {
+  let text = "";
+  for (let i = 1; i <= n && text.length < 2048 - 16; i++) text += String(i * i);
+  const counts = new Array<number>(10).fill(0);
+  for (const ch of text) counts[Number(ch)]!++;
+  let best = 0;
+  for (let d = 1; d < 10; d++) if (counts[d]! > counts[best]!) best = d;
+  const digitSum = (s: string): number => [...s].reduce((a, ch) => a + Number(ch), 0);
+  const helper = (s: string, depth: number): number => digitSum(s) + (depth > 0 && s.length > 0 ? helper(s.slice(1), depth - 1) : 0);
+  return best * 100000 + helper(text, 6) * 10 + (text.length & 7);
+}
+
 function blendReturns(rounds: number): number[] {
   const N = 4096;
   const src = new Uint8Array(N);
@@ -543,6 +555,23 @@ export const CASES: Case[] = [
       returns: returnsOf(f64Picks(1.25, 12)),
       writes: false,
       onlySyscalls: [],
+    },
+  },
+  {
+    name: "frame_only",
+    program: "frame_only",
+    func: "digit_stats",
+    args: ["5", "100", "1000", "7"],
+    exitCode: 0,
+    expect: {
+      params: ["i32"],
+      results: ["i32"],
+      invocations: 4,
+      returns: returnsOf([5, 100, 1000, 7].map((n) => i32(digitStats(n)))),
+      // Everything F stores (a 2 KiB buffer, snprintf's FILE, VLAs in recursion) is in its frames.
+      writes: false,
+      onlySyscalls: [],
+      grow: false,
     },
   },
   {
