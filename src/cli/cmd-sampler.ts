@@ -54,13 +54,19 @@ function isWasmFile(path: string): boolean {
   }
 }
 
-/** Runs the command with inherited stdio; resolves with the exit status it would give a shell. */
+/**
+ * Runs the command with inherited stdio; resolves with the exit status it would give a shell.
+ * Like a shell, ignores Ctrl-C while the program runs: the program gets it, and the sampler
+ * still prints what it measured.
+ */
 function runChild(command: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
-  return new Promise((resolve, reject) => {
+  const ignore = (): void => undefined;
+  process.on("SIGINT", ignore);
+  return new Promise<number>((resolve, reject) => {
     const child = spawn(command, args, { stdio: "inherit", env });
     child.on("error", (error) => reject(new UsageError(`sampler: cannot run ${command}: ${error.message}`, { cause: error })));
     child.on("exit", (code, signal) => resolve(code ?? 128 + (signal ? osConstants.signals[signal] : 0)));
-  });
+  }).finally(() => process.off("SIGINT", ignore));
 }
 
 function waitForInterrupt(): Promise<void> {

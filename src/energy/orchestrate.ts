@@ -144,6 +144,9 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
           hint: "the run must call the notifier from ALPACA_PPID before and after the program",
         });
       }
+      if (options.source.kind === "rapl" && (!start.energyUj || !end.energyUj)) {
+        throw new EnvironmentError(`energy: the sampler could not read the counters during ${step.variant} run ${step.index}: ${sampler.errors[0] ?? "unknown error"}`);
+      }
       reference ??= capture;
       const record: RunRecord = {
         variant: step.variant,

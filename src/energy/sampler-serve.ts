@@ -55,6 +55,8 @@ export async function serveSampler(options: ServeOptions): Promise<void> {
     const done = (): void => {
       process.off("message", onMessage);
       process.off("disconnect", done);
+      process.off("SIGINT", done);
+      process.off("SIGTERM", done);
       resolve();
     };
     const onMessage = (message: unknown): void => {
@@ -62,6 +64,9 @@ export async function serveSampler(options: ServeOptions): Promise<void> {
     };
     process.on("message", onMessage);
     process.on("disconnect", done);
+    // Ctrl-C reaches the whole process group: clean up the channel before going.
+    process.on("SIGINT", done);
+    process.on("SIGTERM", done);
   });
   sampler.stop();
   fs.rmSync(channelDir, { recursive: true, force: true });

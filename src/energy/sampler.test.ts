@@ -221,3 +221,21 @@ void test("child sampler: --source rapl on an empty powercap directory fails wit
     (e) => e instanceof EnvironmentError && /sampler exited .*no RAPL zones in/.test(e.message),
   );
 });
+
+void test("in-process: a counter that becomes unreadable still gets the request answered, with the error reported", (t) => {
+  const root = path.join(tempDir(t), "pc");
+  FakePowercap.create(root, oneSocketZones(10));
+  const channel = createChannelDir(tempDir(t));
+  const errors: string[] = [];
+  const sampler = new Sampler({ source: { kind: "rapl", zones: readZones(root).zones }, channelDir: channel, listen: false, pollIntervalMs: 0, onError: (e) => errors.push(e.message) });
+  sampler.start();
+  const counter = path.join(root, "intel-rapl:0:1", "energy_uj");
+  fs.rmSync(counter);
+  fs.mkdirSync(counter);
+  fs.writeFileSync(path.join(channel, requestFileName(7, 0)), JSON.stringify(request(7, 0, "end")));
+  sampler.handleSignal();
+  assert.deepEqual(fs.readdirSync(channel), ["ack-7-0.json"]);
+  assert.equal(sampler.snapshots()[0]?.energyUj, null);
+  assert.equal(errors.length, 1);
+  assert.match(errors[0] ?? "", /intel-rapl:0:1\/energy_uj: is a directory, not a counter \(EISDIR\)$/);
+});

@@ -174,12 +174,13 @@ export class Sampler {
   handleSignal(): void {
     const timestampNs = this.now();
     this.counts.signals++;
-    let energy: number[] | null;
+    let energy: number[] | null = null;
     try {
       energy = this.readCounters();
     } catch (error) {
+      // Still answer the requests (energy unknown) so no run waits for nothing; the error
+      // reaches the orchestrator, which refuses runs without energy.
       this.options.onError?.(error as Error);
-      return;
     }
     const dir = this.options.channelDir;
     const requests = dir ? this.takeRequests(dir) : [];
