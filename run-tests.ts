@@ -27,7 +27,7 @@ const TIME = "/usr/bin/time";
 /** wasm-ld's default shadow stack size. */
 const STACK_BYTES = 64 * 1024;
 const EXIT_ALPACA_FAILURE = 125;
-const RUN_TIMEOUT_MS = 15 * 60 * 1000;
+const RUN_TIMEOUT_MS = 5 * 60 * 1000;
 
 // ---------------------------------------------------------------------------------------------
 // Running the CLI
@@ -128,8 +128,9 @@ function diffExcerpt(label: string, a: Buffer, b: Buffer, aName: string, bName: 
   while (line < al.length && line < bl.length && al[line] === bl[line]) line++;
   const clip = (s: string | undefined): string => (s === undefined ? "<end>" : JSON.stringify(s.length > 160 ? `${s.slice(0, 160)}...` : s));
   const context = (ls: string[]): string => ls.slice(Math.max(0, line - 1), line + 2).map(clip).join(" | ");
+  const pad = Math.max(aName.length, bName.length);
   return `${label} differs at line ${line + 1} (byte ${at}; ${aName} ${a.length} bytes, ${bName} ${b.length} bytes)\n` +
-    `      ${aName.padEnd(8)} ${context(al)}\n      ${bName.padEnd(8)} ${context(bl)}`;
+    `      ${aName.padEnd(pad)} ${context(al)}\n      ${bName.padEnd(pad)} ${context(bl)}`;
 }
 
 function firstDifference(a: Buffer, b: Buffer): number {
