@@ -89,6 +89,11 @@ export class ByteWriter {
     }
   }
 
+  /** Emits a Wasm `i32.const` instruction (opcode 0x41 and a signed LEB128). */
+  i32Const(v: number): this {
+    return this.u8(0x41).varS32(v);
+  }
+
   bytes(b: Uint8Array): this {
     this.reserve(b.length);
     this.buf.set(b, this.length);

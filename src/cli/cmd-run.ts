@@ -41,6 +41,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
       if (!env.ALPACA_FUNC) throw new UsageError(`ALPACA_MODE=${modeVar} needs ALPACA_FUNC, the function to ${mode}`);
       opts.func = env.ALPACA_FUNC;
       if (env.ALPACA_LOG) opts.log = env.ALPACA_LOG;
+      if (env.ALPACA_STRATEGY) opts.strategy = env.ALPACA_STRATEGY;
     }
     await executeRun(ctx, await buildRequest(ctx, mode, prog, args, opts), o.stats ?? false);
   });
@@ -50,6 +51,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .description("run PROGRAM normally and record the effects of function F in an effect log")
     .requiredOption("-f, --func <name>", "the function to analyze")
     .option("-l, --log <file>", "effect log to write (default: F.alog)")
+    .addOption(new Option("--strategy <how>", "how changed memory is found: diff, marks (traced stores) or adaptive").choices(["diff", "marks", "adaptive"]).default("adaptive"))
     .argument("<program>")
     .argument("[args...]")
     .passThroughOptions();

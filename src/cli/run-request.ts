@@ -35,6 +35,7 @@ export interface RunOptions {
   onExtraCalls?: string;
   stats?: boolean;
   liveInputs?: boolean;
+  strategy?: string;
 }
 
 /** Options shared by run, analyze and disable. */
@@ -105,6 +106,12 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
     liveInputs: o.liveInputs ?? false,
     logger: ctx.logger,
   };
+  if (o.strategy !== undefined) {
+    if (o.strategy !== "diff" && o.strategy !== "marks" && o.strategy !== "adaptive") {
+      throw new UsageError(`strategy ${o.strategy}: expected diff, marks or adaptive`);
+    }
+    req.strategy = o.strategy;
+  }
   if (o.func !== undefined) req.func = o.func;
   if (o.log !== undefined) req.logPath = o.log;
   if (hostEnv.ALPACA_PPID) {

@@ -18,6 +18,8 @@ export interface GuestHandles {
   minStackPointer: WebAssembly.Global | undefined;
   /** Replay modules: set to 1 to run F's original body for this call. */
   runOriginal: WebAssembly.Global | undefined;
+  /** Analyzer modules: 1 runs F's traced copy (marks), 0 its plain copy (diffing). */
+  mode: WebAssembly.Global | undefined;
 }
 
 export function resolveHandles(instance: WebAssembly.Instance, layout: RewriteLayout): GuestHandles {
@@ -32,6 +34,7 @@ export function resolveHandles(instance: WebAssembly.Instance, layout: RewriteLa
     hooks: ex[EXPORT.hooks] as WebAssembly.Table,
     minStackPointer: ex[EXPORT.minStackPointer] as WebAssembly.Global | undefined,
     runOriginal: ex[EXPORT.runOriginal] as WebAssembly.Global | undefined,
+    mode: ex[EXPORT.mode] as WebAssembly.Global | undefined,
   };
 }
 

@@ -7,13 +7,20 @@
  */
 const CHUNK = 4096;
 const BLOCK = 512;
-const MERGE_GAP = 8;
+/** Ranges up to this size are compared in a JS loop, cheaper than a native call. */
+const SMALL = 256;
+/** Changed runs closer than this are merged into one write. */
+export const MERGE_GAP = 8;
 
 /**
  * Calls `emit(start, end)` for each differing run in [from, to) and copies those bytes from
  * `cur` into `snap`, so the snapshot afterwards equals memory. Both buffers cover [from, to).
  */
 export function diffAndSync(snap: Buffer, cur: Buffer, from: number, to: number, emit: (start: number, end: number) => void): void {
+  if (to - from <= SMALL) {
+    diffSmall(snap, cur, from, to, emit);
+    return;
+  }
   // Each native compare costs ~0.5 µs of call overhead: first ask once whether anything changed.
   if (cur.compare(snap, from, to, from, to) === 0) return;
   let runStart = -1;
@@ -36,6 +43,25 @@ export function diffAndSync(snap: Buffer, cur: Buffer, from: number, to: number,
       }
     }
     cur.copy(snap, c, c, ce);
+  }
+  if (runStart >= 0) emit(runStart, runEnd);
+}
+
+/** diffAndSync for a small range, byte by byte. */
+function diffSmall(snap: Buffer, cur: Buffer, from: number, to: number, emit: (start: number, end: number) => void): void {
+  let runStart = -1;
+  let runEnd = -1;
+  for (let i = from; i < to; i++) {
+    const v = cur[i]!;
+    if (snap[i] === v) continue;
+    snap[i] = v;
+    if (runStart >= 0 && i - runEnd < MERGE_GAP) {
+      runEnd = i + 1;
+    } else {
+      if (runStart >= 0) emit(runStart, runEnd);
+      runStart = i;
+      runEnd = i + 1;
+    }
   }
   if (runStart >= 0) emit(runStart, runEnd);
 }

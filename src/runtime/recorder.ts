@@ -1,20 +1,34 @@
 /**
- * Analysis: records F's effects while the analyzer module runs. Strategy: snapshot linear memory
- * and globals when the outermost call of F enters; at each WASI call inside F's extent and at
- * exit, diff memory against the snapshot (an "epoch" ends), emit the changed bytes as writes
- * (so repeated writes to a byte keep the last value, and a write that restores a byte's value is
- * no effect), dropping F's own frames: [lowest stack pointer seen, stack pointer at entry).
+ * Analysis: records F's effects while the analyzer module runs. An "epoch" ends at each WASI call
+ * inside F's extent and at exit; it emits the bytes changed during the epoch as writes (so
+ * repeated writes to a byte keep the last value, and a write that restores a byte's value is no
+ * effect), dropping F's own frames: [lowest stack pointer seen, stack pointer at entry).
+ * Two strategies find the changed bytes and yield the same effects:
+ * - diff: snapshot linear memory when the outermost call of F enters and compare at epoch ends;
+ *   costs O(memory) per invocation, nothing per store (best for long-running F);
+ * - marks: F's traced copy reports every write before it happens (src/wasm/trace.ts); costs a
+ *   host call per store, nothing per byte of memory (best for small, frequent F).
+ * "adaptive" starts with diff, times a few invocations, and moves to marks when diffing costs
+ * more than F itself and marking is cheaper than diffing.
  * WASI calls inside the extent are recorded with the memory they read and write; clock, random
  * and stdin are recorded everywhere as inputs for the disabled and baseline runs.
  */
-import type { Event, Invocation, LogEncoder, MemoryRange, SyscallEvent, Value } from "../log/index.js";
+import type { Event, Invocation, LogEncoder, MemoryRange, SyscallEvent } from "../log/index.js";
 import { WASI_TABLE, argsToBits, type Range, type RewriteLayout, type WasiArgs, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { globalToValue, resultToValue, type GuestHandles } from "./guest-handles.js";
-import { diffAndSync } from "./memory-diff.js";
+import { MarkSet } from "./mark-set.js";
+import { diffAndSync, MERGE_GAP } from "./memory-diff.js";
 
 const PAGE = 65536;
 
 export type RunEnding = { kind: "exit"; code: number } | { kind: "trap"; message: string };
+
+export type Strategy = "diff" | "marks" | "adaptive";
+
+/** Invocations timed by the adaptive strategy before each decision. */
+const TRIAL_INVOCATIONS = 8;
+/** Estimated host cost of one mark, for comparing marks with diffing. */
+const MARK_COST_MS = 25e-6;
 
 export class Recorder {
   private h!: GuestHandles;
@@ -22,9 +36,23 @@ export class Recorder {
   private spEntry = 0;
   private snap = Buffer.alloc(0);
   private snapLen = 0;
-  private entryGlobals = new Map<number, Value>();
+  /** Raw values of the module's mutable globals at entry, in `globalList` order. */
+  private entryGlobals: unknown[] = [];
+  private globalList: Array<{ idx: number; g: WebAssembly.Global; type: WasmValType }> = [];
+  private curBuf = Buffer.alloc(0);
   private events: Event[] = [];
   private invocation = 0;
+  private marking = false;
+  private readonly marks = new MarkSet();
+  private mem: Uint8Array = new Uint8Array(0);
+  private epochPages = 0;
+  // Adaptive strategy state: "trial-diff" → maybe "trial-marks" → "diff" | "marks".
+  private phase: "trial-diff" | "trial-marks" | "diff" | "marks";
+  private trialCount = 0;
+  private diffMs = 0;
+  private fnMs = 0;
+  private marksSeen = 0;
+  private t0 = 0;
 
   constructor(
     private readonly encoder: LogEncoder,
@@ -32,34 +60,92 @@ export class Recorder {
     private readonly layout: RewriteLayout,
     private readonly globalTypes: Map<number, WasmValType>,
     private readonly ctx: WasiContext,
-  ) {}
+    strategy: Strategy = "adaptive",
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    const canMark = layout.traced?.available === true;
+    this.phase = strategy === "marks" && canMark ? "marks" : strategy === "adaptive" && canMark ? "trial-diff" : "diff";
+  }
 
   attach(h: GuestHandles): void {
     this.h = h;
+    this.globalList = [...h.globals].map(([idx, g]) => ({ idx, g, type: this.globalTypes.get(idx)! }));
   }
+
+  /** A Buffer over current linear memory, remade only when growth replaced the ArrayBuffer. */
+  private memoryBuffer(): Buffer {
+    const ab = this.h.memory.buffer;
+    if (this.curBuf.buffer !== ab) this.curBuf = Buffer.from(ab);
+    return this.curBuf;
+  }
+
+  /** Which strategy the analysis ended up using (for --verbose and tests). */
+  get strategyUsed(): string {
+    return this.phase;
+  }
+
+  /** The traced code's mark hook: `size` bytes at `addr` are about to be written. */
+  readonly mark = (addr: number, size: number): void => {
+    if (this.mem.length < addr + size) this.mem = this.memoryBuffer();
+    this.marks.add(this.mem, addr >>> 0, size >>> 0);
+  };
 
   /** The analyzer module's enter hook. */
   readonly enter = (): void => {
     if (this.depth++ > 0) return;
-    const cur = Buffer.from(this.h.memory.buffer);
-    if (this.snap.length < cur.length) this.snap = Buffer.allocUnsafe(cur.length);
-    cur.copy(this.snap, 0, 0, cur.length);
-    this.snapLen = cur.length;
+    const timing = this.phase === "trial-diff";
+    const t0 = timing ? this.now() : 0;
+    this.marking = this.phase === "marks" || this.phase === "trial-marks";
+    this.h.mode!.value = this.marking ? 1 : 0;
+    if (this.marking) {
+      this.mem = this.memoryBuffer();
+      this.epochPages = this.mem.length / PAGE;
+      this.marks.clear();
+    } else {
+      const cur = this.memoryBuffer();
+      if (this.snap.length < cur.length) this.snap = Buffer.allocUnsafe(cur.length);
+      cur.copy(this.snap, 0, 0, cur.length);
+      this.snapLen = cur.length;
+    }
     this.spEntry = this.h.stackPointer ? (this.h.stackPointer.value as number) >>> 0 : 0;
     if (this.h.minStackPointer) this.h.minStackPointer.value = this.spEntry;
-    this.entryGlobals.clear();
-    for (const [idx, g] of this.h.globals) this.entryGlobals.set(idx, globalToValue(this.globalTypes.get(idx)!, g.value));
+    for (let i = 0; i < this.globalList.length; i++) this.entryGlobals[i] = this.globalList[i]!.g.value;
     this.events = [];
+    if (timing) {
+      this.t0 = this.now();
+      this.diffMs += this.t0 - t0;
+    }
   };
 
   /** The analyzer module's exit hook: F returned normally. */
   readonly exit = (): void => {
     if (--this.depth > 0) return;
-    this.closeEpoch();
+    if (this.phase === "trial-diff") {
+      const t1 = this.now();
+      this.fnMs += t1 - this.t0;
+      this.closeEpoch();
+      this.diffMs += this.now() - t1;
+    } else {
+      if (this.phase === "trial-marks") this.marksSeen += this.marks.count;
+      this.closeEpoch();
+    }
     this.recordGlobals();
     const returns = this.layout.results.map((t, i) => resultToValue(t, this.h.results[i]!));
     this.emit({ index: this.invocation, status: "returned", events: this.events, returns });
+    if (this.phase === "trial-diff" || this.phase === "trial-marks") this.adapt();
   };
+
+  /** Adaptive strategy: decide after each trial window. */
+  private adapt(): void {
+    if (++this.trialCount < TRIAL_INVOCATIONS) return;
+    this.trialCount = 0;
+    if (this.phase === "trial-diff") {
+      // Diffing is worth keeping when it costs less than F itself.
+      this.phase = this.diffMs > this.fnMs ? "trial-marks" : "diff";
+    } else {
+      this.phase = this.marksSeen * MARK_COST_MS < this.diffMs ? "marks" : "diff";
+    }
+  }
 
   /** Wraps every WASI import. `real` performs the call. */
   onCall(name: string, args: WasiArgs, real: (...a: Array<number | bigint>) => number): number {
@@ -79,7 +165,7 @@ export class Recorder {
     const call: SyscallEvent = { kind: "syscall", name, args: argsToBits(args), reads, writes, result: BigInt(result) };
     if (inside) {
       // What the call wrote is its own effect, not F's: keep it out of the next epoch's writes.
-      for (const w of writes) if (w.addr + w.bytes.length <= this.snapLen) this.snap.set(w.bytes, w.addr);
+      if (!this.marking) for (const w of writes) if (w.addr + w.bytes.length <= this.snapLen) this.snap.set(w.bytes, w.addr);
       this.events.push(call);
     }
     if (entry.isInput(args)) this.sinkMaybe(this.encoder.addInput({ insideF: inside, call }));
@@ -116,7 +202,11 @@ export class Recorder {
 
   /** Ends an epoch: records growth and every byte changed since the last epoch outside F's frames. */
   private closeEpoch(): void {
-    const cur = Buffer.from(this.h.memory.buffer);
+    if (this.marking) {
+      this.closeMarkedEpoch();
+      return;
+    }
+    const cur = this.memoryBuffer();
     if (cur.length > this.snapLen) {
       this.events.push({ kind: "grow", fromPages: this.snapLen / PAGE, toPages: cur.length / PAGE });
       if (this.snap.length < cur.length) {
@@ -136,16 +226,38 @@ export class Recorder {
     });
   }
 
+  private closeMarkedEpoch(): void {
+    const cur = this.memoryBuffer();
+    const pages = cur.length / PAGE;
+    if (pages > this.epochPages) {
+      this.events.push({ kind: "grow", fromPages: this.epochPages, toPages: pages });
+      this.epochPages = pages;
+    }
+    const frameLo = this.h.minStackPointer ? (this.h.minStackPointer.value as number) >>> 0 : this.spEntry;
+    const frameHi = this.spEntry;
+    this.marks.changedRuns(cur, MERGE_GAP, (s, e) => {
+      if (s < frameLo) this.pushWrite(cur, s, Math.min(e, frameLo));
+      if (e > frameHi) this.pushWrite(cur, Math.max(s, frameHi), e);
+    });
+  }
+
   private pushWrite(cur: Buffer, s: number, e: number): void {
     if (e > s) this.events.push({ kind: "write", addr: s, bytes: new Uint8Array(cur.subarray(s, e)) });
   }
 
   private recordGlobals(): void {
-    for (const [idx, g] of this.h.globals) {
-      if (idx === this.layout.stackPointerIdx && (g.value as number) >>> 0 === this.spEntry) continue;
-      const v = globalToValue(this.globalTypes.get(idx)!, g.value);
-      const before = this.entryGlobals.get(idx);
-      if (before && before.type !== "v128" && v.type !== "v128" && before.bits === v.bits) continue;
+    for (let i = 0; i < this.globalList.length; i++) {
+      const { idx, g, type } = this.globalList[i]!;
+      const now = g.value as unknown;
+      const before = this.entryGlobals[i];
+      // Object.is tells NaN from NaN as equal; a change from one NaN payload to another in a
+      // float global goes unseen, so floats are compared by bit pattern.
+      if ((type === "i32" || type === "i64") && Object.is(now, before)) continue;
+      const v = globalToValue(type, now);
+      if (type !== "i32" && type !== "i64") {
+        const b = globalToValue(type, before);
+        if (b.type !== "v128" && v.type !== "v128" && b.bits === v.bits) continue;
+      }
       this.events.push({ kind: "global", index: idx, value: v });
     }
   }

@@ -121,15 +121,17 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
         backend: "wasm", programSha256: program.sha256, functionName: f.name, functionIndex: f.funcIdx,
         params: f.type.params as never, results: f.type.results as never, args: req.args, env: envEntries(req.env),
       }));
-      const recorder = new Recorder(encoder, (b) => lf.write(b), rewritten.layout, globalTypes(program), ctx);
+      const recorder = new Recorder(encoder, (b) => lf.write(b), rewritten.layout, globalTypes(program), ctx, req.strategy ?? "adaptive");
       imports = wrap((name, a, fn) => recorder.onCall(name, a, fn));
       attach = (instance) => {
         const h = resolveHandles(instance, rewritten.layout);
         recorder.attach(h);
-        installHooksInto(h.hooks, [recorder.enter, recorder.exit]);
+        installHooksInto(h.hooks, [recorder.enter, recorder.exit, recorder.mark]);
       };
+      if (rewritten.layout.traced?.available === false) req.logger.debug({ reason: rewritten.layout.traced.reason }, "marks strategy unavailable");
       finish = (ending) => {
         recorder.finish(ending);
+        req.logger.debug({ strategy: recorder.strategyUsed, invocations: recorder.invocations, logBytes: lf.bytesWritten }, "analysis done");
         lf.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
       };
     } else {

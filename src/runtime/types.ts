@@ -33,6 +33,8 @@ export interface RunRequest {
   /** disable/baseline: do not feed the recorded nondeterministic inputs (clock, random, stdin). */
   liveInputs: boolean;
   logger: Logger;
+  /** analyze: how changed memory is found (see src/runtime/recorder.ts); default adaptive. */
+  strategy?: "diff" | "marks" | "adaptive";
   /** Called right before the guest starts and right after it ends (energy snapshots). */
   notify?: (phase: "start" | "end") => Promise<void>;
 }

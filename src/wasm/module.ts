@@ -45,6 +45,13 @@ export interface Export {
   index: number;
 }
 
+export interface ElementSegment {
+  tableIdx: number;
+  /** The offset expression's bytes, `end` included. */
+  offset: Uint8Array;
+  funcs: number[];
+}
+
 export interface Section {
   id: number;
   /** Payload bytes (without id and size). */
@@ -72,6 +79,13 @@ export interface WasmModule {
   /** Type index of each defined function (index i ↔ function importedFuncCount + i). */
   funcTypeIdx: number[];
   tableCount: number;
+  /** Minimum size of each table (imported first, then defined). */
+  tableMins: number[];
+  /**
+   * Active element segments of the form LLVM emits (table index, constant offset, function
+   * indices), or null when the module has a segment of another form.
+   */
+  elements: ElementSegment[] | null;
   globals: Global[];
   exports: Export[];
   bodies: Body[];

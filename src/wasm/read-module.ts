@@ -107,7 +107,7 @@ export function readModule(bytes: Uint8Array): WasmModule {
   if (version !== 1) throw new DecodeError(`wasm: unsupported binary version ${version}`, 4);
   const m: WasmModule = {
     bytes, sections: [], types: [], imports: [], importedFuncCount: 0, importedTableCount: 0,
-    importedGlobalCount: 0, funcTypeIdx: [], tableCount: 0, globals: [], exports: [], bodies: [],
+    importedGlobalCount: 0, funcTypeIdx: [], tableCount: 0, tableMins: [], elements: [], globals: [], exports: [], bodies: [],
     funcNames: new Map(), globalNames: new Map(), memoryMinPages: 0,
   };
   while (!r.isAtEnd()) {
@@ -157,7 +157,7 @@ export function readModule(bytes: Uint8Array): WasmModule {
             m.importedFuncCount++;
           } else if (kind === "table") {
             readValType(s);
-            readLimits(s);
+            m.tableMins.push(readLimits(s).min);
             m.importedTableCount++;
           } else if (kind === "memory") {
             m.memoryMinPages = readLimits(s).min;
@@ -181,7 +181,7 @@ export function readModule(bytes: Uint8Array): WasmModule {
         const n = s.varU32("table count");
         for (let i = 0; i < n; i++) {
           readValType(s);
-          readLimits(s);
+          m.tableMins.push(readLimits(s).min);
         }
         m.tableCount = n;
         break;
@@ -212,6 +212,28 @@ export function readModule(bytes: Uint8Array): WasmModule {
           const kind = KINDS[kindCode] ?? s.fail(`wasm: unknown export kind ${kindCode}`, s.pos - 1);
           m.exports.push({ name, kind, index: s.varU32("export index") } satisfies Export);
         }
+        break;
+      }
+      case SECTION.element: {
+        const n = s.varU32("element count");
+        for (let i = 0; i < n && m.elements; i++) {
+          const flags = s.varU32("element flags");
+          if (flags !== 0 && flags !== 2) {
+            m.elements = null;
+            break;
+          }
+          const tableIdx = flags === 2 ? s.varU32("table index") : 0;
+          const offset = readConstExpr(s).bytes;
+          if (flags === 2 && s.u8("element kind") !== 0) {
+            m.elements = null;
+            break;
+          }
+          const count = s.varU32("element function count");
+          const funcs: number[] = [];
+          for (let j = 0; j < count; j++) funcs.push(s.varU32("function index"));
+          m.elements.push({ tableIdx, offset, funcs });
+        }
+        s.pos = end;
         break;
       }
       case SECTION.code: {

@@ -11,18 +11,21 @@ import { AlpacaError } from "../errors/index.js";
 import { forEachInstruction, skipLocals } from "./instructions.js";
 import { SECTION, VALTYPE_CODE, type FuncType, type WasmModule, type WasmValType } from "./module.js";
 import { funcType } from "./read-module.js";
+import { planExtent, traceBody } from "./trace.js";
 
 /** Export names the host uses to reach what the rewriter added. */
 export const EXPORT = {
   hooks: "alpaca.hooks",
   minStackPointer: "alpaca.min_sp",
   runOriginal: "alpaca.run_original",
+  /** Analyzer: 1 runs the traced copy of F (marks), 0 the plain copy (memory diffing). */
+  mode: "alpaca.mode",
   result: (i: number) => `alpaca.result.${i}`,
   global: (idx: number) => `alpaca.global.${idx}`,
 } as const;
 
 /** Slots of the hook table. */
-export const HOOK = { enter: 0, exit: 1, replay: 0 } as const;
+export const HOOK = { enter: 0, exit: 1, mark: 2, replay: 0 } as const;
 
 /** What the host needs to know about a rewritten module. */
 export interface RewriteLayout {
@@ -32,6 +35,8 @@ export interface RewriteLayout {
   mutableGlobals: number[];
   /** F's results; each is exported as an i32/i64 bit pattern in EXPORT.result(i). */
   results: WasmValType[];
+  /** Analyzer: whether traced copies exist (the marks strategy), else why not. */
+  traced?: { available: true } | { available: false; reason: string };
 }
 
 export interface Rewritten {
@@ -68,6 +73,7 @@ class Additions {
   tables: { min: number }[] = [];
   globals: { type: "i32" | "i64" }[] = [];
   functions: { typeIdx: number; body: Uint8Array }[] = [];
+  elements: { tableIdx: number; offset: Uint8Array; funcs: number[] }[] = [];
   exports: { name: string; kind: number; index: number }[] = [];
   /** Replacement bodies by defined-function position. */
   bodies = new Map<number, Uint8Array>();
@@ -132,6 +138,14 @@ function encodeSections(m: WasmModule, add: Additions): Uint8Array<ArrayBuffer> 
     payloads.set(SECTION.global, appendToVector(byId(SECTION.global), add.globals.length, (w) => {
       for (const g of add.globals) {
         w.u8(VALTYPE_CODE[g.type]).u8(1).u8(g.type === "i32" ? 0x41 : 0x42).u8(0).u8(OP.end);
+      }
+    }));
+  }
+  if (add.elements.length) {
+    payloads.set(SECTION.element, appendToVector(byId(SECTION.element), add.elements.length, (w) => {
+      for (const e of add.elements) {
+        w.varUint(2).varUint(e.tableIdx).bytes(e.offset).u8(0).varUint(e.funcs.length);
+        for (const f of e.funcs) w.varUint(f);
       }
     }));
   }
@@ -269,16 +283,19 @@ function pushResultsFromGlobals(w: ByteWriter, results: WasmValType[], resultGlo
  * results saved to exported globals → exit-hook. Every `global.set` of the stack pointer also
  * lowers an added global holding the lowest stack pointer seen, so the host knows F's frames.
  */
-export function buildAnalyzerModule(m: WasmModule, funcIdx: number): Rewritten {
+export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { traced?: boolean } = {}): Rewritten {
   const def = definedIndex(m, funcIdx);
   const type = funcType(m, funcIdx);
   const add = new Additions(m);
   const layout = commonLayout(m, add, type.results);
   const voidType = add.addType({ params: [], results: [] });
-  const table = add.addTable(2);
+  const markType = add.addType({ params: ["i32", "i32"], results: [] });
+  const table = add.addTable(3);
   add.export(EXPORT.hooks, "table", table);
   const minSp = add.addGlobal("i32");
   add.export(EXPORT.minStackPointer, "global", minSp);
+  const mode = add.addGlobal("i32");
+  add.export(EXPORT.mode, "global", mode);
   const resultGlobals = type.results.map((t, i) => {
     const g = add.addGlobal(carrierType(t));
     add.export(EXPORT.result(i), "global", g);
@@ -293,16 +310,50 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number): Rewritten {
       if (instrumented) add.bodies.set(i, instrumented);
     });
   }
-  const originalBody = add.bodies.get(def) ?? m.bodies[def]!.bytes;
-  const original = add.addFunction(m.funcTypeIdx[def]!, originalBody);
+  const bodyOf = (f: number) => add.bodies.get(f - m.importedFuncCount) ?? m.bodies[f - m.importedFuncCount]!.bytes;
+  const original = add.addFunction(m.funcTypeIdx[def]!, bodyOf(funcIdx));
+
+  // Traced copies of F's extent (the marks strategy), when marks can follow all of it.
+  let tracedF = original;
+  const plan = options.traced === false ? { reason: "disabled" } : planExtent(m, funcIdx);
+  if ("funcs" in plan) {
+    const firstTraced = m.importedFuncCount + m.bodies.length + add.functions.length;
+    const position = new Map(plan.funcs.map((f, i) => [f, i]));
+    const tracedOf = (f: number) => (f < m.importedFuncCount ? f : firstTraced + position.get(f)!);
+    let tracedTable = -1;
+    if (plan.indirect) {
+      tracedTable = add.addTable(m.tableMins[0]!);
+      for (const seg of m.elements ?? []) {
+        if (seg.tableIdx === 0) add.elements.push({ tableIdx: tracedTable, offset: seg.offset, funcs: seg.funcs.map(tracedOf) });
+      }
+    }
+    for (const f of plan.funcs) {
+      const typeIdx = m.funcTypeIdx[f - m.importedFuncCount]!;
+      const body = traceBody(bodyOf(f), m.types[typeIdx]!.params.length, { tracedOf, tracedTable, hookTable: table, markSlot: HOOK.mark, markType });
+      add.addFunction(typeIdx, body);
+    }
+    tracedF = tracedOf(funcIdx);
+    layout.traced = { available: true };
+  } else {
+    layout.traced = { available: false, reason: plan.reason };
+  }
+  const blockType = type.results.length > 1 ? add.addType({ params: [], results: type.results }) : -1;
 
   const n = type.params.length;
   const w = new ByteWriter(64);
   w.varUint(type.results.length);
   for (const t of type.results) w.varUint(1).u8(VALTYPE_CODE[t]);
   w.u8(OP.i32Const).varS32(HOOK.enter).u8(OP.callIndirect).varUint(voidType).varUint(table);
+  w.u8(OP.globalGet).varUint(mode).u8(OP.if);
+  if (type.results.length === 0) w.u8(0x40);
+  else if (type.results.length === 1) w.u8(VALTYPE_CODE[type.results[0]!]);
+  else w.varS32(blockType);
+  for (let i = 0; i < n; i++) w.u8(OP.localGet).varUint(i);
+  w.u8(OP.call).varUint(tracedF);
+  w.u8(OP.else);
   for (let i = 0; i < n; i++) w.u8(OP.localGet).varUint(i);
   w.u8(OP.call).varUint(original);
+  w.u8(OP.end);
   for (let i = type.results.length - 1; i >= 0; i--) w.u8(OP.localSet).varUint(n + i);
   type.results.forEach((t, i) => {
     w.u8(OP.localGet).varUint(n + i);

@@ -1,0 +1,153 @@
+/**
+ * Traced copies for the "marks" recording strategy: every function in F's extent (reachable
+ * from F by direct calls, and through table 0 when the extent calls indirectly) gets a copy in
+ * which each memory write first calls the mark hook with its address and size, calls go to the
+ * traced copies, and `call_indirect` goes through a traced table that mirrors table 0. The host
+ * then knows exactly which bytes F may have changed and need not compare all of memory, which is
+ * what makes small, frequently called functions cheap to analyze. Pure.
+ */
+import { ByteReader, ByteWriter } from "../binary/index.js";
+import { forEachInstruction, skipLocals } from "./instructions.js";
+import { VALTYPE_CODE, type WasmModule } from "./module.js";
+
+const OP = {
+  call: 0x10, callIndirect: 0x11, returnCall: 0x12, returnCallIndirect: 0x13, callRef: 0x14, returnCallRef: 0x15,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22, i32Const: 0x41, i32Add: 0x6a,
+} as const;
+
+/** Plain stores: opcode → [value type, bytes written]. */
+const STORES: Record<number, ["i32" | "i64" | "f32" | "f64", number]> = {
+  0x36: ["i32", 4], 0x37: ["i64", 8], 0x38: ["f32", 4], 0x39: ["f64", 8], 0x3a: ["i32", 1],
+  0x3b: ["i32", 2], 0x3c: ["i64", 1], 0x3d: ["i64", 2], 0x3e: ["i64", 4],
+};
+/** SIMD stores: sub-opcode → bytes written (v128.store, v128.storeN_lane). */
+const SIMD_STORES: Record<number, number> = { 11: 16, 88: 1, 89: 2, 90: 4, 91: 8 };
+
+/** Why a function cannot be traced, or null. */
+function untraceable(body: Uint8Array): string | null {
+  let why: string | null = null;
+  forEachInstruction(body, skipLocals(body), (ins) => {
+    if (why) return;
+    if (ins.op === OP.callRef || ins.op === OP.returnCallRef) why = "call_ref";
+    else if (ins.op === 0xfe) why = "atomics";
+    else if ((ins.op === OP.callIndirect || ins.op === OP.returnCallIndirect)) {
+      const r = new ByteReader(body, ins.immStart);
+      r.varU32();
+      if (r.varU32() !== 0) why = "call_indirect through a table other than 0";
+    } else if (ins.op === 0xfc && (ins.sub === 12 || ins.sub === 14 || ins.sub === 15 || ins.sub === 17)) why = "table writes";
+  });
+  return why;
+}
+
+/**
+ * The defined functions F's extent may run, by function index, or a reason why marks cannot
+ * follow it (the analyzer then keeps to memory diffing).
+ */
+export function planExtent(m: WasmModule, funcIdx: number): { funcs: number[]; indirect: boolean } | { reason: string } {
+  const seen = new Set<number>();
+  const queue = [funcIdx];
+  let indirect = false;
+  const addTable = () => {
+    if (indirect) return;
+    indirect = true;
+    for (const seg of m.elements ?? []) if (seg.tableIdx === 0) queue.push(...seg.funcs);
+  };
+  while (queue.length) {
+    const f = queue.pop()!;
+    if (seen.has(f) || f < m.importedFuncCount) continue;
+    seen.add(f);
+    const body = m.bodies[f - m.importedFuncCount]!.bytes;
+    const why = untraceable(body);
+    if (why) return { reason: `${why} in function ${f}` };
+    forEachInstruction(body, skipLocals(body), (ins) => {
+      if (ins.op === OP.call || ins.op === OP.returnCall) queue.push(new ByteReader(body, ins.immStart).varU32());
+      if (ins.op === OP.callIndirect || ins.op === OP.returnCallIndirect) addTable();
+    });
+  }
+  if (indirect && (m.elements === null || m.tableMins.length === 0)) return { reason: "unsupported element segments" };
+  return { funcs: [...seen].sort((a, b) => a - b), indirect };
+}
+
+export interface TraceTargets {
+  /** Function index of the traced copy of a defined function. */
+  tracedOf: (funcIdx: number) => number;
+  /** Index of the table mirroring table 0 with traced copies. */
+  tracedTable: number;
+  /** Index of the hook table and the mark hook's slot and type (i32 addr, i32 size) -> (). */
+  hookTable: number;
+  markSlot: number;
+  markType: number;
+}
+
+/** The traced copy of a body: marks before writes, calls redirected to traced copies. */
+export function traceBody(body: Uint8Array, numParams: number, t: TraceTargets): Uint8Array {
+  const r = new ByteReader(body);
+  const groups = r.varU32();
+  const groupsStart = r.pos;
+  let locals = numParams;
+  for (let i = 0; i < groups; i++) {
+    locals += r.varU32();
+    const ty = r.u8();
+    if (ty === 0x63 || ty === 0x64) r.skipLeb(5);
+  }
+  const exprStart = r.pos;
+  // Scratch locals: address, length, source, and one value slot per type.
+  const L = { addr: locals, len: locals + 1, src: locals + 2, i32: locals + 3, i64: locals + 4, f32: locals + 5, f64: locals + 6, v128: locals + 7 };
+  const w = new ByteWriter(body.length * 2 + 64);
+  w.varUint(groups + 5).bytes(body.subarray(groupsStart, exprStart));
+  w.varUint(4).u8(VALTYPE_CODE.i32).varUint(1).u8(VALTYPE_CODE.i64).varUint(1).u8(VALTYPE_CODE.f32)
+    .varUint(1).u8(VALTYPE_CODE.f64).varUint(1).u8(VALTYPE_CODE.v128);
+  const mark = () => w.i32Const(t.markSlot).u8(OP.callIndirect).varUint(t.markType).varUint(t.hookTable);
+  /** [addr, value] on the stack: mark addr+offset for `size` bytes, restore the stack. */
+  const markStore = (valueLocal: number, offset: number, size: number) => {
+    w.u8(OP.localSet).varUint(valueLocal).u8(OP.localTee).varUint(L.addr);
+    if (offset !== 0) w.i32Const(offset | 0).u8(OP.i32Add);
+    w.i32Const(size);
+    mark();
+    w.u8(OP.localGet).varUint(L.addr).u8(OP.localGet).varUint(valueLocal);
+  };
+  /** [dest, x, len] on the stack (memory.fill/copy/init): mark dest for len bytes. */
+  const markBulk = () => {
+    w.u8(OP.localSet).varUint(L.len).u8(OP.localSet).varUint(L.src).u8(OP.localTee).varUint(L.addr).u8(OP.localGet).varUint(L.len);
+    mark();
+    w.u8(OP.localGet).varUint(L.addr).u8(OP.localGet).varUint(L.src).u8(OP.localGet).varUint(L.len);
+  };
+  const memargOffset = (immStart: number): number => {
+    const m = new ByteReader(body, immStart);
+    const align = m.varU32();
+    if (align & 0x40) m.varU32();
+    return Number(m.varU64());
+  };
+  let prev = exprStart;
+  forEachInstruction(body, exprStart, (ins) => {
+    const store = STORES[ins.op];
+    if (store) {
+      w.bytes(body.subarray(prev, ins.start));
+      markStore(L[store[0]], memargOffset(ins.immStart), store[1]);
+      w.bytes(body.subarray(ins.start, ins.end));
+    } else if (ins.op === 0xfd && SIMD_STORES[ins.sub] !== undefined) {
+      w.bytes(body.subarray(prev, ins.start));
+      const subReader = new ByteReader(body, ins.start + 1);
+      subReader.varU32();
+      markStore(L.v128, memargOffset(subReader.pos), SIMD_STORES[ins.sub]!);
+      w.bytes(body.subarray(ins.start, ins.end));
+    } else if (ins.op === 0xfc && (ins.sub === 8 || ins.sub === 10 || ins.sub === 11)) {
+      w.bytes(body.subarray(prev, ins.start));
+      markBulk();
+      w.bytes(body.subarray(ins.start, ins.end));
+    } else if (ins.op === OP.call || ins.op === OP.returnCall) {
+      w.bytes(body.subarray(prev, ins.start));
+      const callee = new ByteReader(body, ins.immStart).varU32();
+      w.u8(ins.op).varUint(t.tracedOf(callee));
+    } else if (ins.op === OP.callIndirect || ins.op === OP.returnCallIndirect) {
+      w.bytes(body.subarray(prev, ins.start));
+      const typeIdx = new ByteReader(body, ins.immStart).varU32();
+      w.u8(ins.op).varUint(typeIdx).varUint(t.tracedTable);
+    } else {
+      return;
+    }
+    prev = ins.end;
+  });
+  w.bytes(body.subarray(prev));
+  return w.toBytes();
+}

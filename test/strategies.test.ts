@@ -1,0 +1,64 @@
+/**
+ * Every recording strategy must record the same effects: each deterministic end-to-end case is
+ * analyzed once by memory diffing and once by marks (traced stores), and the two logs must be
+ * byte-identical. Where marks cannot follow F's extent the analyzer falls back to diffing; the
+ * test checks that marks really ran for most cases, so it cannot pass by comparing diff to diff.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { CASES, type Case } from "../test-suite/cases.js";
+
+const ROOT = join(import.meta.dirname, "..");
+const LAUNCHER = join(ROOT, "bin/alpaca.js");
+
+function analyze(c: Case, strategy: string, work: string): Promise<{ log: Buffer; stderr: string }> {
+  const dirArgs: string[] = [];
+  for (const d of c.dirs ?? []) {
+    const host = mkdtempSync(join(work, "dir-"));
+    for (const [name, text] of Object.entries(d.files)) {
+      mkdirSync(join(host, name, ".."), { recursive: true });
+      writeFileSync(join(host, name), text);
+    }
+    dirArgs.push("--dir", `${host}:${d.guest}`);
+  }
+  const envArgs = Object.entries(c.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
+  const log = join(work, `${c.name}-${strategy}.alog`);
+  const args = [LAUNCHER, "analyze", "--strategy", strategy, "--func", c.func, "--log", log, ...dirArgs, ...envArgs, join(ROOT, "build/test-suite", `${c.program}.wasm`), ...c.args];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: work, env: { ...process.env, ALPACA_LOG_LEVEL: "debug" }, stdio: ["pipe", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stdin.end(c.stdin ?? "");
+    child.on("error", reject);
+    child.on("close", () => {
+      if (!existsSync(log)) reject(new Error(`${c.name} (${strategy}) wrote no log: ${stderr}`));
+      else resolve({ log: readFileSync(log), stderr });
+    });
+  });
+}
+
+// Cases whose arguments name their temporary directory (samePath) differ run to run by design.
+const deterministic = CASES.filter((c) => !c.nondeterministic && !(c.dirs ?? []).some((d) => "samePath" in d && d.samePath));
+
+describe("recording strategies", { skip: existsSync(join(ROOT, "build/test-suite")) ? false : "run make test-suite first" }, () => {
+  let marked = 0;
+  for (const c of deterministic) {
+    it(`${c.name}: diff and marks record identical logs`, async () => {
+      const work = mkdtempSync(join(tmpdir(), "alpaca-strategy-"));
+      try {
+        const [diff, marks] = await Promise.all([analyze(c, "diff", work), analyze(c, "marks", work)]);
+        if (/"strategy":"marks"/.test(marks.stderr)) marked++;
+        assert.ok(diff.log.equals(marks.log), `${c.name}: the logs differ (${diff.log.length} vs ${marks.log.length} bytes)`);
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    });
+  }
+  it("used marks for most cases", () => {
+    assert.ok(marked >= deterministic.length * 0.6, `marks ran in ${marked} of ${deterministic.length} cases`);
+  });
+});
