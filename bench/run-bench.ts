@@ -140,7 +140,7 @@ interface KernelResult {
   failures: string[];
 }
 
-const STATS_LINE = /^alpaca: replay: (\d+) invocations, (\d+) bytes written, (\d+) calls re-executed, (\d+) answered from the log, ([\d.]+) ms replaying$/m;
+const STATS_LINE = /^alpaca: replay: (\d+) invocations?, (\d+) bytes? written, (\d+) calls? re-executed, (\d+) answered from the log, ([\d.]+) ms replaying$/m;
 
 function parseStats(stderr: string): ReplayStats | undefined {
   const m = STATS_LINE.exec(stderr);
@@ -339,6 +339,9 @@ interface RewriteResult {
   readMs: number[];
   analyzerMs: number[];
   replayMs: number[];
+  /** Process CPU time of readModule + the build, per repetition. */
+  analyzerCpuMs: number[];
+  replayCpuMs: number[];
   valid: boolean;
 }
 
@@ -346,17 +349,26 @@ function benchRewrite(reps: number): RewriteResult | undefined {
   const path = join(BUILD_DIR, "big-module.wasm");
   if (!existsSync(path)) return undefined;
   const bytes = readFileSync(path);
-  const res: RewriteResult = { moduleBytes: bytes.length, functions: 0, readMs: [], analyzerMs: [], replayMs: [], valid: true };
+  const res: RewriteResult = { moduleBytes: bytes.length, functions: 0, readMs: [], analyzerMs: [], replayMs: [], analyzerCpuMs: [], replayCpuMs: [], valid: true };
   for (let rep = 0; rep < reps; rep++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const m = readModule(bytes);
     const t1 = performance.now();
+    const c1 = process.cpuUsage(c0);
     const entry = [...m.funcNames].find(([, name]) => name === "big_entry");
     if (!entry) throw new Error(`bench: ${path} has no function big_entry in its name section`);
+    const c2 = process.cpuUsage();
     const analyzer = buildAnalyzerModule(m, entry[0]);
     const t2 = performance.now();
+    const c3 = process.cpuUsage(c2);
+    const c4 = process.cpuUsage();
     const replay = buildReplayModule(m, entry[0], "disable");
     const t3 = performance.now();
+    const c5 = process.cpuUsage(c4);
+    const ms = (c: NodeJS.CpuUsage) => (c.user + c.system) / 1000;
+    res.analyzerCpuMs.push(ms(c1) + ms(c3));
+    res.replayCpuMs.push(ms(c1) + ms(c5));
     res.functions = m.bodies.length;
     res.readMs.push(t1 - t0);
     res.analyzerMs.push(t2 - t1);
@@ -467,43 +479,56 @@ function rowOf(r: KernelResult, st: Startup): Row {
   };
 }
 
+/** One of the issue's targets, judged on guest wall time and on guest CPU time. */
 interface Target {
   target: string;
   measured: string;
+  /** The value from guest wall time, and from guest CPU time (equal when time plays no part). */
   value: number;
+  value_cpu: number;
   limit: number;
   pass: boolean | null;
+  pass_cpu: boolean | null;
 }
 
 function evaluateTargets(rows: Row[], rewrite: RewriteResult | undefined, tinyTargetCalls: number): Target[] {
   const ok = rows.filter((r) => r.status === "ok");
   const targets: Target[] = [];
-  const add = (target: string, measured: string, value: number, limit: number, atMost: boolean) =>
-    targets.push({ target, measured, value, limit, pass: Number.isNaN(value) ? null : atMost ? value <= limit : value >= limit });
-  const poly = ok.filter((r) => KERNELS.find((k) => k.name === r.name)?.group === "polybench");
+  const judge = (v: number, limit: number, atMost: boolean) => (Number.isNaN(v) ? null : atMost ? v <= limit : v >= limit);
+  const add = (target: string, measured: string, value: number, valueCpu: number, limit: number, atMost: boolean) =>
+    targets.push({ target, measured, value, value_cpu: valueCpu, limit, pass: judge(value, limit, atMost), pass_cpu: judge(valueCpu, limit, atMost) });
+  const groupOf = (r: Row) => KERNELS.find((k) => k.name === r.name)?.group;
+  const poly = ok.filter((r) => groupOf(r) === "polybench");
   if (poly.length) {
-    add("PolyBench-style analyze slowdown, geometric mean ≤ 1.5x", `${poly.length} kernels`, geomean(poly.map((r) => r.analyze_slowdown)), 1.5, true);
-    const worst = poly.reduce((a, b) => (b.analyze_slowdown > a.analyze_slowdown ? b : a));
-    add("PolyBench-style analyze slowdown, worst ≤ 3x", worst.name, worst.analyze_slowdown, 3, true);
+    add("PolyBench-style analyze slowdown, geometric mean ≤ 1.5x", `${poly.length} kernels`,
+      geomean(poly.map((r) => r.analyze_slowdown)), geomean(poly.map((r) => r.analyze_slowdown_cpu)), 1.5, true);
+    const worst = (key: "analyze_slowdown" | "analyze_slowdown_cpu") => poly.reduce((a, b) => (b[key] > a[key] ? b : a));
+    const w = worst("analyze_slowdown");
+    const wc = worst("analyze_slowdown_cpu");
+    add("PolyBench-style analyze slowdown, worst ≤ 3x", w.name === wc.name ? w.name : `${w.name} (wall), ${wc.name} (cpu)`,
+      w.analyze_slowdown, wc.analyze_slowdown_cpu, 3, true);
     const bytes = poly.reduce((a, r) => a + r.replay_bytes_written, 0);
     const ms = poly.reduce((a, r) => a + r.replay_ms, 0);
-    add("replay ≥ 1 GB/s", `PolyBench-style kernels, ${(bytes / 1e6).toFixed(1)} MB in ${ms.toFixed(2)} ms`, ms > 0 ? bytes / (ms / 1000) / 1e9 : NaN, 1, false);
+    const gbps = ms > 0 ? bytes / (ms / 1000) / 1e9 : NaN;
+    add("replay ≥ 1 GB/s (bytes written / replay time, --stats)", `PolyBench-style kernels together, ${(bytes / 1e6).toFixed(1)} MB in ${ms.toFixed(2)} ms`, gbps, gbps, 1, false);
   }
   for (const r of ok) {
-    const group = KERNELS.find((k) => k.name === r.name)?.group;
-    if (group === "outside") add("work outside F: analyze slowdown ≤ 1.05x", r.name, r.analyze_slowdown, 1.05, true);
+    const group = groupOf(r);
+    if (group === "outside") add("work outside F: analyze slowdown ≤ 1.05x", r.name, r.analyze_slowdown, r.analyze_slowdown_cpu, 1.05, true);
     if (group === "tiny") {
       const calls = r.invocations;
-      const note = calls === tinyTargetCalls ? `${calls} calls` : `${calls} calls (issue: ${tinyTargetCalls}; per-call cost is constant, so the ratio carries over)`;
-      add("tiny F called 20M times: analyze slowdown ≤ 10x", note, r.analyze_slowdown, 10, true);
-      add("tiny F: log bytes per invocation ≤ 32", r.name, r.log_bytes_per_invocation, 32, true);
+      const note = calls === tinyTargetCalls ? `${calls} calls` : `${calls} calls; the issue says ${tinyTargetCalls}, cost per call is constant so the ratio carries over`;
+      add("tiny F called 20M times: analyze slowdown ≤ 10x", note, r.analyze_slowdown, r.analyze_slowdown_cpu, 10, true);
+      add("tiny F: log bytes per invocation ≤ 32", r.name, r.log_bytes_per_invocation, r.log_bytes_per_invocation, 32, true);
     }
   }
   if (rewrite) {
     const mb = (rewrite.moduleBytes / 1e6).toFixed(2);
     // The first repetition is the cold one, as in every CLI run.
-    add("rewrite a 1 MB module ≤ 1 s (read + analyzer module)", `${mb} MB, ${rewrite.functions} functions, cold`, (rewrite.readMs[0]! + rewrite.analyzerMs[0]!) / 1000, 1, true);
-    add("rewrite a 1 MB module ≤ 1 s (read + replay module)", `${mb} MB, ${rewrite.functions} functions, first build`, (rewrite.readMs[0]! + rewrite.replayMs[0]!) / 1000, 1, true);
+    add("rewrite a 1 MB module ≤ 1 s (readModule + buildAnalyzerModule)", `${mb} MB, ${rewrite.functions} functions, cold`,
+      (rewrite.readMs[0]! + rewrite.analyzerMs[0]!) / 1000, rewrite.analyzerCpuMs[0]! / 1000, 1, true);
+    add("rewrite a 1 MB module ≤ 1 s (readModule + buildReplayModule)", `${mb} MB, ${rewrite.functions} functions, first build`,
+      (rewrite.readMs[0]! + rewrite.replayMs[0]!) / 1000, rewrite.replayCpuMs[0]! / 1000, 1, true);
   }
   return targets;
 }
@@ -554,14 +579,16 @@ function report(rows: Row[], st: Startup, rewrite: RewriteResult | undefined, ta
   }
   out.push("");
   out.push("targets (issue 5):");
+  const verdict = (p: boolean | null) => (p === null ? "n/a " : p ? "PASS" : "FAIL");
+  out.push("  wall  cpu");
   for (const t of targets) {
-    const verdict = t.pass === null ? "n/a " : t.pass ? "PASS" : "FAIL";
-    out.push(`  ${verdict}  ${t.target}: ${fmtNum(t.value, 3)} (${t.measured})`);
+    const values = t.value === t.value_cpu ? fmtNum(t.value, 3) : `${fmtNum(t.value, 3)} wall, ${fmtNum(t.value_cpu, 3)} cpu`;
+    out.push(`  ${verdict(t.pass)}  ${verdict(t.pass_cpu)}  ${t.target}: ${values} (${t.measured})`);
   }
   out.push("");
   out.push("plain/analyze/disable s: whole CLI runs, wall. guest P/A/D s: wall time inside WASI start (the program's execution).");
-  out.push("A x = guest A / guest P (headline, used for the targets); A x sub = (run - empty kernel's run, same mode) / (plain - empty plain);");
-  out.push("A x raw = whole-run ratio, start-up included; A x cpu = guest CPU-time ratio. D x, D x sub: the same for disable.");
+  out.push("A x = guest A / guest P, wall (targets are judged on it and on A x cpu); A x sub = (run - empty kernel's run, same mode) / (plain - empty plain);");
+  out.push("A x raw = whole-run ratio, start-up included; A x cpu = guest process-CPU-time ratio (robust to other load). D x, D x sub: the same for disable.");
   return out.join("\n");
 }
 
