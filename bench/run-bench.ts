@@ -279,6 +279,15 @@ function parseOptions(argv: string[]): Options {
   return { quick: values.quick, reps, only, tinyCalls, json: values.json, build: !values["no-build"], keep: values.keep };
 }
 
+/** The commit measured, and whether src/ had uncommitted changes (others work in this tree). */
+function describeSource(): string {
+  const git = (args: string[]) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" });
+  const head = git(["rev-parse", "--short", "HEAD"]);
+  if (head.status !== 0) return "unknown commit";
+  const dirty = git(["status", "--porcelain", "--", "src"]).stdout.trim() !== "";
+  return `${head.stdout.trim()}${dirty ? " + uncommitted changes in src/" : ""}`;
+}
+
 function progress(line: string): void {
   process.stderr.write(`${line}\n`);
 }
@@ -551,9 +560,10 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), `|${widths.map((w, i) => (i === 0 ? `${"-".repeat(w + 1)}-` : `${"-".repeat(w + 1)}:`)).join("|")}|`, ...rows.map(line)].join("\n");
 }
 
-function report(rows: Row[], st: Startup, rewrite: RewriteResult | undefined, targets: Target[], opts: Options): string {
+function report(rows: Row[], st: Startup, rewrite: RewriteResult | undefined, targets: Target[], opts: Options, source: string, date: Date): string {
   const out: string[] = [];
   out.push(`Alpaca benchmarks (${opts.quick ? "quick" : "full"} run, ${opts.reps} interleaved repetitions per mode, medians)`);
+  out.push(`${date.toISOString()}, Node ${process.version}, source ${source}`);
   out.push(`start-up (empty kernel, whole run): plain ${st.plain_s.toFixed(3)} s, analyze ${st.analyze_s.toFixed(3)} s, disable ${st.disable_s.toFixed(3)} s;` +
     ` its guest time: ${fmtNum(st.plain_guest_s * 1000, 1)} / ${fmtNum(st.analyze_guest_s * 1000, 1)} / ${fmtNum(st.disable_guest_s * 1000, 1)} ms`);
   out.push("");
@@ -618,6 +628,7 @@ async function main(): Promise<number> {
   writeFileSync(join(dir, "guest-timer.mjs"), GUEST_TIMER);
   const results: KernelResult[] = [];
   const started = new Date();
+  const source = describeSource();
   try {
     for (const k of kernels) {
       let args = opts.quick ? k.quickArgs : k.args;
@@ -635,11 +646,11 @@ async function main(): Promise<number> {
   const failed = rows.some((r) => r.status === "FAILED") || empty.failures.length > 0 || (rewrite !== undefined && !rewrite.valid);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify({
-      date: started.toISOString(), node: process.version, quick: opts.quick, reps: opts.reps,
+      date: started.toISOString(), node: process.version, source, quick: opts.quick, reps: opts.reps,
       startup: st, startup_failures: empty.failures, kernels: rows, rewrite, targets,
     }, null, 2)}\n`);
   } else {
-    process.stdout.write(`${report(rows, st, rewrite, targets, opts)}\n`);
+    process.stdout.write(`${report(rows, st, rewrite, targets, opts, source, started)}\n`);
     for (const f of empty.failures) process.stdout.write(`FAILED empty: ${f}\n`);
   }
   return failed ? 1 : 0;
