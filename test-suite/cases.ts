@@ -280,7 +280,7 @@ function opMixCalls(prog: string, acc0: number): number[] {
   let acc = acc0 | 0;
   for (let i = 0; i < prog.length; i++) {
     const b = i + 3;
-    switch (prog[i]) {
+    switch (prog.charAt(i)) {
       case "a": acc = (acc + b) | 0; break;
       case "m": acc = Math.imul(acc, b); break;
       case "x": {
