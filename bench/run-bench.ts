@@ -20,7 +20,7 @@
  * (stdout and stderr, exit status); otherwise the kernel is FAILED and its numbers are worthless.
  *
  * Usage: npm run bench -- [--quick] [--reps N] [--only NAME[,NAME]] [--tiny-calls N] [--json]
- *                         [--no-build] [--keep]
+ *                         [--json-out FILE] [--no-build] [--keep]
  */
 import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -243,6 +243,8 @@ interface Options {
   only: string[];
   tinyCalls: number | undefined;
   json: boolean;
+  /** Also write the JSON report to this file (with the table on stdout). */
+  jsonOut: string | undefined;
   build: boolean;
   keep: boolean;
 }
@@ -256,6 +258,7 @@ function parseOptions(argv: string[]): Options {
       only: { type: "string", multiple: true },
       "tiny-calls": { type: "string" },
       json: { type: "boolean", default: false },
+      "json-out": { type: "string" },
       "no-build": { type: "boolean", default: false },
       keep: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -263,7 +266,7 @@ function parseOptions(argv: string[]): Options {
     strict: true,
   });
   if (values.help) {
-    process.stdout.write("usage: npm run bench -- [--quick] [--reps N] [--only NAME[,NAME]] [--tiny-calls N] [--json] [--no-build] [--keep]\n");
+    process.stdout.write("usage: npm run bench -- [--quick] [--reps N] [--only NAME[,NAME]] [--tiny-calls N] [--json] [--json-out FILE] [--no-build] [--keep]\n");
     process.exit(0);
   }
   const reps = values.reps === undefined ? 5 : Number(values.reps);
@@ -276,7 +279,7 @@ function parseOptions(argv: string[]): Options {
   }
   const tinyCalls = values["tiny-calls"] === undefined ? undefined : Number(values["tiny-calls"]);
   if (tinyCalls !== undefined && (!Number.isInteger(tinyCalls) || tinyCalls < 1)) throw new RangeError(`bench: bad --tiny-calls ${values["tiny-calls"]}`);
-  return { quick: values.quick, reps, only, tinyCalls, json: values.json, build: !values["no-build"], keep: values.keep };
+  return { quick: values.quick, reps, only, tinyCalls, json: values.json, jsonOut: values["json-out"], build: !values["no-build"], keep: values.keep };
 }
 
 /** The commit measured, and whether src/ had uncommitted changes (others work in this tree). */
@@ -644,11 +647,13 @@ async function main(): Promise<number> {
   const rows = results.map((r) => rowOf(r, st));
   const targets = evaluateTargets(rows, rewrite, TINY_TARGET_CALLS);
   const failed = rows.some((r) => r.status === "FAILED") || empty.failures.length > 0 || (rewrite !== undefined && !rewrite.valid);
+  const json = `${JSON.stringify({
+    date: started.toISOString(), node: process.version, source, quick: opts.quick, reps: opts.reps,
+    startup: st, startup_failures: empty.failures, kernels: rows, rewrite, targets,
+  }, null, 2)}\n`;
+  if (opts.jsonOut !== undefined) writeFileSync(opts.jsonOut, json);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify({
-      date: started.toISOString(), node: process.version, source, quick: opts.quick, reps: opts.reps,
-      startup: st, startup_failures: empty.failures, kernels: rows, rewrite, targets,
-    }, null, 2)}\n`);
+    process.stdout.write(json);
   } else {
     process.stdout.write(`${report(rows, st, rewrite, targets, opts, source, started)}\n`);
     for (const f of empty.failures) process.stdout.write(`FAILED empty: ${f}\n`);
