@@ -194,17 +194,19 @@ export function wrapDeltaUj(previousUj: number, currentUj: number, rangeUj: numb
   return currentUj >= previousUj ? currentUj - previousUj : rangeUj - previousUj + currentUj;
 }
 
+/** The shortest time any zone takes to wrap at its maximum power, range / power (∞ for no zones). */
+export function shortestWrapSeconds(zones: readonly Pick<Zone, "maxEnergyRangeUj" | "maxPowerUw">[]): number {
+  let shortest = Number.POSITIVE_INFINITY;
+  for (const z of zones) shortest = Math.min(shortest, z.maxEnergyRangeUj / (z.maxPowerUw ?? DEFAULT_MAX_POWER_UW));
+  return shortest;
+}
+
 /**
  * How often to read the counters in the background so no zone wraps twice between two reads:
  * a fraction of the shortest wrap period, range / maximum power.
  */
 export function pollIntervalMs(zones: readonly Pick<Zone, "maxEnergyRangeUj" | "maxPowerUw">[]): number {
-  let shortestWrapMs = Number.POSITIVE_INFINITY;
-  for (const z of zones) {
-    const wrapMs = (z.maxEnergyRangeUj / (z.maxPowerUw ?? DEFAULT_MAX_POWER_UW)) * 1000;
-    shortestWrapMs = Math.min(shortestWrapMs, wrapMs);
-  }
-  const interval = shortestWrapMs / POLLS_PER_WRAP;
+  const interval = (shortestWrapSeconds(zones) * 1000) / POLLS_PER_WRAP;
   return Math.min(MAX_POLL_INTERVAL_MS, Math.max(MIN_POLL_INTERVAL_MS, Math.floor(interval)));
 }
 

@@ -20,7 +20,7 @@ import { EnergyAccumulator } from "./accumulator.js";
 import { ackFileName, CHANNEL_VERSION, decodeRequest, parseRequestFileName, type SnapshotAck, type SnapshotRequest } from "./channel.js";
 import type { Snapshot } from "./types.js";
 import { estimateEnergyJ, MODEL_ZONE } from "./model.js";
-import { pollIntervalMs as derivePollIntervalMs, type Zone } from "./powercap.js";
+import { pollIntervalMs as derivePollIntervalMs, shortestWrapSeconds, type Zone } from "./powercap.js";
 import { nodePowercapFs, readEnergyUj, type PowercapFs } from "./powercap-reader.js";
 
 export type { Snapshot };
@@ -62,6 +62,8 @@ export class Sampler {
   private readonly now: () => bigint;
   private readonly counts: SamplerCounts = { signals: 0, requests: 0, absorbed: 0, polls: 0 };
   private credits = 0;
+  private lastReadNs: bigint | undefined;
+  private readonly shortestWrapNs: bigint;
   private timer: NodeJS.Timeout | undefined;
   private readonly listener = (): void => this.handleSignal();
   private listening = false;
@@ -73,9 +75,12 @@ export class Sampler {
       this.zoneLabels = source.zones.map((z) => z.label);
       this.accumulator = new EnergyAccumulator(source.zones.map((z) => z.maxEnergyRangeUj));
       this.pollIntervalMs = options.pollIntervalMs ?? derivePollIntervalMs(source.zones);
+      const wrapSeconds = shortestWrapSeconds(source.zones);
+      this.shortestWrapNs = Number.isFinite(wrapSeconds) ? BigInt(Math.floor(wrapSeconds * 1e9)) : BigInt(Number.MAX_SAFE_INTEGER);
     } else {
       this.zoneLabels = [MODEL_ZONE];
       this.pollIntervalMs = 0;
+      this.shortestWrapNs = 0n;
     }
   }
 
@@ -117,12 +122,25 @@ export class Sampler {
     return { ...this.counts };
   }
 
-  /** Reads every counter into the accumulator; returns the totals (µJ), or null for the model. */
+  /**
+   * Reads every counter into the accumulator; returns the totals (µJ), or null for the model.
+   * Reports when the previous read is older than the shortest wrap period at maximum power
+   * (the process was stalled): a counter may then have wrapped twice unseen.
+   */
   private readCounters(): number[] | null {
     const source = this.options.source;
     if (source.kind !== "rapl" || !this.accumulator) return null;
     const io = source.io ?? nodePowercapFs;
-    this.accumulator.update(source.zones.map((z) => readEnergyUj(z, io)));
+    const now = this.now();
+    const readings = source.zones.map((z) => readEnergyUj(z, io));
+    if (this.lastReadNs !== undefined && now - this.lastReadNs > this.shortestWrapNs) {
+      const gapMs = Number(now - this.lastReadNs) / 1e6;
+      this.options.onError?.(
+        new Error(`sampler: no counter read for ${gapMs.toFixed(0)} ms, longer than the shortest wrap period (${(Number(this.shortestWrapNs) / 1e6).toFixed(0)} ms at maximum power): a wrap may have been missed`),
+      );
+    }
+    this.lastReadNs = now;
+    this.accumulator.update(readings);
     return this.accumulator.totalsUj();
   }
 

@@ -100,7 +100,7 @@ const cases: { name: string; run: () => Promise<void> }[] = [
     run: async () => {
       const root = path.join(tmp, "powercap");
       const fake = FakePowercap.create(root, [
-        { dir: "intel-rapl:0", name: "package-0", maxEnergyRangeUj: 5_000_000, powerW: 25, maxPowerUw: 50_000_000 },
+        { dir: "intel-rapl:0", name: "package-0", maxEnergyRangeUj: 20_000_000, powerW: 25, maxPowerUw: 50_000_000 },
         { dir: "intel-rapl:0:0", name: "core", maxEnergyRangeUj: 262_143_328_850, powerW: 15 },
       ]);
       fake.start(2);
