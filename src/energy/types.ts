@@ -12,13 +12,7 @@ export type ResolvedSource = { kind: "rapl"; root: string; zones: Zone[] } | { k
 export type Variant = "baseline" | "disabled";
 
 /** What a disabled run's replay did: the JSON `alpaca run` writes to `ALPACA_STATS_FILE`. */
-export interface ReplayStats {
-  invocations: number;
-  bytesWritten: number;
-  callsReexecuted: number;
-  callsAnswered: number;
-  replayNs: number;
-}
+export type ReplayStats = import("../runtime/types.js").ReplayStats;
 
 export interface RunRecord {
   variant: Variant;

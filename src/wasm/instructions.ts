@@ -20,16 +20,34 @@ export interface Instruction {
   end: number;
 }
 
-/** Skips the locals declaration at the start of a body; returns the offset of the expression. */
-export function skipLocals(body: Uint8Array): number {
+/** The locals declaration at the start of a body. */
+export interface LocalsDecl {
+  /** Number of (count, type) groups. */
+  groups: number;
+  /** Offset of the first group (just after the group count). */
+  groupsStart: number;
+  /** Number of locals declared (parameters not included). */
+  count: number;
+  /** Offset of the expression. */
+  exprStart: number;
+}
+
+export function readLocals(body: Uint8Array): LocalsDecl {
   const r = new ByteReader(body);
   const groups = r.varU32("local group count");
+  const groupsStart = r.pos;
+  let count = 0;
   for (let i = 0; i < groups; i++) {
-    r.varU32("local count");
+    count += r.varU32("local count");
     const t = r.u8("local type");
     if (t === 0x63 || t === 0x64) r.skipLeb(5); // (ref null? ht)
   }
-  return r.pos;
+  return { groups, groupsStart, count, exprStart: r.pos };
+}
+
+/** Skips the locals declaration at the start of a body; returns the offset of the expression. */
+export function skipLocals(body: Uint8Array): number {
+  return readLocals(body).exprStart;
 }
 
 function skipBlockType(r: ByteReader): void {

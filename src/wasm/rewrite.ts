@@ -8,7 +8,7 @@
  */
 import { ByteReader, ByteWriter } from "../binary/index.js";
 import { AlpacaError } from "../errors/index.js";
-import { forEachInstruction, skipLocals } from "./instructions.js";
+import { forEachInstruction, readLocals } from "./instructions.js";
 import { SECTION, VALTYPE_CODE, type FuncType, type WasmModule, type WasmValType } from "./module.js";
 import { funcType } from "./read-module.js";
 import { planExtent, traceBody } from "./trace.js";
@@ -201,7 +201,7 @@ function encodeSections(m: WasmModule, add: Additions): Uint8Array<ArrayBuffer> 
 function instrumentStackPointer(body: Uint8Array, numParams: number, spIdx: number, minSp: number): Uint8Array | null {
   const afterSet: number[] = [];
   const afterFrame: number[] = [];
-  const exprStart = skipLocals(body);
+  const { groups, groupsStart, count, exprStart } = readLocals(body);
   let prev1 = -1;
   let prev2 = -1;
   let prev2Start = 0;
@@ -218,16 +218,7 @@ function instrumentStackPointer(body: Uint8Array, numParams: number, spIdx: numb
   });
   if (afterSet.length === 0 && afterFrame.length === 0) return null;
   // Re-encode the locals with one more i32 (the frame pointer's copy) at the end.
-  const r = new ByteReader(body);
-  const groups = r.varU32();
-  const groupsStart = r.pos;
-  let localCount = numParams;
-  for (let i = 0; i < groups; i++) {
-    localCount += r.varU32();
-    const t = r.u8();
-    if (t === 0x63 || t === 0x64) r.skipLeb(5);
-  }
-  const tmp = localCount;
+  const tmp = numParams + count;
   const w = new ByteWriter(body.length + 32 * (afterSet.length + afterFrame.length));
   w.varUint(groups + 1).bytes(body.subarray(groupsStart, exprStart)).varUint(1).u8(VALTYPE_CODE.i32);
   const lower = (value: (w: ByteWriter) => void) => {
@@ -267,6 +258,13 @@ function commonLayout(m: WasmModule, add: Additions, results: WasmValType[]): Re
     add.export(EXPORT.global(idx), "global", idx);
   });
   return { stackPointerIdx: findStackPointer(m), mutableGlobals, results };
+}
+
+/** Emits the block type of an `if` yielding `results` (`blockType`: an added type for several). */
+function emitBlockType(w: ByteWriter, results: WasmValType[], blockType: number): void {
+  if (results.length === 0) w.u8(0x40);
+  else if (results.length === 1) w.u8(VALTYPE_CODE[results[0]!]);
+  else w.varS32(blockType);
 }
 
 /** Emits `global.get R_i` for each result, converted back from its integer carrier. */
@@ -345,9 +343,7 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
   for (const t of type.results) w.varUint(1).u8(VALTYPE_CODE[t]);
   w.u8(OP.i32Const).varS32(HOOK.enter).u8(OP.callIndirect).varUint(voidType).varUint(table);
   w.u8(OP.globalGet).varUint(mode).u8(OP.if);
-  if (type.results.length === 0) w.u8(0x40);
-  else if (type.results.length === 1) w.u8(VALTYPE_CODE[type.results[0]!]);
-  else w.varS32(blockType);
+  emitBlockType(w, type.results, blockType);
   for (let i = 0; i < n; i++) w.u8(OP.localGet).varUint(i);
   w.u8(OP.call).varUint(tracedF);
   w.u8(OP.else);
@@ -397,9 +393,7 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: "disa
     w.varUint(0);
     w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
     w.u8(OP.globalGet).varUint(runOriginal).u8(OP.if);
-    if (type.results.length === 0) w.u8(0x40);
-    else if (type.results.length === 1) w.u8(VALTYPE_CODE[type.results[0]!]);
-    else w.varS32(blockType);
+    emitBlockType(w, type.results, blockType);
     for (let i = 0; i < type.params.length; i++) w.u8(OP.localGet).varUint(i);
     w.u8(OP.call).varUint(original);
     w.u8(OP.else);

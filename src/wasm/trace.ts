@@ -7,7 +7,7 @@
  * what makes small, frequently called functions cheap to analyze. Pure.
  */
 import { ByteReader, ByteWriter } from "../binary/index.js";
-import { forEachInstruction, skipLocals } from "./instructions.js";
+import { forEachInstruction, readLocals, skipLocals } from "./instructions.js";
 import { VALTYPE_CODE, type WasmModule } from "./module.js";
 
 const OP = {
@@ -81,16 +81,8 @@ export interface TraceTargets {
 
 /** The traced copy of a body: marks before writes, calls redirected to traced copies. */
 export function traceBody(body: Uint8Array, numParams: number, t: TraceTargets): Uint8Array {
-  const r = new ByteReader(body);
-  const groups = r.varU32();
-  const groupsStart = r.pos;
-  let locals = numParams;
-  for (let i = 0; i < groups; i++) {
-    locals += r.varU32();
-    const ty = r.u8();
-    if (ty === 0x63 || ty === 0x64) r.skipLeb(5);
-  }
-  const exprStart = r.pos;
+  const { groups, groupsStart, count, exprStart } = readLocals(body);
+  const locals = numParams + count;
   // Scratch locals: address, length, source, and one value slot per type.
   const L = { addr: locals, len: locals + 1, src: locals + 2, i32: locals + 3, i64: locals + 4, f32: locals + 5, f64: locals + 6, v128: locals + 7 };
   const w = new ByteWriter(body.length * 2 + 64);
