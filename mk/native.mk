@@ -31,7 +31,11 @@ $(BUILD)/test-suite/native/%: test-suite/native/%.c
 native-e2e: deps native-helper native-test-suite
 	$(NODE) --import tsx run-native-tests.ts
 
-native-bench: deps native-helper native-test-suite
+$(BUILD)/bench/native-spin: bench/native-spin.c
+	@mkdir -p $(dir $@)
+	$(NATIVE_CC) $(NATIVE_TEST_CFLAGS) -o $@ $<
+
+native-bench: deps native-helper $(BUILD)/bench/native-spin
 	$(NODE) --import tsx bench/native-speed.ts
 
 CHECK_EXTRA += native-e2e

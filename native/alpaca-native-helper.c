@@ -34,7 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/personality.h>
+#include <sys/ioctl.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
+#include <linux/userfaultfd.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/user.h>
@@ -183,6 +187,16 @@ static int mem_read(uint64_t addr, void *p, size_t n) {
   size_t done = 0;
   while (done < n) {
     ssize_t r = pread(mem_fd, (uint8_t *)p + done, n - done, (off_t)(addr + done));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    done += (size_t)r;
+  }
+  return 0;
+}
+static int mem_read_fd(int fd, uint64_t addr, void *p, size_t n) {
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = pread(fd, (uint8_t *)p + done, n - done, (off_t)(addr + done));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return -1;
     done += (size_t)r;
@@ -384,36 +398,50 @@ static void add_write(uint64_t a, uint64_t n) {
   if (b > entry_rsp) dirty_add(entry_rsp, b);
 }
 
+/* H_WRITES frames of at most about 1 MiB: writes_add opens and closes them as needed. */
+static size_t writes_count_at;
+static uint32_t writes_count;
+static size_t writes_payload;
+static int writes_open;
+
+static void writes_close(void) {
+  if (!writes_open) return;
+  memcpy(obuf + writes_count_at, &writes_count, 4);
+  end_frame();
+  writes_open = 0;
+}
+static void writes_add(uint64_t addr, const uint8_t *p, size_t n) {
+  if (writes_open && writes_payload >= (1u << 20)) writes_close();
+  if (!writes_open) {
+    begin_frame(H_WRITES);
+    writes_count_at = olen;
+    put32(0);
+    writes_count = 0;
+    writes_payload = 0;
+    writes_open = 1;
+  }
+  put64(addr);
+  put32((uint32_t)n);
+  put_bytes(p, n);
+  writes_count++;
+  writes_payload += n + 12;
+}
+
 /* Sends the current bytes of every written interval and starts a new epoch. */
 static void flush_writes(void) {
-  size_t i = 0;
   static uint8_t page[4096];
-  while (i < niv) {
-    begin_frame(H_WRITES);
-    size_t count_at = olen;
-    put32(0);
-    uint32_t count = 0;
-    size_t payload = 0;
-    for (; i < niv && payload < (1u << 20); i++) {
-      uint64_t a = ivs[i].a, b = ivs[i].b;
-      /* Read page by page so an unmapped page (a faulting store) only drops itself. */
-      while (a < b) {
-        uint64_t end = (a | 4095) + 1;
-        if (end > b) end = b;
-        size_t n = (size_t)(end - a);
-        if (mem_read(a, page, n) == 0) {
-          put64(a);
-          put32((uint32_t)n);
-          put_bytes(page, n);
-          count++;
-          payload += n + 12;
-        }
-        a = end;
-      }
+  for (size_t i = 0; i < niv; i++) {
+    uint64_t a = ivs[i].a, b = ivs[i].b;
+    /* Read page by page so an unmapped page (a faulting store) only drops itself. */
+    while (a < b) {
+      uint64_t end = (a | 4095) + 1;
+      if (end > b) end = b;
+      size_t n = (size_t)(end - a);
+      if (mem_read(a, page, n) == 0) writes_add(a, page, n);
+      a = end;
     }
-    memcpy(obuf + count_at, &count, 4);
-    end_frame();
   }
+  writes_close();
   niv = 0;
 }
 
@@ -426,10 +454,14 @@ static void send_ok(void) {
   flush_out();
 }
 
-/* Executes one syscall in the stopped target at F's address (2 bytes borrowed and restored). */
-static void inject_syscall(void) {
-  uint64_t nr = get64(), a[6];
-  for (int i = 0; i < 6; i++) a[i] = get64();
+/* A signal that arrived while the helper held the target (an injected syscall): delivered with
+ * the next resume. */
+static int deferred_sig;
+
+/* Executes syscall nr in the stopped target with the 2 bytes at F's address borrowed for the
+ * `syscall` instruction, registers saved and restored. Ptrace event stops on the way (clone)
+ * leave PTRACE_GETEVENTMSG in *event_msg. Returns rax. The target may end here (exit_group). */
+static uint64_t inject_raw(uint64_t nr, const uint64_t a[6], unsigned long *event_msg) {
   if (!bp_addr) die(ERR_INTERNAL, 0, "inject without a breakpoint address");
   struct user_regs_struct saved;
   get_regs();
@@ -445,15 +477,28 @@ static void inject_syscall(void) {
   set_regs(&r);
   for (;;) {
     if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SINGLESTEP: %s", strerror(errno));
-    wait_stop(); /* exit_group ends here, reported by wait_stop */
+    int st = wait_stop(); /* exit_group ends here, reported by wait_stop */
+    if ((st >> 16) != 0) {
+      if (event_msg) ptrace(PTRACE_GETEVENTMSG, pid, 0, event_msg);
+      continue;
+    }
+    int sig = signal_of_stop(st);
+    if (sig && !deferred_sig) deferred_sig = sig;
     get_regs();
-    if (regs.rip == bp_addr + 2) break;
-    if (regs.rip != bp_addr) die(ERR_INTERNAL, regs.rip, "injected syscall went astray");
-    /* A signal arrived before the syscall ran: it is dropped here; a real one repeats. */
+    if (regs.rip == bp_addr + 2 && !sig) break;
+    if (regs.rip != bp_addr && regs.rip != bp_addr + 2) die(ERR_INTERNAL, regs.rip, "injected syscall went astray");
   }
   uint64_t result = regs.rax;
   if (mem_write(bp_addr, orig, 2) < 0) die(ERR_MEMORY, bp_addr, "cannot restore F's first bytes");
   set_regs(&saved);
+  return result;
+}
+
+/* N_INJECT: one syscall the CLI asks for (replay). */
+static void inject_syscall(void) {
+  uint64_t nr = get64(), a[6];
+  for (int i = 0; i < 6; i++) a[i] = get64();
+  uint64_t result = inject_raw(nr, a, NULL);
   begin_frame(H_RESULT);
   put64(result);
   end_frame();
@@ -723,6 +768,313 @@ static int trace_invocation(void) {
   return pending;
 }
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* Analysis: the page-tracking engine (F runs natively between syscalls)                      */
+/*
+ * Every writable mapping of the target is registered with a userfaultfd in asynchronous
+ * write-protect mode (Linux 6.7+): the kernel resolves write faults itself and only clears the
+ * page's write-protect bit. PAGEMAP_SCAN on /proc/PID/pagemap then lists the pages written since
+ * the last scan and protects them again, atomically. Pre-images come from a copy-on-write
+ * snapshot: an injected clone(CLONE_PARENT) of the target, stopped before it runs a single
+ * instruction and killed at the end of the epoch; the helper is its parent, so the target never
+ * sees it. Written pages are compared byte by byte with the snapshot: the log gets exactly the
+ * bytes that changed, as the single-step engine's, minus F's own frame (the stack below rsp at
+ * entry). Epochs end at each syscall inside F, at a signal and at F's return, as there.
+ */
+
+#define PAGEMAP_SCAN_IOCTL _IOWR('f', 16, struct pm_scan_arg)
+#define PAGE_IS_WPALLOWED (1 << 0)
+#define PAGE_IS_WRITTEN (1 << 1)
+#define PM_SCAN_WP_MATCHING (1 << 0)
+#define FEATURE_WP_UNPOPULATED (1 << 13)
+#define FEATURE_WP_ASYNC (1 << 15)
+#define USER_MODE_ONLY 1
+#define TASK_TOP 0x7ffffffff000ull /* TASK_SIZE_MAX: PAGEMAP_SCAN checks access_ok */
+
+struct page_region { uint64_t start, end, categories; };
+struct pm_scan_arg {
+  uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
+  uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
+};
+
+static int uffd = -1, pagemap_fd = -1, snap_mem = -1;
+static pid_t snap_pid = -1;
+static const long BASE_OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC;
+
+static void pages_setup(void) {
+  if (uffd >= 0) return;
+  uint64_t a[6] = {O_CLOEXEC | O_NONBLOCK | USER_MODE_ONLY, 0, 0, 0, 0, 0};
+  int64_t fd = (int64_t)inject_raw(SYS_userfaultfd, a, NULL);
+  if (fd == -EINVAL) { /* before Linux 5.11: no UFFD_USER_MODE_ONLY */
+    a[0] = O_CLOEXEC | O_NONBLOCK;
+    fd = (int64_t)inject_raw(SYS_userfaultfd, a, NULL);
+  }
+  if (fd < 0) die(ERR_ENGINE, 0, "userfaultfd() in the target failed: %s", strerror((int)-fd));
+  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  uffd = pidfd < 0 ? -1 : (int)syscall(438 /* pidfd_getfd */, pidfd, (int)fd, 0);
+  int saved_errno = errno;
+  if (pidfd >= 0) close(pidfd);
+  uint64_t c[6] = {(uint64_t)fd, 0, 0, 0, 0, 0};
+  inject_raw(SYS_close, c, NULL); /* the target's fd table is as it was */
+  if (uffd < 0) die(ERR_ENGINE, 0, "cannot take the target's userfaultfd (pidfd_getfd): %s", strerror(saved_errno));
+  struct uffdio_api api = {.api = UFFD_API, .features = FEATURE_WP_ASYNC | FEATURE_WP_UNPOPULATED};
+  if (ioctl(uffd, UFFDIO_API, &api) < 0)
+    die(ERR_ENGINE, 0, "this kernel has no asynchronous userfaultfd write-protect (Linux 6.7+): %s", strerror(errno));
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
+  pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (pagemap_fd < 0) die(ERR_ENGINE, 0, "cannot open %s: %s", path, strerror(errno));
+}
+
+/* Registers every writable mapping (already registered ones are left as they are). */
+static void pages_register(void) {
+  char path[64], line[4096];
+  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  FILE *f = fopen(path, "re");
+  if (!f) die(ERR_ENGINE, 0, "cannot read %s: %s", path, strerror(errno));
+  while (fgets(line, sizeof line, f)) {
+    unsigned long a, b;
+    char perms[8];
+    if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) != 3 || perms[1] != 'w') continue;
+    struct uffdio_register reg = {.range = {.start = a, .len = b - a}, .mode = UFFDIO_REGISTER_MODE_WP};
+    if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
+      fclose(f);
+      line[strcspn(line, "\n")] = 0;
+      die(ERR_ENGINE, a, "cannot track writes to %s: %s", line, strerror(errno));
+    }
+  }
+  fclose(f);
+}
+
+static struct page_region *written;
+static size_t nwritten, cwritten;
+
+/* Lists (collect) or forgets the pages written since the last scan, and protects them again. */
+static void pages_scan(int collect) {
+  static struct page_region vec[1024];
+  uint64_t start = 0;
+  nwritten = 0;
+  while (start < TASK_TOP) {
+    struct pm_scan_arg arg = {
+      .size = sizeof arg, .flags = PM_SCAN_WP_MATCHING, .start = start, .end = TASK_TOP,
+      .vec = (uint64_t)(uintptr_t)vec, .vec_len = 1024,
+      .category_mask = PAGE_IS_WRITTEN | PAGE_IS_WPALLOWED, .return_mask = PAGE_IS_WRITTEN,
+    };
+    long n = ioctl(pagemap_fd, PAGEMAP_SCAN_IOCTL, &arg);
+    if (n < 0) die(ERR_ENGINE, 0, "PAGEMAP_SCAN: %s", strerror(errno));
+    if (collect) {
+      if (nwritten + (size_t)n > cwritten) {
+        cwritten = (nwritten + (size_t)n) * 2;
+        written = realloc(written, cwritten * sizeof *written);
+        if (!written) die(ERR_INTERNAL, 0, "out of memory");
+      }
+      memcpy(written + nwritten, vec, (size_t)n * sizeof *vec);
+      nwritten += (size_t)n;
+    }
+    if (arg.walk_end <= start) break;
+    start = arg.walk_end;
+  }
+}
+
+static void snapshot_take(void) {
+  if (ptrace(PTRACE_SETOPTIONS, pid, 0, BASE_OPTIONS | PTRACE_O_TRACECLONE) < 0)
+    die(ERR_PTRACE, 0, "PTRACE_SETOPTIONS: %s", strerror(errno));
+  unsigned long child = 0;
+  uint64_t a[6] = {CLONE_PARENT, 0, 0, 0, 0, 0};
+  int64_t r = (int64_t)inject_raw(SYS_clone, a, &child);
+  if (ptrace(PTRACE_SETOPTIONS, pid, 0, BASE_OPTIONS) < 0) die(ERR_PTRACE, 0, "PTRACE_SETOPTIONS: %s", strerror(errno));
+  if (r <= 0) die(ERR_ENGINE, 0, "cannot snapshot the target (clone: %s)", strerror((int)-r));
+  snap_pid = (pid_t)r;
+  int st;
+  while (waitpid(snap_pid, &st, __WALL) < 0 && errno == EINTR) {}
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/mem", snap_pid);
+  snap_mem = open(path, O_RDONLY | O_CLOEXEC);
+  if (snap_mem < 0) die(ERR_ENGINE, 0, "cannot open %s: %s", path, strerror(errno));
+}
+
+static void snapshot_drop(void) {
+  if (snap_pid <= 0) return;
+  close(snap_mem);
+  snap_mem = -1;
+  kill(snap_pid, SIGKILL);
+  int st;
+  while (waitpid(snap_pid, &st, __WALL) < 0 && errno == EINTR) {}
+  snap_pid = -1;
+}
+
+/* The thread's rseq area: the kernel rewrites its cpu fields whenever the thread migrates, so
+ * they change under F without F writing them. */
+static uint64_t rseq_lo, rseq_hi;
+
+static void find_rseq(void) {
+  struct { uint64_t abi; uint32_t size, sig, flags, pad; } conf = {0, 0, 0, 0, 0};
+  rseq_lo = rseq_hi = 0;
+  if (ptrace(0x420f /* PTRACE_GET_RSEQ_CONFIGURATION */, pid, sizeof conf, &conf) > 0 && conf.abi) {
+    rseq_lo = conf.abi;
+    rseq_hi = conf.abi + (conf.size ? conf.size : 32);
+  }
+}
+
+static void pages_emit_clipped(uint64_t a, const uint8_t *p, size_t n);
+
+/* Sends the bytes of [a, a+n) that lie outside F's frame (the stack below rsp at entry) and
+ * outside the rseq area. */
+static void pages_emit(uint64_t a, const uint8_t *p, size_t n) {
+  uint64_t b = a + n;
+  if (rseq_hi > rseq_lo && a < rseq_hi && b > rseq_lo) {
+    if (a < rseq_lo) pages_emit_clipped(a, p, (size_t)(rseq_lo - a));
+    if (b > rseq_hi) pages_emit_clipped(rseq_hi, p + (rseq_hi - a), (size_t)(b - rseq_hi));
+    return;
+  }
+  pages_emit_clipped(a, p, n);
+}
+
+static void pages_emit_clipped(uint64_t a, const uint8_t *p, size_t n) {
+  uint64_t b = a + n;
+  if (b <= stack_low || a >= entry_rsp) {
+    writes_add(a, p, n);
+    return;
+  }
+  if (a < stack_low) writes_add(a, p, (size_t)(stack_low - a));
+  if (b > entry_rsp) writes_add(entry_rsp, p + (entry_rsp - a), (size_t)(b - entry_rsp));
+}
+
+/* Ends an epoch: the bytes that differ from the snapshot in every written page. */
+static void pages_epoch_end(void) {
+  static uint8_t now[4096], before[4096];
+  pages_scan(1);
+  for (size_t r = 0; r < nwritten; r++) {
+    for (uint64_t pg = written[r].start; pg < written[r].end; pg += 4096) {
+      if (mem_read(pg, now, 4096) < 0) continue;
+      if (mem_read_fd(snap_mem, pg, before, 4096) < 0) memset(before, 0, 4096);
+      size_t i = 0;
+      while (i < 4096) {
+        if (now[i] == before[i]) { i++; continue; }
+        size_t j = i + 1, last = i;
+        /* Extend over later differences; equal gaps of up to 16 bytes are carried along. */
+        while (j < 4096 && j - last <= 16) {
+          if (now[j] != before[j]) last = j;
+          j++;
+        }
+        pages_emit(pg + i, now + i, last + 1 - i);
+        i = last + 1;
+      }
+    }
+  }
+  writes_close();
+  snapshot_drop();
+}
+
+static void pages_epoch_start(int remap) {
+  if (remap) pages_register();
+  pages_scan(0);
+  snapshot_take();
+}
+
+static int is_mapping_syscall(uint64_t nr) {
+  return nr == SYS_mmap || nr == SYS_mremap || nr == SYS_brk || nr == SYS_mprotect || nr == SYS_shmat ||
+         nr == SYS_munmap || nr == SYS_pkey_mprotect;
+}
+
+static void send_return(uint64_t steps_done) {
+  struct user_fpregs_struct fp;
+  if (ptrace(PTRACE_GETFPREGS, pid, 0, &fp) < 0) die(ERR_PTRACE, 0, "PTRACE_GETFPREGS: %s", strerror(errno));
+  begin_frame(H_RETURN);
+  put64(regs.rax);
+  put64(regs.rdx);
+  put_bytes(&fp.xmm_space[0], 16);
+  put_bytes(&fp.xmm_space[4], 16);
+  put64(steps_done);
+  end_frame();
+  uint8_t t = serve();
+  if (t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT after RETURN, got %u", t);
+}
+
+static void send_escaped(void) {
+  begin_frame(H_ESCAPED);
+  put64(regs.rip);
+  put64(regs.rsp);
+  end_frame();
+  flush_out();
+  kill_target();
+  _exit(2);
+}
+
+/* Precondition: stopped at F's first instruction. Returns after F returned and the CLI said
+ * CONT, with a signal still to deliver or 0. */
+static int pages_invocation(void) {
+  pages_setup();
+  get_regs();
+  entry_rsp = regs.rsp;
+  stack_low = entry_rsp > stack_limit ? entry_rsp - stack_limit : 0;
+  if (mem_read(entry_rsp, &ret_addr, 8) < 0) die(ERR_MEMORY, entry_rsp, "cannot read F's return address");
+  find_rseq();
+  bp_remove();
+  pages_epoch_start(1);
+  ret_bp_addr = ret_addr;
+  ret_bp_orig = peek_byte(ret_addr);
+  poke_byte(ret_addr, 0xcc);
+  ret_bp_on = 1;
+  int pending = 0, in_syscall = 0;
+  uint64_t nr = 0;
+  for (;;) {
+    if (ptrace(PTRACE_SYSCALL, pid, 0, pending) < 0) die(ERR_PTRACE, 0, "PTRACE_SYSCALL: %s", strerror(errno));
+    pending = 0;
+    int st = wait_stop();
+    if ((st >> 16) != 0) continue;
+    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+      get_regs();
+      if (!in_syscall) {
+        if (regs.rsp > entry_rsp + 8 && regs.rsp - entry_rsp < stack_limit) {
+          pages_epoch_end();
+          send_escaped();
+        }
+        pages_epoch_end();
+        nr = regs.orig_rax;
+        begin_frame(H_SYSCALL_ENTER);
+        put64(regs.orig_rax);
+        put64(regs.rdi); put64(regs.rsi); put64(regs.rdx); put64(regs.r10); put64(regs.r8); put64(regs.r9);
+        end_frame();
+        if (serve() != N_CONT) die(ERR_INTERNAL, 0, "expected CONT at syscall entry");
+        in_syscall = 1;
+      } else {
+        begin_frame(H_SYSCALL_EXIT);
+        put64(regs.rax);
+        end_frame();
+        if (serve() != N_CONT) die(ERR_INTERNAL, 0, "expected CONT at syscall exit");
+        in_syscall = 0;
+        pages_epoch_start(is_mapping_syscall(nr));
+      }
+      continue;
+    }
+    int sig = signal_of_stop(st);
+    if (sig) {
+      /* As in the single-step engine a signal ends an epoch; its handler then runs natively. */
+      pages_epoch_end();
+      pages_epoch_start(0);
+      pending = sig;
+      continue;
+    }
+    if (WSTOPSIG(st) != SIGTRAP) continue;
+    get_regs();
+    if (regs.rip - 1 != ret_addr) continue;
+    regs.rip = ret_addr;
+    set_regs(&regs);
+    poke_byte(ret_addr, ret_bp_orig);
+    if (regs.rsp == entry_rsp + 8) break;
+    /* F's return site ran deeper inside F: step over it and wait on. */
+    if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SINGLESTEP: %s", strerror(errno));
+    wait_stop();
+    poke_byte(ret_addr, 0xcc);
+  }
+  ret_bp_on = 0;
+  pages_epoch_end();
+  send_return(0);
+  return pending;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Running                                                                                    */
 
@@ -763,6 +1115,11 @@ static int at_entry(void) {
       bp_insert();
       return sig;
     }
+    case N_TRACE_PAGES: {
+      int sig = pages_invocation();
+      bp_insert();
+      return sig;
+    }
     case N_RETURN:
       return_from_f();
       return 0;
@@ -787,6 +1144,8 @@ static int at_entry(void) {
 static void run_loop(void) {
   int sig = 0;
   for (;;) {
+    if (!sig && deferred_sig) sig = deferred_sig;
+    deferred_sig = 0;
     if (ptrace(PTRACE_CONT, pid, 0, sig) < 0) die(ERR_PTRACE, 0, "PTRACE_CONT: %s", strerror(errno));
     sig = 0;
     int st = wait_stop();
@@ -917,7 +1276,7 @@ int main(int argc, char **argv) {
     die(ERR_EXEC, 0, "the program ended before it started (status %d)", st);
   }
   close(errpipe[0]);
-  if (ptrace(PTRACE_SETOPTIONS, pid, 0, PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC) < 0)
+  if (ptrace(PTRACE_SETOPTIONS, pid, 0, BASE_OPTIONS) < 0)
     die(ERR_PTRACE, 0, "PTRACE_SETOPTIONS: %s", strerror(errno));
   open_mem();
   uint64_t at_random;

@@ -33,6 +33,7 @@
 #define ERR_EXEC 3              /* the target could not be executed; message says why */
 #define ERR_PTRACE 4            /* ptrace refused (permission); message says why */
 #define ERR_MEMORY 5            /* a read or write of target memory failed */
+#define ERR_ENGINE 6            /* the page-tracking engine is not available here; message says why */
 
 /* CLI -> helper. */
 #define N_CONT 1        /* resume the target (after HELLO, a syscall stop, a RETURN) */
@@ -46,6 +47,7 @@
 #define N_RETURN 9      /* at ENTRY: u64 rax, u64 rdx, 16 bytes xmm0, 16 bytes xmm1; return from F */
 #define N_DETACH 10     /* after HELLO: stop tracing, just wait for the exit (plain runs) */
 #define N_KILL 11       /* u32 signal: end the target with this signal */
+#define N_TRACE_PAGES 12 /* at ENTRY: run this invocation natively, tracking written pages (analyze) */
 
 /*
  * Decode record (CLI -> helper), DECODE_RECORD_BYTES bytes, one per instruction address:

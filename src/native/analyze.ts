@@ -15,6 +15,14 @@ import { H, N, PayloadReader, encodeDecodeRecords, type Frame } from "./protocol
 import { helperError, parseExit, type Session, type TargetExit } from "./session.js";
 import { captureOperands, specFor, syscallName, type SyscallSpec } from "./syscalls.js";
 
+/**
+ * How F is analyzed. step: every instruction single-stepped, stores located from capstone's
+ * decoding (precise per instruction, counts instructions, ~50k instructions/s under ptrace).
+ * pages: F runs natively between syscalls; written pages come from userfaultfd write-protect
+ * and PAGEMAP_SCAN, compared with a copy-on-write snapshot (Linux 6.7+; native speed).
+ */
+export type NativeEngine = "step" | "pages";
+
 /** F's results in the log: RAX, RDX (i64), XMM0, XMM1 (v128), always all four. */
 export const NATIVE_RESULTS = ["i64", "i64", "v128", "v128"] as const;
 
@@ -83,6 +91,7 @@ export async function analyzeNative(opts: {
   args: string[];
   env: Record<string, string>;
   logPath: string;
+  engine: NativeEngine;
   notify?: (phase: "start" | "end") => Promise<void>;
 }): Promise<AnalyzeResult> {
   const { session, elf, sym } = opts;
@@ -120,7 +129,7 @@ export async function analyzeNative(opts: {
           inv = { index: stats.invocations, status: "returned", events: [], returns: [] };
           writes = new WriteRun(inv.events);
           enteredAt = process.hrtime.bigint();
-          ch.send(N.TRACE);
+          ch.send(opts.engine === "pages" ? N.TRACE_PAGES : N.TRACE);
           break;
         case H.DECODE: {
           const r = new PayloadReader(f.payload, "DECODE");

@@ -8,13 +8,13 @@ import { readFile } from "node:fs/promises";
 import { AlpacaError, UsageError } from "../errors/index.js";
 import { decodeLog, type EffectLog } from "../log/index.js";
 import type { RunOutcome, RunRequest } from "../runtime/types.js";
-import { analyzeNative, type AnalyzeStats } from "./analyze.js";
+import { analyzeNative, type AnalyzeStats, type NativeEngine } from "./analyze.js";
 import { findFunction, readElf } from "./elf.js";
 import { baselineNative, checkLogMatches, disableNative, plainNative } from "./replay.js";
 import { defaultHelperPath, Session, type TargetExit } from "./session.js";
 
 export { isElf } from "./elf.js";
-export { NATIVE_RESULTS, type AnalyzeStats } from "./analyze.js";
+export { NATIVE_RESULTS, type AnalyzeStats, type NativeEngine } from "./analyze.js";
 
 /** Options tests and benchmarks override. */
 export interface NativeOptions {
@@ -22,6 +22,16 @@ export interface NativeOptions {
   helperPath?: string;
   /** Receives analysis statistics (instructions stepped, time inside F). */
   onAnalyzeStats?: (stats: AnalyzeStats) => void;
+  /** Analysis engine; default $ALPACA_NATIVE_ENGINE, else "step". */
+  engine?: NativeEngine;
+}
+
+/** The engine from ALPACA_NATIVE_ENGINE (step or pages). */
+export function engineFromEnv(env: NodeJS.ProcessEnv = process.env): NativeEngine {
+  const v = env.ALPACA_NATIVE_ENGINE;
+  if (v === undefined || v === "" || v === "step") return "step";
+  if (v === "pages") return "pages";
+  throw new UsageError(`ALPACA_NATIVE_ENGINE=${v}: expected step or pages`);
 }
 
 async function readProgram(path: string): Promise<Uint8Array> {
@@ -95,7 +105,8 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
   try {
     switch (req.mode) {
       case "analyze": {
-        const r = await analyzeNative({ session, elf, sym, programBytes, args: req.args, env: req.env, logPath, ...notify });
+        const engine = options.engine ?? engineFromEnv();
+        const r = await analyzeNative({ session, elf, sym, programBytes, args: req.args, env: req.env, logPath, engine, ...notify });
         req.logger.debug({ invocations: r.stats.invocations, instructions: Number(r.stats.instructions), decoded: r.stats.decoded, tracedMs: Number(r.stats.tracedNs) / 1e6 }, "native analysis");
         options.onAnalyzeStats?.(r.stats);
         return outcome(r.exit);

@@ -30,6 +30,7 @@ export const ERR = {
   EXEC: 3,
   PTRACE: 4,
   MEMORY: 5,
+  ENGINE: 6,
 } as const;
 
 /** CLI -> helper frame types. */
@@ -45,6 +46,7 @@ export const N = {
   RETURN: 9,
   DETACH: 10,
   KILL: 11,
+  TRACE_PAGES: 12,
 } as const;
 
 export const DECODE_RECORD_BYTES = 32;

@@ -65,6 +65,10 @@ export function helperError(f: Frame, describe?: (addr: bigint) => string): Alpa
         return new EnvironmentError(message, { hint: "allow personality(2) (e.g. docker --security-opt seccomp=unconfined)" });
       }
       return new UsageError(message);
+    case ERR.ENGINE:
+      return new EnvironmentError(`native: the page-tracking analysis engine cannot run here: ${message}`, {
+        hint: "use the single-step engine: ALPACA_NATIVE_ENGINE=step",
+      });
     case ERR.UNSUPPORTED_INSN:
       return new AlpacaError(`native: cannot locate the memory written by ${describe ? describe(addr) : `the instruction at 0x${addr.toString(16)}`}`);
     default:

@@ -1,0 +1,75 @@
+/**
+ * Instructions per second of native (x86-64) analysis, for both engines, on spin() in
+ * bench/native-spin.c (built by `make native-bench`; not part of `make check`).
+ *
+ * - single-step engine: instructions stepped inside F / wall time inside F (ENTRY to RETURN as
+ *   the CLI sees it: ptrace stops, decode round trips, the log).
+ * - page engine: F runs natively, so it cannot count instructions; spin(n) executes exactly
+ *   a*n + b instructions, and a and b come from two single-step runs. Its figure is that count
+ *   for a large n over the wall time inside F (write-protect scans, snapshot, diff included).
+ *
+ * Usage: node --import tsx bench/native-speed.ts [STEP_ITERATIONS] [PAGE_ITERATIONS]
+ *        (defaults 30000 and 30000000; about 7 instructions per iteration)
+ */
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import pino from "pino";
+import { runNative, type AnalyzeStats, type NativeEngine } from "../src/native/index.js";
+import type { RunRequest } from "../src/runtime/index.js";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const PROGRAM = join(ROOT, "build", "bench", "native-spin");
+
+async function analyze(work: string, iterations: number, engine: NativeEngine): Promise<AnalyzeStats> {
+  const req: RunRequest = {
+    mode: "analyze", programPath: PROGRAM, args: [String(iterations)], func: "spin", logPath: join(work, `spin-${engine}.alog`),
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, dirs: [], onExtraCalls: "error", strict: false, liveInputs: false,
+    logger: pino({ level: "warn" }, pino.destination(2)),
+  };
+  let stats: AnalyzeStats | undefined;
+  await runNative(req, { engine, onAnalyzeStats: (s) => (stats = s) });
+  if (!stats) throw new Error("no analysis statistics");
+  return stats;
+}
+
+function plainSeconds(iterations: number): number {
+  const t0 = process.hrtime.bigint();
+  execFileSync(PROGRAM, [String(iterations)], { stdio: "ignore" });
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
+
+async function main(): Promise<number> {
+  if (!existsSync(PROGRAM)) {
+    console.error(`${PROGRAM} is not built: run make native-bench`);
+    return 1;
+  }
+  const stepN = Number(process.argv[2] ?? 30000);
+  const pageN = Number(process.argv[3] ?? 30000000);
+  const work = mkdtempSync(join(tmpdir(), "alpaca-native-bench-"));
+  try {
+    // Instruction count of spin(n) = a*n + b, from two single-step runs.
+    const small = await analyze(work, 1000, "step");
+    const step = await analyze(work, stepN, "step");
+    const a = Number(step.instructions - small.instructions) / (stepN - 1000);
+    const b = Number(small.instructions) - a * 1000;
+    const stepSeconds = Number(step.tracedNs) / 1e9;
+    console.log(`single-step engine: ${fmt(Number(step.instructions))} instructions in ${stepSeconds.toFixed(2)} s inside spin(): ${fmt(Number(step.instructions) / stepSeconds)} instructions/second (${step.decoded} addresses decoded with capstone)`);
+
+    const pages = await analyze(work, pageN, "pages");
+    const pageInstructions = a * pageN + b;
+    const pageSeconds = Number(pages.tracedNs) / 1e9;
+    console.log(`page engine:        ${fmt(pageInstructions)} instructions (${a.toFixed(2)}/iteration) in ${pageSeconds.toFixed(3)} s inside spin(): ${fmt(pageInstructions / pageSeconds)} instructions/second`);
+    const plain = plainSeconds(pageN);
+    console.log(`plain run:          the whole program with spin(${pageN}) takes ${plain.toFixed(3)} s: ${fmt(pageInstructions / plain)} instructions/second`);
+    return 0;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+process.exitCode = await main();
