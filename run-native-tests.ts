@@ -8,8 +8,10 @@
  * cases also go through `alpaca run` with ALPACA_MODE=a|d|b, and negative cases check Alpaca's
  * own failures: exit status 125, one `alpaca: ` line, no log left behind.
  *
- * Prints one line per case (`ok   name` / `FAIL name: reason`), then `N passed, N failed`;
- * exits 1 on any failure. Usage: node --import tsx run-native-tests.ts [--keep] [NAME-SUBSTRING...]
+ * Every case runs with both analysis engines (ALPACA_NATIVE_ENGINE=step, then pages), each a
+ * line of its own; `--engine step|pages` picks one. Prints one line per case and engine
+ * (`ok   name [engine]` / `FAIL name [engine]: reason`), then `N passed, N failed`; exits 1 on
+ * any failure. Usage: node --import tsx run-native-tests.ts [--keep] [--engine E] [NAME-SUBSTRING...]
  */
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -391,7 +393,7 @@ interface Run {
   command: string;
 }
 
-/** The analysis engine of this run (--engine step|pages), passed as ALPACA_NATIVE_ENGINE. */
+/** The analysis engine of the current case (step or pages), passed as ALPACA_NATIVE_ENGINE. */
 let engine = "step";
 
 function baseEnv(): Record<string, string> {
@@ -428,12 +430,19 @@ function compareRuns(a: Run, b: Run, what: string): string | null {
   return null;
 }
 
-async function runCase(tc: NativeCase, work: string): Promise<string | null> {
+/** The plain run of a case, shared by both engines. */
+async function runPlain(tc: NativeCase, work: string): Promise<Run | string> {
   const prog = join(BUILD, tc.program);
   if (!existsSync(prog)) return `${prog} is not built (run make native-test-suite)`;
+  return runCli(["run", prog, ...(tc.args ?? [])], work);
+}
+
+/** Analyze and disable with one engine; compare with the plain run; check the log. */
+async function runCase(tc: NativeCase, plain: Run, eng: string, work: string): Promise<string | null> {
+  engine = eng;
+  const prog = join(BUILD, tc.program);
   const args = tc.args ?? [];
-  const log = join(work, `${tc.name.replace(/\W/g, "_")}.alog`);
-  const plain = await runCli(["run", prog, ...args], work);
+  const log = join(work, `${tc.name.replace(/\W/g, "_")}-${eng}.alog`);
   const analyzed = await runCli(["analyze", "--func", tc.func, "--log", log, prog, ...args], work);
   const diff1 = compareRuns(plain, analyzed, "analyzed vs plain");
   if (diff1) return diff1;
@@ -448,7 +457,7 @@ async function runCase(tc: NativeCase, work: string): Promise<string | null> {
     const diff = compareRuns(plain, a, "ALPACA_MODE=a vs plain") ?? compareRuns(a, d, "ALPACA_MODE=d vs ALPACA_MODE=a");
     if (diff) return diff;
   }
-  if (tc.viaEnv || tc.baseline) {
+  if ((tc.viaEnv || tc.baseline) && eng === "step") {
     const b = await runCli(["run", prog, ...args], work, { ALPACA_MODE: "b", ALPACA_FUNC: tc.func, ALPACA_LOG: log });
     const diff = compareRuns(plain, b, "baseline vs plain");
     if (diff) return diff;
@@ -456,7 +465,7 @@ async function runCase(tc: NativeCase, work: string): Promise<string | null> {
   const dumped = await runCli(["log", "dump", "--json", log], work);
   if (dumped.status !== 0) return `log dump failed: ${excerpt(dumped.stderr)}`;
   const dump = JSON.parse(dumped.stdout.toString("utf8")) as DumpJson;
-  const c = new Check(dump, engine === "step");
+  const c = new Check(dump, eng === "step");
   c.that(dump.backend === "x86-64", `backend ${dump.backend}`);
   c.that(dump.function.name === tc.func, `function ${dump.function.name}`);
   c.that(JSON.stringify(dump.function.results) === JSON.stringify(["i64", "i64", "v128", "v128"]), `results ${JSON.stringify(dump.function.results)}`);
@@ -559,7 +568,7 @@ async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const keep = argv.includes("--keep");
   const e = argv.indexOf("--engine");
-  if (e >= 0) engine = argv[e + 1] ?? "step";
+  const engines = e >= 0 && argv[e + 1] !== "both" ? [argv[e + 1] ?? "step"] : ["step", "pages"];
   const filters = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--engine");
   const selected = (name: string): boolean => filters.length === 0 || filters.some((f) => name.includes(f));
   if (!existsSync(HELPER)) {
@@ -580,8 +589,14 @@ async function main(): Promise<number> {
     }
   };
   for (const tc of CASES.filter((c) => selected(c.name))) {
-    report(tc.name, await runCase(tc, work).catch((e: unknown) => `harness error: ${String(e)}`));
+    const plain = await runPlain(tc, work);
+    for (const eng of engines) {
+      const name = `${tc.name} [${eng}]`;
+      if (typeof plain === "string") report(name, plain);
+      else report(name, await runCase(tc, plain, eng, work).catch((err: unknown) => `harness error: ${String(err)}`));
+    }
   }
+  engine = "step";
   for (const fc of FAILURES.filter((c) => selected(c.name))) {
     const dir = mkdtempSync(join(work, "fail-"));
     report(fc.name, await runFailure(fc, dir).catch((e: unknown) => `harness error: ${String(e)}`));
