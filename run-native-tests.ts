@@ -113,7 +113,7 @@ class Check {
     if (img) return img;
     img = new Map();
     const put = (r: RangeJson): void => {
-      for (let k = 0; k < r.size; k++) img!.set(r.addr + k, parseInt(r.bytes.slice(2 * k, 2 * k + 2), 16));
+      for (let k = 0; k < r.size; k++) img.set(r.addr + k, parseInt(r.bytes.slice(2 * k, 2 * k + 2), 16));
     };
     for (let j = 0; j <= i; j++) {
       for (const e of this.inv(j).events) {
