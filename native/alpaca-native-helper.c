@@ -535,6 +535,33 @@ static uint8_t serve(void) {
         send_ok();
         break;
       }
+      case N_WRITES: {
+        uint8_t flags;
+        get_bytes(&flags, 1);
+        uint32_t count = get32();
+        static uint8_t *cur;
+        static size_t ccur;
+        for (uint32_t i = 0; i < count; i++) {
+          uint64_t addr = get64();
+          uint32_t len = get32();
+          if (ipos + len > ilen) die(ERR_INTERNAL, 0, "short WRITES frame");
+          const uint8_t *bytes = ibuf + ipos;
+          ipos += len;
+          if (flags & W_IF_DIFFERENT) {
+            if (len > ccur) {
+              free(cur);
+              ccur = len;
+              cur = malloc(ccur);
+              if (!cur) die(ERR_INTERNAL, 0, "out of memory");
+            }
+            if (mem_read(addr, cur, len) == 0 && memcmp(cur, bytes, len) == 0) continue;
+          }
+          if (mem_write(addr, bytes, len) < 0)
+            die(ERR_MEMORY, addr, "cannot write %u bytes at 0x%llx: %s", len, (unsigned long long)addr, strerror(errno));
+        }
+        send_ok();
+        break;
+      }
       case N_SET_BP:
         bp_remove();
         bp_addr = get64();

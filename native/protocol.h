@@ -48,6 +48,10 @@
 #define N_DETACH 10     /* after HELLO: stop tracing, just wait for the exit (plain runs) */
 #define N_KILL 11       /* u32 signal: end the target with this signal */
 #define N_TRACE_PAGES 12 /* at ENTRY: run this invocation natively, tracking written pages (analyze) */
+#define N_WRITES 13     /* u8 flags, u32 count, count x (u64 addr, u32 len, bytes) -> H_OK */
+
+/* N_WRITES flags. */
+#define W_IF_DIFFERENT 1 /* leave a range alone when the target already holds those bytes */
 
 /*
  * Decode record (CLI -> helper), DECODE_RECORD_BYTES bytes, one per instruction address:

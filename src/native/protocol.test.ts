@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import {
-  DECODE_RECORD_BYTES, ERR, F, FrameSplitter, H, K, N, PROTOCOL_VERSION, PayloadReader, PayloadWriter, RID_NONE, RID_RIP, SEG,
+  DECODE_RECORD_BYTES, ERR, F, FrameSplitter, H, K, N, PROTOCOL_VERSION, PayloadReader, PayloadWriter, RID_NONE, RID_RIP, SEG, W,
   USER_REGS, encodeDecodeRecords, encodeFrame,
 } from "./protocol.js";
 
@@ -17,7 +17,7 @@ function cDefines(): Map<string, number> {
 
 describe("protocol constants match native/protocol.h", () => {
   const c = cDefines();
-  const tables: Array<[string, Record<string, number>]> = [["H_", H], ["N_", N], ["ERR_", ERR], ["K_", K], ["F_", F], ["SEG_", SEG]];
+  const tables: Array<[string, Record<string, number>]> = [["H_", H], ["N_", N], ["ERR_", ERR], ["K_", K], ["F_", F], ["SEG_", SEG], ["W_", W]];
   for (const [prefix, table] of tables) {
     it(`${prefix}*`, () => {
       const fromC = [...c].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v] as const);

@@ -47,7 +47,11 @@ export const N = {
   DETACH: 10,
   KILL: 11,
   TRACE_PAGES: 12,
+  WRITES: 13,
 } as const;
+
+/** N_WRITES flags. */
+export const W = { IF_DIFFERENT: 1 } as const;
 
 export const DECODE_RECORD_BYTES = 32;
 

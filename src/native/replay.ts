@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { AlpacaError, ReplayError, UsageError } from "../errors/index.js";
-import type { EffectLog, Invocation, SyscallEvent } from "../log/index.js";
+import type { EffectLog, Invocation, MemoryRange, SyscallEvent } from "../log/index.js";
 import type { ReplayStats } from "../runtime/types.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
@@ -94,6 +94,14 @@ export async function disableNative(opts: {
   let calls = 0;
   let extraWarned = false;
 
+  /** Writes waiting to go to the helper in one batch (flushed before any injected syscall). */
+  let pending: MemoryRange[] = [];
+  const flushWrites = async (): Promise<void> => {
+    if (pending.length === 0) return;
+    await session.writeRanges(pending);
+    pending = [];
+  };
+
   /** Runs one logged syscall; returns the exit frame if it ended the process. */
   const replaySyscall = async (ev: SyscallEvent, k: number): Promise<Frame | null> => {
     const nr = syscallNumber(ev.name);
@@ -106,18 +114,16 @@ export async function disableNative(opts: {
         throw new ReplayError(`${sym.name} called ${ev.name} (invocation ${k}): a process-creating call cannot be replayed`);
       case "answer":
         for (const w of ev.writes) {
-          await session.writeMem(BigInt(w.addr), w.bytes);
+          pending.push(w);
           stats.bytesWritten += w.bytes.length;
         }
         stats.callsAnswered++;
         return null;
       case "reexec":
       case "exit": {
+        await flushWrites();
         // The buffers the call read may live in F's frame, which the replay never wrote.
-        for (const r of ev.reads) {
-          const now = await session.readMem(BigInt(r.addr), r.bytes.length);
-          if (!now || !Buffer.from(now).equals(r.bytes)) await session.writeMem(BigInt(r.addr), r.bytes);
-        }
+        await session.writeRanges(ev.reads, true);
         const w = new PayloadWriter().u64(BigInt(nr));
         for (let i = 0; i < 6; i++) w.u64(ev.args[i] ?? 0n);
         const f = await ch.request(N.INJECT, w.toBytes());
@@ -164,7 +170,7 @@ export async function disableNative(opts: {
         let ended: Frame | null = null;
         for (const ev of inv.events) {
           if (ev.kind === "write") {
-            await session.writeMem(BigInt(ev.addr), ev.bytes);
+            pending.push(ev);
             stats.bytesWritten += ev.bytes.length;
           } else if (ev.kind === "syscall") {
             ended = await replaySyscall(ev, k);
@@ -173,6 +179,7 @@ export async function disableNative(opts: {
             throw new ReplayError(`log: ${ev.kind} event in an x86-64 log (invocation ${k})`);
           }
         }
+        if (!ended) await flushWrites();
         stats.replayNs += Number(process.hrtime.bigint() - t0);
         stats.invocations++;
         if (ended) return finish(ended);

@@ -8,7 +8,7 @@ import { constants as osConstants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
 import { HelperChannel } from "./channel.js";
-import { ERR, H, N, PROTOCOL_VERSION, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
+import { ERR, H, N, PROTOCOL_VERSION, PayloadReader, PayloadWriter, W, type Frame } from "./protocol.js";
 
 /**
  * The helper: $ALPACA_NATIVE_HELPER when set (an installation elsewhere, or a test), else where
@@ -156,6 +156,36 @@ export class Session {
       const f = await this.call(N.WRITE, new PayloadWriter().u64(addr + BigInt(done)).bytes(part).toBytes());
       if (f.type !== H.OK) throw new AlpacaError(`native helper: WRITE answered ${f.type}`);
     }
+  }
+
+  /**
+   * Writes many ranges in one round trip (chunked at about 4 MiB). With ifDifferent the helper
+   * leaves ranges that already hold the bytes alone (no copy-on-write of read-only pages).
+   */
+  async writeRanges(ranges: ReadonlyArray<{ addr: number; bytes: Uint8Array }>, ifDifferent = false): Promise<void> {
+    const LIMIT = 4 << 20;
+    let batch: Array<{ addr: number; bytes: Uint8Array }> = [];
+    let size = 0;
+    const flush = async (): Promise<void> => {
+      if (batch.length === 0) return;
+      const w = new PayloadWriter().bytes(new Uint8Array([ifDifferent ? W.IF_DIFFERENT : 0])).u32(batch.length);
+      for (const r of batch) w.u64(BigInt(r.addr)).u32(r.bytes.length).bytes(r.bytes);
+      const f = await this.call(N.WRITES, w.toBytes());
+      if (f.type !== H.OK) throw new AlpacaError(`native helper: WRITES answered ${f.type}`);
+      batch = [];
+      size = 0;
+    };
+    for (const r of ranges) {
+      if (r.bytes.length > LIMIT) {
+        await flush();
+        await this.writeMem(BigInt(r.addr), r.bytes);
+        continue;
+      }
+      if (size + r.bytes.length > LIMIT) await flush();
+      batch.push(r);
+      size += r.bytes.length + 12;
+    }
+    await flush();
   }
 
   /** Ends the helper and the target if they are still running, and reaps the helper. */
