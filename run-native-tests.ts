@@ -405,10 +405,12 @@ function baseEnv(): Record<string, string> {
   return env;
 }
 
-function runCli(args: string[], cwd: string, env: Record<string, string> = {}): Promise<Run> {
-  const command = `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join("")}alpaca ${args.join(" ")}`;
+/** Runs the CLI (under `wrapper` when given, e.g. build/test-suite/native/no_ptrace). */
+function runCli(args: string[], cwd: string, env: Record<string, string> = {}, wrapper?: string): Promise<Run> {
+  const command = `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join("")}${wrapper ? `${wrapper} ` : ""}alpaca ${args.join(" ")}`;
+  const argv = wrapper ? [wrapper, process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
@@ -487,6 +489,8 @@ interface FailureCase {
   /** Builds the input in the work directory; returns the CLI arguments. */
   setup(work: string): string[];
   env?: Record<string, string>;
+  /** A program to run the CLI under. */
+  wrapper?: string;
   /** The one line must match. */
   message: RegExp;
 }
@@ -533,6 +537,12 @@ const FAILURES: FailureCase[] = [
     message: /native helper not built.*run make/,
   },
   {
+    name: "error/ptrace-not-permitted",
+    setup: (work) => ["analyze", "--func", "print_lines", "--log", join(work, "x.alog"), join(BUILD, "printf_loop")],
+    wrapper: join(BUILD, "no_ptrace"),
+    message: /ptrace is not permitted.*ptrace_scope=0.*root/,
+  },
+  {
     name: "error/log-for-another-program",
     setup: (work) => ["disable", "--func", "print_lines", "--log", join(work, "other.alog"), join(BUILD, "printf_loop-nopie")],
     message: /different program/,
@@ -552,7 +562,7 @@ async function runFailure(fc: FailureCase, work: string): Promise<string | null>
     if (ok.status !== 4) return `setup analyze failed: ${excerpt(ok.stderr)}`;
   }
   const before = new Set(readdirSync(work));
-  const r = await runCli(args, work, fc.env);
+  const r = await runCli(args, work, fc.env, fc.wrapper);
   const lines = r.stderr.toString("utf8").split("\n").filter((l) => l !== "");
   if (r.status !== EXIT_ALPACA_FAILURE) return `exit status ${r.status}, expected ${EXIT_ALPACA_FAILURE} (stderr ${excerpt(r.stderr)})`;
   if (lines.length !== 1 || !lines[0]!.startsWith("alpaca: ")) return `expected one "alpaca: " line, got ${excerpt(r.stderr)}`;

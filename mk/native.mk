@@ -24,9 +24,12 @@ $(NATIVE_HELPER): native/alpaca-native-helper.c native/protocol.h
 
 native-test-suite: $(NATIVE_PROGS)
 
+# -MMD: a variant that #includes another program (printf_loop-static.c) is rebuilt when it changes.
 $(BUILD)/test-suite/native/%: test-suite/native/%.c
 	@mkdir -p $(dir $@)
-	$(NATIVE_CC) $(NATIVE_TEST_CFLAGS) $(call native_link_flags,$*) -o $@ $<
+	$(NATIVE_CC) $(NATIVE_TEST_CFLAGS) -MMD -MP $(call native_link_flags,$*) -o $@ $<
+
+-include $(NATIVE_PROGS:=.d)
 
 native-e2e: deps native-helper native-test-suite
 	$(NODE) --import tsx run-native-tests.ts

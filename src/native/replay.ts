@@ -146,7 +146,7 @@ export async function disableNative(opts: {
     const exit = parseExit(f);
     await opts.notify?.("end");
     if (calls < log.invocations.length) {
-      warnings.push(`${sym.name} was called ${calls} times; the log has ${log.invocations.length} invocations`);
+      warnings.push(`${sym.name} was called ${calls} time${calls === 1 ? "" : "s"}; the log has ${log.invocations.length} invocations`);
     }
     return { exit, warnings, stats };
   };
