@@ -65,7 +65,7 @@ if (file) {
 `;
 /** A run that takes longer than this is killed and its kernel marked FAILED. */
 const RUN_TIMEOUT_MS = 30 * 60 * 1000;
-/** The issue's call count for the tiny-function target; runs use fewer and report per call. */
+/** The issue's call count for the tiny-function target; full runs use fewer unless --tiny-calls. */
 const TINY_TARGET_CALLS = 20_000_000;
 
 type Group = "polybench" | "alloc" | "syscall" | "tiny" | "outside";
@@ -529,7 +529,8 @@ function evaluateTargets(rows: Row[], rewrite: RewriteResult | undefined, tinyTa
     if (group === "outside") add("work outside F: analyze slowdown ≤ 1.05x", r.name, r.analyze_slowdown, r.analyze_slowdown_cpu, 1.05, true);
     if (group === "tiny") {
       const calls = r.invocations;
-      const note = calls === tinyTargetCalls ? `${calls} calls` : `${calls} calls; the issue says ${tinyTargetCalls}, cost per call is constant so the ratio carries over`;
+      // Fewer calls than the issue's understate the ratio: the plain run's fixed cost weighs more.
+      const note = calls === tinyTargetCalls ? `${calls} calls` : `${calls} calls; the issue says ${tinyTargetCalls} (--tiny-calls), where the ratio is higher`;
       add("tiny F called 20M times: analyze slowdown ≤ 10x", note, r.analyze_slowdown, r.analyze_slowdown_cpu, 10, true);
       add("tiny F: log bytes per invocation ≤ 32", r.name, r.log_bytes_per_invocation, r.log_bytes_per_invocation, 32, true);
     }
