@@ -361,6 +361,11 @@ const CASES: NativeCase[] = [
     check: (c) => { c.invocations(3); [10, 16, 22].forEach((n, i) => c.reg(i, 0, fib(n))); c.writeContains(2, leHex(fib(20), 8), "memo[20]"); },
   },
   {
+    name: "fork_child/square", program: "fork_child", func: "square",
+    // The forked child's call runs natively and is not logged: two invocations, the parent's.
+    check: (c) => { c.invocations(2).reg(0, 0, 4n, 4).reg(1, 0, 16n, 4); },
+  },
+  {
     name: "exit_inside/step", program: "exit_inside", func: "step",
     check: (c) => {
       c.invocations(3).reg(0, 0, 10n, 4).reg(1, 0, 20n, 4);

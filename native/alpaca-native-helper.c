@@ -62,6 +62,10 @@ static uint32_t xs_size[64], xs_offset[64], xs_align[64];
 static uint64_t xcr0 = 3;
 static uint64_t stack_limit = 8u << 20;
 
+/* Forks are reported so the child can be cleaned of breakpoints and let go (see release_child). */
+static const long BASE_OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC |
+                                 PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;
+
 static struct user_regs_struct regs;
 #define REGS ((uint64_t *)&regs)
 
@@ -245,7 +249,12 @@ static void report_exit(int status) {
   _exit(0);
 }
 
-/* Waits for the target; reports and exits when it is gone. Returns the wait status of a stop. */
+static void release_child(void);
+static void rearm_after_vfork(void);
+
+/* Waits for the target; reports and exits when it is gone. Returns the wait status of a stop.
+ * A fork or vfork stop has already been dealt with (the child released) when it comes back;
+ * callers resume after any ptrace event stop as they would after their own stop. */
 static int wait_stop(void) {
   int st;
   for (;;) {
@@ -253,6 +262,9 @@ static int wait_stop(void) {
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) die(ERR_INTERNAL, 0, "waitpid: %s", strerror(errno));
     if (WIFEXITED(st) || WIFSIGNALED(st)) report_exit(st);
+    int event = st >> 16;
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) release_child();
+    if (event == PTRACE_EVENT_VFORK_DONE) rearm_after_vfork();
     return st;
   }
 }
@@ -297,6 +309,30 @@ static void bp_remove(void) {
   if (!bp_on) return;
   poke_byte(bp_addr, bp_orig);
   bp_on = 0;
+}
+
+/* A child the target forked: it gets the original bytes under our breakpoints and is let go,
+ * so it runs the program as it would outside Alpaca (its calls of F are not analyzed). A vfork
+ * child shares the target's memory: the breakpoints come back at VFORK_DONE. */
+static void release_child(void) {
+  unsigned long child = 0;
+  if (ptrace(PTRACE_GETEVENTMSG, pid, 0, &child) < 0 || child == 0) return;
+  int st;
+  while (waitpid((pid_t)child, &st, __WALL) < 0 && errno == EINTR) {}
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%lu/mem", child);
+  int fd = open(path, O_RDWR | O_CLOEXEC);
+  if (fd >= 0) {
+    if (bp_on && pwrite(fd, &bp_orig, 1, (off_t)bp_addr) != 1) die(ERR_MEMORY, bp_addr, "cannot clean a forked child");
+    if (ret_bp_on && pwrite(fd, &ret_bp_orig, 1, (off_t)ret_bp_addr) != 1) die(ERR_MEMORY, ret_bp_addr, "cannot clean a forked child");
+    close(fd);
+  }
+  ptrace(PTRACE_DETACH, (pid_t)child, 0, 0);
+}
+
+static void rearm_after_vfork(void) {
+  if (bp_on) poke_byte(bp_addr, 0xcc);
+  if (ret_bp_on) poke_byte(ret_bp_addr, 0xcc);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -828,7 +864,6 @@ struct pm_scan_arg {
 
 static int uffd = -1, pagemap_fd = -1, snap_mem = -1;
 static pid_t snap_pid = -1;
-static const long BASE_OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC;
 
 static void pages_setup(void) {
   if (uffd >= 0) return;
