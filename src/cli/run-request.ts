@@ -10,6 +10,7 @@ import { runWasm } from "../runtime/index.js";
 import type { DirMapping, RunMode, RunOutcome, RunRequest } from "../runtime/index.js";
 import type { CliContext } from "./context.js";
 import { ExitStatus } from "./exit-status.js";
+import { makeStdoutAndStderrBlocking } from "./stdio.js";
 
 /**
  * The native backend and the energy notifier are loaded only when a run needs them: a Wasm run
@@ -125,6 +126,7 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
 /** Runs the request and ends the CLI with the guest's exit status. */
 export async function executeRun(ctx: CliContext, req: RunRequest, showStats: boolean): Promise<never> {
   ctx.logger.debug({ mode: req.mode, program: req.programPath, func: req.func }, "run");
+  makeStdoutAndStderrBlocking();
   const outcome: RunOutcome = isNativeProgram(req.programPath)
     ? await ((await import(NATIVE_BACKEND)) as NativeBackend).runNative(req)
     : await runWasm(req);
