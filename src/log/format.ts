@@ -130,8 +130,14 @@ export interface EffectLog {
   end: RunEnd;
 }
 
-/** Inverse lookup of a tag table: code → name. */
+const inverses = new WeakMap<object, Map<number, string>>();
+
+/** Inverse lookup of a tag table: code → name (the inverse is built once per table). */
 export function nameOfCode<T extends Record<string, number>>(table: T, code: number): keyof T | undefined {
-  for (const [name, c] of Object.entries(table)) if (c === code) return name;
-  return undefined;
+  let inverse = inverses.get(table);
+  if (!inverse) {
+    inverse = new Map(Object.entries(table).map(([name, c]) => [c, name]));
+    inverses.set(table, inverse);
+  }
+  return inverse.get(code);
 }

@@ -27,6 +27,8 @@ export class MarkSet {
   private rangeStarts = new Float64Array(256);
   private rangeEnds = new Float64Array(256);
   count = 0;
+  /** Marks ever added (not reset by clear), for the adaptive strategy's cost estimate. */
+  total = 0;
 
   /** Records a write of `size` bytes at `addr`, saving their current values from `mem`. */
   add(mem: Uint8Array, addr: number, size: number): void {
@@ -44,10 +46,17 @@ export class MarkSet {
     this.oldOffsets[this.count] = this.oldLength;
     this.oldLength += n;
     this.count++;
+    this.total++;
   }
 
-  /** Calls `emit` for each changed run among the marked bytes (and their merge gaps); clears. */
-  changedRuns(cur: Buffer, mergeGap: number, emit: (start: number, end: number) => void): void {
+  /**
+   * Calls `emit` for each changed run among the marked bytes (and their merge gaps); clears.
+   * Marks lying deep inside [skipLo, skipHi) (F's frames, whose writes the caller drops) are
+   * ignored; those within `mergeGap` of its edges are kept, since they can join a run that
+   * crosses an edge, so the runs emitted are exactly those a full memory diff would give.
+   */
+  changedRuns(cur: Buffer, mergeGap: number, skipLo: number, skipHi: number, emit: (start: number, end: number) => void): void {
+    this.dropInside(skipLo + mergeGap, skipHi - mergeGap);
     const n = this.count;
     if (n === 0) return;
     if (this.order.length < n) this.order = new Uint32Array(this.addrs.length);
@@ -91,6 +100,21 @@ export class MarkSet {
     }
     for (let r = 0; r < rangeCount; r++) diffAndSync(image, cur, this.rangeStarts[r]!, this.rangeEnds[r]!, emit);
     this.clear();
+  }
+
+  /** Removes the marks that lie entirely inside [lo, hi), keeping the others in order. */
+  private dropInside(lo: number, hi: number): void {
+    if (hi <= lo) return;
+    let kept = 0;
+    for (let i = 0; i < this.count; i++) {
+      const a = this.addrs[i]!;
+      if (a >= lo && a + this.sizes[i]! <= hi) continue;
+      this.addrs[kept] = a;
+      this.sizes[kept] = this.sizes[i]!;
+      this.oldOffsets[kept] = this.oldOffsets[i]!;
+      kept++;
+    }
+    this.count = kept;
   }
 
   clear(): void {

@@ -25,7 +25,7 @@ export type RunEnding = { kind: "exit"; code: number } | { kind: "trap"; message
 
 export type Strategy = "diff" | "marks" | "adaptive";
 
-/** Invocations timed by the adaptive strategy before each decision. */
+/** Invocations the adaptive strategy diffs before settling on diffing when diffing is cheap. */
 const TRIAL_INVOCATIONS = 8;
 /** Estimated host cost of one mark, for comparing marks with diffing. */
 const MARK_COST_MS = 25e-6;
@@ -51,7 +51,8 @@ export class Recorder {
   private trialCount = 0;
   private diffMs = 0;
   private fnMs = 0;
-  private marksSeen = 0;
+  private marksAtTrial = 0;
+  private diffPerInvocationMs = 0;
   private t0 = 0;
 
   constructor(
@@ -126,7 +127,6 @@ export class Recorder {
       this.closeEpoch();
       this.diffMs += this.now() - t1;
     } else {
-      if (this.phase === "trial-marks") this.marksSeen += this.marks.count;
       this.closeEpoch();
     }
     this.recordGlobals();
@@ -135,16 +135,25 @@ export class Recorder {
     if (this.phase === "trial-diff" || this.phase === "trial-marks") this.adapt();
   };
 
-  /** Adaptive strategy: decide after each trial window. */
+  /**
+   * Adaptive strategy. While diffing costs less than F itself it is kept (and settled on after
+   * TRIAL_INVOCATIONS); as soon as it costs more, one invocation is recorded with marks, and marks
+   * are kept if their estimated cost per invocation is below diffing's.
+   */
   private adapt(): void {
-    if (++this.trialCount < TRIAL_INVOCATIONS) return;
-    this.trialCount = 0;
+    this.trialCount++;
     if (this.phase === "trial-diff") {
-      // Diffing is worth keeping when it costs less than F itself.
-      this.phase = this.diffMs > this.fnMs ? "trial-marks" : "diff";
-    } else {
-      this.phase = this.marksSeen * MARK_COST_MS < this.diffMs ? "marks" : "diff";
+      if (this.diffMs > this.fnMs) {
+        this.diffPerInvocationMs = this.diffMs / this.trialCount;
+        this.marksAtTrial = this.marks.total;
+        this.phase = "trial-marks";
+      } else if (this.trialCount >= TRIAL_INVOCATIONS) {
+        this.phase = "diff";
+      }
+      return;
     }
+    const marks = this.marks.total - this.marksAtTrial;
+    this.phase = marks * MARK_COST_MS < this.diffPerInvocationMs ? "marks" : "diff";
   }
 
   /** Wraps every WASI import. `real` performs the call. */
@@ -152,7 +161,17 @@ export class Recorder {
     const entry = WASI_TABLE[name];
     const inside = this.depth > 0;
     if (!entry || (!inside && !entry.isInput(args))) return real(...args);
-    if (inside) this.closeEpoch();
+    if (inside) {
+      // During the adaptive trial, epochs closed at WASI calls count as diffing cost too.
+      const timing = this.phase === "trial-diff";
+      const t0 = timing ? this.now() : 0;
+      this.closeEpoch();
+      if (timing) {
+        const spent = this.now() - t0;
+        this.diffMs += spent;
+        this.t0 += spent;
+      }
+    }
     const reads = inside ? this.copyRanges(entry.reads(args, this.view())) : [];
     if (inside && name === "proc_exit") {
       this.events.push({ kind: "syscall", name, args: argsToBits(args), reads, writes: [], result: 0n });
@@ -235,7 +254,7 @@ export class Recorder {
     }
     const frameLo = this.h.minStackPointer ? (this.h.minStackPointer.value as number) >>> 0 : this.spEntry;
     const frameHi = this.spEntry;
-    this.marks.changedRuns(cur, MERGE_GAP, (s, e) => {
+    this.marks.changedRuns(cur, MERGE_GAP, frameLo, frameHi, (s, e) => {
       if (s < frameLo) this.pushWrite(cur, s, Math.min(e, frameLo));
       if (e > frameHi) this.pushWrite(cur, Math.max(s, frameHi), e);
     });

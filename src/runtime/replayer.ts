@@ -26,6 +26,7 @@ export interface ReplayOptions {
 
 export class Replayer {
   private h!: GuestHandles;
+  private mem = new Uint8Array(0);
   private next = 0;
   readonly stats: ReplayStats = { invocations: 0, bytesWritten: 0, callsReexecuted: 0, callsAnswered: 0, replayNs: 0 };
 
@@ -101,8 +102,15 @@ export class Replayer {
     }
   }
 
+  /** A view of linear memory, remade only when growth replaced its ArrayBuffer. */
+  private memoryView(): Uint8Array {
+    const ab = this.h.memory.buffer;
+    if (this.mem.buffer !== ab) this.mem = new Uint8Array(ab);
+    return this.mem;
+  }
+
   private writeMemory(addr: number, bytes: Uint8Array, invocation: number): void {
-    const mem = new Uint8Array(this.h.memory.buffer);
+    const mem = this.memoryView();
     if (addr + bytes.length > mem.length) {
       throw new ReplayError(`invocation ${invocation}: write of ${bytes.length} bytes at 0x${addr.toString(16)} is outside memory (${mem.length} bytes)`);
     }
@@ -127,7 +135,7 @@ export class Replayer {
       this.mismatch(`invocation ${invocation}: ${e.name} returned ${result}, the analyzed run got ${e.result}`);
       return;
     }
-    const mem = new Uint8Array(this.h.memory.buffer);
+    const mem = this.memoryView();
     for (const w of e.writes) {
       const now = mem.subarray(w.addr, w.addr + w.bytes.length);
       if (Buffer.compare(now, w.bytes) !== 0) {
