@@ -890,24 +890,48 @@ static void pages_setup(void) {
   if (pagemap_fd < 0) die(ERR_ENGINE, 0, "cannot open %s: %s", path, strerror(errno));
 }
 
-/* Registers every writable mapping (already registered ones are left as they are). */
-static void pages_register(void) {
-  char path[64], line[4096];
+/* The target's /proc/PID/maps as last seen: a change means new mappings to register and a new
+ * snapshot (the old one lacks them). */
+static char *maps_now, *maps_seen;
+static size_t maps_cap;
+
+static void read_maps(void) {
+  char path[64];
   snprintf(path, sizeof path, "/proc/%d/maps", pid);
-  FILE *f = fopen(path, "re");
-  if (!f) die(ERR_ENGINE, 0, "cannot read %s: %s", path, strerror(errno));
-  while (fgets(line, sizeof line, f)) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) die(ERR_ENGINE, 0, "cannot read %s: %s", path, strerror(errno));
+  size_t n = 0;
+  for (;;) {
+    if (n + 4096 + 1 > maps_cap) {
+      maps_cap = maps_cap ? maps_cap * 2 : 1 << 16;
+      maps_now = realloc(maps_now, maps_cap);
+      if (!maps_now) die(ERR_INTERNAL, 0, "out of memory");
+    }
+    ssize_t r = read(fd, maps_now + n, maps_cap - n - 1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    n += (size_t)r;
+  }
+  close(fd);
+  maps_now[n] = 0;
+}
+
+/* Registers every writable mapping of maps_now (registered ones are left as they are). */
+static void pages_register(void) {
+  for (char *line = maps_now; *line;) {
+    char *nl = strchr(line, '\n');
     unsigned long a, b;
     char perms[8];
-    if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) != 3 || perms[1] != 'w') continue;
-    struct uffdio_register reg = {.range = {.start = a, .len = b - a}, .mode = UFFDIO_REGISTER_MODE_WP};
-    if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
-      fclose(f);
-      line[strcspn(line, "\n")] = 0;
-      die(ERR_ENGINE, a, "cannot track writes to %s: %s", line, strerror(errno));
+    if (sscanf(line, "%lx-%lx %7s", &a, &b, perms) == 3 && perms[1] == 'w') {
+      struct uffdio_register reg = {.range = {.start = a, .len = b - a}, .mode = UFFDIO_REGISTER_MODE_WP};
+      if (ioctl(uffd, UFFDIO_REGISTER, &reg) < 0) {
+        if (nl) *nl = 0;
+        die(ERR_ENGINE, a, "cannot track writes to %s: %s", line, strerror(errno));
+      }
     }
+    if (!nl) break;
+    line = nl + 1;
   }
-  fclose(f);
 }
 
 static struct page_region *written;
@@ -953,7 +977,7 @@ static void snapshot_take(void) {
   while (waitpid(snap_pid, &st, __WALL) < 0 && errno == EINTR) {}
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/mem", snap_pid);
-  snap_mem = open(path, O_RDONLY | O_CLOEXEC);
+  snap_mem = open(path, O_RDWR | O_CLOEXEC);
   if (snap_mem < 0) die(ERR_ENGINE, 0, "cannot open %s: %s", path, strerror(errno));
 }
 
@@ -1004,7 +1028,8 @@ static void pages_emit_clipped(uint64_t a, const uint8_t *p, size_t n) {
   if (b > entry_rsp) writes_add(entry_rsp, p + (entry_rsp - a), (size_t)(b - entry_rsp));
 }
 
-/* Ends an epoch: the bytes that differ from the snapshot in every written page. */
+/* Ends an epoch: the bytes that differ from the snapshot in every written page. The snapshot
+ * then takes the pages' new contents, so it is the next epoch's pre-image. */
 static void pages_epoch_end(void) {
   static uint8_t now[4096], before[4096];
   pages_scan(1);
@@ -1024,22 +1049,45 @@ static void pages_epoch_end(void) {
         pages_emit(pg + i, now + i, last + 1 - i);
         i = last + 1;
       }
+      if (pwrite(snap_mem, now, 4096, (off_t)pg) != 4096) { /* a page the snapshot lacks: start over next time */
+        free(maps_seen);
+        maps_seen = NULL;
+      }
     }
   }
   writes_close();
-  snapshot_drop();
 }
 
-static void pages_epoch_start(int remap) {
-  if (remap) pages_register();
-  pages_scan(0);
-  snapshot_take();
+/* Starts an epoch. The snapshot is brought up to date with the pages written since the last
+ * scan (by the program outside F, by the kernel in a syscall); when the mappings changed, new
+ * ones are registered and a fresh snapshot taken instead. */
+static void pages_epoch_start(void) {
+  static uint8_t page[4096];
+  read_maps();
+  if (snap_pid <= 0 || !maps_seen || strcmp(maps_now, maps_seen) != 0) {
+    pages_register();
+    snapshot_drop();
+    pages_scan(0);
+    snapshot_take();
+    free(maps_seen);
+    maps_seen = strdup(maps_now);
+    if (!maps_seen) die(ERR_INTERNAL, 0, "out of memory");
+    return;
+  }
+  pages_scan(1);
+  for (size_t r = 0; r < nwritten; r++) {
+    for (uint64_t pg = written[r].start; pg < written[r].end; pg += 4096) {
+      if (mem_read(pg, page, 4096) < 0) continue;
+      if (pwrite(snap_mem, page, 4096, (off_t)pg) != 4096) { /* cannot happen with equal maps; be safe */
+        free(maps_seen);
+        maps_seen = NULL;
+        pages_epoch_start();
+        return;
+      }
+    }
+  }
 }
 
-static int is_mapping_syscall(uint64_t nr) {
-  return nr == SYS_mmap || nr == SYS_mremap || nr == SYS_brk || nr == SYS_mprotect || nr == SYS_shmat ||
-         nr == SYS_munmap || nr == SYS_pkey_mprotect;
-}
 
 static void send_return(uint64_t steps_done) {
   struct user_fpregs_struct fp;
@@ -1075,13 +1123,12 @@ static int pages_invocation(void) {
   if (mem_read(entry_rsp, &ret_addr, 8) < 0) die(ERR_MEMORY, entry_rsp, "cannot read F's return address");
   find_rseq();
   bp_remove();
-  pages_epoch_start(1);
+  pages_epoch_start();
   ret_bp_addr = ret_addr;
   ret_bp_orig = peek_byte(ret_addr);
   poke_byte(ret_addr, 0xcc);
   ret_bp_on = 1;
   int pending = 0, in_syscall = 0;
-  uint64_t nr = 0;
   for (;;) {
     if (ptrace(PTRACE_SYSCALL, pid, 0, pending) < 0) die(ERR_PTRACE, 0, "PTRACE_SYSCALL: %s", strerror(errno));
     pending = 0;
@@ -1095,7 +1142,7 @@ static int pages_invocation(void) {
           send_escaped();
         }
         pages_epoch_end();
-        nr = regs.orig_rax;
+
         begin_frame(H_SYSCALL_ENTER);
         put64(regs.orig_rax);
         put64(regs.rdi); put64(regs.rsi); put64(regs.rdx); put64(regs.r10); put64(regs.r8); put64(regs.r9);
@@ -1108,7 +1155,8 @@ static int pages_invocation(void) {
         end_frame();
         if (serve() != N_CONT) die(ERR_INTERNAL, 0, "expected CONT at syscall exit");
         in_syscall = 0;
-        pages_epoch_start(is_mapping_syscall(nr));
+
+        pages_epoch_start();
       }
       continue;
     }
@@ -1116,7 +1164,7 @@ static int pages_invocation(void) {
     if (sig) {
       /* As in the single-step engine a signal ends an epoch; its handler then runs natively. */
       pages_epoch_end();
-      pages_epoch_start(0);
+      pages_epoch_start();
       pending = sig;
       continue;
     }
