@@ -127,10 +127,10 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
 export async function executeRun(ctx: CliContext, req: RunRequest, showStats: boolean): Promise<never> {
   ctx.logger.debug({ mode: req.mode, program: req.programPath, func: req.func }, "run");
   makeStdoutAndStderrBlocking();
-  const outcome: RunOutcome = isNativeProgram(req.programPath)
-    ? await ((await import(NATIVE_BACKEND)) as NativeBackend).runNative(req)
-    : await runWasm(req);
-  if (outcome.trapMessage !== undefined) ctx.err(`wasm trap: ${outcome.trapMessage}`);
+  const native = isNativeProgram(req.programPath);
+  const outcome: RunOutcome = native ? await ((await import(NATIVE_BACKEND)) as NativeBackend).runNative(req) : await runWasm(req);
+  // How the program died, printed the same way in every mode.
+  if (outcome.trapMessage !== undefined) ctx.err(native ? `program ${outcome.trapMessage}` : `wasm trap: ${outcome.trapMessage}`);
   for (const w of outcome.warnings) ctx.err(`alpaca: warning: ${w}`);
   if (outcome.stats) {
     const s = outcome.stats;

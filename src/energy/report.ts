@@ -60,7 +60,7 @@ function describeReplay(summary: EnergySummary, func: string, estimated: boolean
   const energy = Number.isFinite(r.estimatedEnergyJ) ? `, ≈ ${formatSi(r.estimatedEnergyJ, "J")}${estimated ? " estimated" : ""} in proportion` : "";
   const n = (x: number, one: string, many: string): string => `${Number(x.toFixed(1))} ${x === 1 ? one : many}`;
   return (
-    `${n(r.invocations, "call", "calls")} replayed, ${n(r.bytesWritten, "byte", "bytes")} written, ${n(r.callsReexecuted, "WASI call", "WASI calls")} re-executed, ${Number(r.callsAnswered.toFixed(1))} answered from the log per run; ` +
+    `${n(r.invocations, "call", "calls")} replayed, ${n(r.bytesWritten, "byte", "bytes")} written, ${n(r.callsReexecuted, "system call", "system calls")} re-executed, ${Number(r.callsAnswered.toFixed(1))} answered from the log per run; ` +
     `${formatSi(r.replaySeconds, "s")} replaying (${formatPercent(r.shareOfDisabledTime)} of a disabled run${energy}); the difference above is ${func}'s cost minus this`
   );
 }
