@@ -216,17 +216,24 @@ interface Layout {
   globalNames: Map<string, number>;
 }
 
+/** The unsigned LEB128 at bytes[pos], and the position after it. */
+function readLeb(bytes: Buffer, pos: number): [number, number] {
+  let result = 0, shift = 0, b: number, p = pos;
+  do {
+    b = bytes[p++]!;
+    result += (b & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (b & 0x80);
+  return [result, p];
+}
+
 /** Reads the initial __stack_pointer and the global names from a wasm32 module. */
 function readLayout(bytes: Buffer): Layout {
   let p = 8;
   const u = (): number => {
-    let result = 0, shift = 0, b: number;
-    do {
-      b = bytes[p++]!;
-      result += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
-    return result;
+    const [value, next] = readLeb(bytes, p);
+    p = next;
+    return value;
   };
   const s32 = (): number => {
     let result = 0, shift = 0, b: number;
@@ -555,13 +562,9 @@ function withoutNameSection(bytes: Buffer): Buffer {
   const parts: Buffer[] = [bytes.subarray(0, 8)];
   let p = 8;
   const u = (): number => {
-    let result = 0, shift = 0, b: number;
-    do {
-      b = bytes[p++]!;
-      result += (b & 0x7f) * 2 ** shift;
-      shift += 7;
-    } while (b & 0x80);
-    return result;
+    const [value, next] = readLeb(bytes, p);
+    p = next;
+    return value;
   };
   while (p < bytes.length) {
     const start = p;
