@@ -62,16 +62,21 @@ export class MarkSet {
     if (this.order.length < n) this.order = new Uint32Array(this.addrs.length);
     const order = this.order;
     for (let i = 0; i < n; i++) order[i] = i;
-    // Insertion sort by address: marks arrive mostly in order and are usually few.
-    for (let i = 1; i < n; i++) {
-      const k = order[i]!;
-      const a = this.addrs[k]!;
-      let j = i - 1;
-      while (j >= 0 && this.addrs[order[j]!]! > a) {
-        order[j + 1] = order[j]!;
-        j--;
+    // By address: insertion sort for the usual handful of marks, a typed-array sort (n log n) else.
+    if (n <= 32) {
+      for (let i = 1; i < n; i++) {
+        const k = order[i]!;
+        const a = this.addrs[k]!;
+        let j = i - 1;
+        while (j >= 0 && this.addrs[order[j]!]! > a) {
+          order[j + 1] = order[j]!;
+          j--;
+        }
+        order[j + 1] = k;
       }
-      order[j + 1] = k;
+    } else {
+      const addrs = this.addrs;
+      order.subarray(0, n).sort((x, y) => addrs[x]! - addrs[y]! || x - y);
     }
     // Merge marked ranges closer than mergeGap, as memory diffing merges changed runs.
     let rangeCount = 0;
