@@ -767,6 +767,9 @@ static void trace_syscall(int *pending) {
 /* Precondition: stopped at F's first instruction, breakpoint removed. Returns after F returned
  * to its caller and the CLI said CONT, with a signal still to deliver or 0; exits (via
  * wait_stop) when the target ends inside F. */
+/* Reports F's return registers (RAX, RDX, XMM0, XMM1) and waits for the CLI to continue. */
+static void send_return(uint64_t steps_done);
+
 static int trace_invocation(void) {
   get_regs();
   entry_rsp = regs.rsp;
@@ -818,17 +821,7 @@ static int trace_invocation(void) {
     if (regs.rsp < min_rsp && regs.rsp >= stack_low && regs.rsp <= entry_rsp) min_rsp = regs.rsp;
   }
   flush_writes();
-  struct user_fpregs_struct fp;
-  if (ptrace(PTRACE_GETFPREGS, pid, 0, &fp) < 0) die(ERR_PTRACE, 0, "PTRACE_GETFPREGS: %s", strerror(errno));
-  begin_frame(H_RETURN);
-  put64(regs.rax);
-  put64(regs.rdx);
-  put_bytes(&fp.xmm_space[0], 16);
-  put_bytes(&fp.xmm_space[4], 16);
-  put64(steps);
-  end_frame();
-  uint8_t t = serve();
-  if (t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT after RETURN, got %u", t);
+  send_return(steps);
   return pending;
 }
 
