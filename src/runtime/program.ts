@@ -66,7 +66,7 @@ function editDistance(a: string, b: string): number {
 /** Names close to `name`, best first (for "did you mean"). */
 export function closeNames(name: string, candidates: Iterable<string>, max = 3): string[] {
   const scored = [...new Set(candidates)]
-    .map((c) => ({ c, d: editDistance(name.toLowerCase(), c.toLowerCase()) - (c.includes(name) || name.includes(c) ? 2 : 0) }))
+    .map((c) => ({ c, d: editDistance(name.toLowerCase(), c.toLowerCase()) - (c.includes(name) ? 2 : 0) }))
     .filter((s) => s.d <= Math.max(2, Math.floor(name.length / 2)))
     .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
   return scored.slice(0, max).map((s) => s.c);
