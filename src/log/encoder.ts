@@ -149,10 +149,6 @@ export class LogEncoder {
     frameBlock(w, BLOCK.end, e.written());
     return w.toBytes();
   }
-
-  get invocationsWritten(): number {
-    return this.invocationCount;
-  }
 }
 
 /** Encodes a whole log in one go (tests, tools). */

@@ -9,7 +9,6 @@ import { WASI_TABLE, argsToBits, type WasiArgs } from "../wasm/index.js";
 export class InputFeeder {
   private next = 0;
   private live = false;
-  fed = 0;
 
   constructor(
     private readonly inputs: InputRecord[],
@@ -27,7 +26,6 @@ export class InputFeeder {
       return undefined;
     }
     this.next++;
-    this.fed++;
     const mem = new Uint8Array(memory.buffer);
     for (const w of rec.call.writes) mem.set(w.bytes, w.addr);
     return Number(rec.call.result);

@@ -96,6 +96,12 @@ class Additions {
     this.functions.push({ typeIdx, body });
     return this.m.importedFuncCount + this.m.funcTypeIdx.length + this.functions.length - 1;
   }
+  /** A new mutable global, exported under `name` for the host. */
+  addExportedGlobal(name: string, type: "i32" | "i64"): number {
+    const g = this.addGlobal(type);
+    this.export(name, "global", g);
+    return g;
+  }
   export(name: string, kind: "func" | "table" | "global", index: number): void {
     this.exports.push({ name, kind: { func: 0, table: 1, global: 3 }[kind], index });
   }
@@ -260,6 +266,11 @@ function commonLayout(m: WasmModule, add: Additions, results: WasmValType[]): Re
   return { stackPointerIdx: findStackPointer(m), mutableGlobals, results };
 }
 
+/** One exported global per result of F, carrying its bit pattern (EXPORT.result(i)). */
+function addResultGlobals(add: Additions, results: WasmValType[]): number[] {
+  return results.map((t, i) => add.addExportedGlobal(EXPORT.result(i), carrierType(t)));
+}
+
 /** Emits the block type of an `if` yielding `results` (`blockType`: an added type for several). */
 function emitBlockType(w: ByteWriter, results: WasmValType[], blockType: number): void {
   if (results.length === 0) w.u8(0x40);
@@ -290,15 +301,9 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
   const markType = add.addType({ params: ["i32", "i32"], results: [] });
   const table = add.addTable(3);
   add.export(EXPORT.hooks, "table", table);
-  const minSp = add.addGlobal("i32");
-  add.export(EXPORT.minStackPointer, "global", minSp);
-  const mode = add.addGlobal("i32");
-  add.export(EXPORT.mode, "global", mode);
-  const resultGlobals = type.results.map((t, i) => {
-    const g = add.addGlobal(carrierType(t));
-    add.export(EXPORT.result(i), "global", g);
-    return g;
-  });
+  const minSp = add.addExportedGlobal(EXPORT.minStackPointer, "i32");
+  const mode = add.addExportedGlobal(EXPORT.mode, "i32");
+  const resultGlobals = addResultGlobals(add, type.results);
 
   const sp = layout.stackPointerIdx;
   if (sp >= 0) {
@@ -380,13 +385,8 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: "disa
   const blockType = type.results.length > 1 ? add.addType({ params: [], results: type.results }) : -1;
   const table = add.addTable(1);
   add.export(EXPORT.hooks, "table", table);
-  const runOriginal = add.addGlobal("i32");
-  add.export(EXPORT.runOriginal, "global", runOriginal);
-  const resultGlobals = type.results.map((t, i) => {
-    const g = add.addGlobal(carrierType(t));
-    add.export(EXPORT.result(i), "global", g);
-    return g;
-  });
+  const runOriginal = add.addExportedGlobal(EXPORT.runOriginal, "i32");
+  const resultGlobals = addResultGlobals(add, type.results);
   const original = add.addFunction(m.funcTypeIdx[def]!, m.bodies[def]!.bytes);
   if (variant === "disable") {
     const w = new ByteWriter(64);
