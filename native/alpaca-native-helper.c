@@ -730,18 +730,24 @@ static void note_writes(const struct rec *d) {
 
 static uint64_t steps;
 
+/* Resumes to the next syscall stop (entry or exit), holding back a signal that arrives meanwhile
+ * in *pending (the first one only). */
+static void next_syscall_stop(int *pending) {
+  for (;;) {
+    if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SYSCALL: %s", strerror(errno));
+    int st = wait_stop();
+    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) return;
+    int sig = signal_of_stop(st);
+    if (sig && !*pending) *pending = sig;
+  }
+}
+
 /* Runs the syscall at rip with syscall stops, reporting entry and exit. A signal that shows up
  * meanwhile is held back (resumed with 0) and left in *pending, to be delivered by a single step
  * afterwards so its handler is traced too. */
 static void trace_syscall(int *pending) {
   flush_writes();
-  for (;;) {
-    if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SYSCALL: %s", strerror(errno));
-    int st = wait_stop();
-    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) break;
-    int sig = signal_of_stop(st);
-    if (sig && !*pending) *pending = sig;
-  }
+  next_syscall_stop(pending);
   get_regs();
   begin_frame(H_SYSCALL_ENTER);
   put64(regs.orig_rax);
@@ -749,13 +755,7 @@ static void trace_syscall(int *pending) {
   end_frame();
   uint8_t t = serve();
   if (t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT at syscall entry, got %u", t);
-  for (;;) {
-    if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SYSCALL: %s", strerror(errno));
-    int st = wait_stop();
-    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) break;
-    int sig = signal_of_stop(st);
-    if (sig && !*pending) *pending = sig;
-  }
+  next_syscall_stop(pending);
   get_regs();
   begin_frame(H_SYSCALL_EXIT);
   put64(regs.rax);
