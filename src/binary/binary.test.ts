@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { TruncatedError, DecodeError } from "../errors/index.js";
 import { ByteReader, ByteWriter, crc32 } from "./index.js";
+import { crc32Js } from "./crc32.js";
 
 describe("binary encoding", () => {
   const uints = [0, 1, 127, 128, 16383, 16384, 2 ** 32 - 1, 2 ** 40, Number.MAX_SAFE_INTEGER];
@@ -32,5 +33,20 @@ describe("binary encoding", () => {
   });
   it("computes the standard CRC-32", () => {
     assert.equal(crc32(new TextEncoder().encode("123456789")), 0xcbf43926);
+    assert.equal(crc32Js(new TextEncoder().encode("123456789")), 0xcbf43926);
+  });
+  it("native and table CRC-32 agree, also when continued from a seed", () => {
+    const bytes = new Uint8Array(5000).map((_, i) => (i * 131 + 7) & 0xff);
+    assert.equal(crc32(bytes), crc32Js(bytes));
+    assert.equal(crc32(bytes.subarray(1000), crc32(bytes.subarray(0, 1000))), crc32Js(bytes));
+  });
+  it("writes varuints of every size, 31-bit and wider", () => {
+    for (const v of [0, 1, 127, 128, 16383, 16384, 0x7fffffff, 0x80000000, 0xffffffff, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER]) {
+      assert.equal(new ByteReader(new ByteWriter().varUint(v).toBytes()).varUint(), v);
+    }
+    for (const [lo, hi] of [[0, 0], [0xffffffff, 0], [5, 1], [0, 0x1fffff], [0, 0x200000], [0xffffffff, 0xffffffff]] as const) {
+      const expected = (BigInt(hi) << 32n) | BigInt(lo);
+      assert.equal(new ByteReader(new ByteWriter().varU64Parts(lo, hi).toBytes()).varU64(), expected);
+    }
   });
 });
