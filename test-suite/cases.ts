@@ -1041,6 +1041,32 @@ export const CASES: Case[] = [
     },
   },
   {
+    name: "trap_pure",
+    program: "trap_pure",
+    func: "scale",
+    args: ["5", "-4", "0", "7"],
+    exitCode: 134,
+    trap: true,
+    expect: {
+      params: ["i32"],
+      results: ["i32"],
+      invocations: 3,
+      returns: returnsOf([i32(20), i32(-25)]),
+      trappedLast: "unreachable",
+      writes: true,
+      writesIn: "static",
+      onlySyscalls: [],
+      check: (ctx) => {
+        // The trapping call stored k * 3 = 0 over table[3]'s 0: only `calls` changed, to 3.
+        const last = ctx.dump.invocations[ctx.dump.invocations.length - 1];
+        const writes = last?.events.filter((e) => e.kind === "write") ?? [];
+        return writes.length === 1 && writes[0]!.kind === "write" && writes[0]!.size === 1
+          ? undefined
+          : `the trapping invocation should write one byte (calls = 3), it has ${writes.length} writes`;
+      },
+    },
+  },
+  {
     name: "stdin_outside",
     program: "stdin_sum",
     func: "mean_of",

@@ -1,7 +1,8 @@
 /**
  * Every recording strategy must record the same effects: each deterministic end-to-end case is
- * analyzed once by memory diffing and once by marks (traced stores), and the two logs must be
- * byte-identical. Where marks cannot follow F's extent the analyzer falls back to diffing; the
+ * analyzed by memory diffing, by marks (traced stores; the in-Wasm recorder core where F's
+ * extent makes no WASI call) and by host-marks (marks through host hooks only), and the three
+ * logs must be byte-identical. Where marks cannot follow F's extent the analyzer falls back to diffing; the
  * test checks that marks really ran for most cases, so it cannot pass by comparing diff to diff.
  */
 import { describe, it } from "node:test";
@@ -46,19 +47,24 @@ const deterministic = CASES.filter((c) => !c.nondeterministic && !(c.dirs ?? [])
 
 describe("recording strategies", { skip: existsSync(join(ROOT, "build/test-suite")) ? false : "run make test-suite first" }, () => {
   let marked = 0;
+  let fast = 0;
   for (const c of deterministic) {
     it(`${c.name}: diff and marks record identical logs`, async () => {
       const work = mkdtempSync(join(tmpdir(), "alpaca-strategy-"));
       try {
         const [diff, marks] = await Promise.all([analyze(c, "diff", work), analyze(c, "marks", work)]);
+        const host = await analyze(c, "host-marks", work);
         if (/"strategy":"marks"/.test(marks.stderr)) marked++;
-        assert.ok(diff.log.equals(marks.log), `${c.name}: the logs differ (${diff.log.length} vs ${marks.log.length} bytes)`);
+        if (/"fastPath":true/.test(marks.stderr)) fast++;
+        assert.ok(diff.log.equals(marks.log), `${c.name}: diff and marks logs differ (${diff.log.length} vs ${marks.log.length} bytes)`);
+        assert.ok(diff.log.equals(host.log), `${c.name}: diff and host-marks logs differ (${diff.log.length} vs ${host.log.length} bytes)`);
       } finally {
         rmSync(work, { recursive: true, force: true });
       }
     });
   }
-  it("used marks for most cases", () => {
+  it("used marks for most cases, and the in-Wasm fast path for some", () => {
     assert.ok(marked >= deterministic.length * 0.6, `marks ran in ${marked} of ${deterministic.length} cases`);
+    assert.ok(fast >= 5, `the fast path ran in ${fast} of ${deterministic.length} cases`);
   });
 });

@@ -51,7 +51,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     .description("run PROGRAM normally and record the effects of function F in an effect log")
     .requiredOption("-f, --func <name>", "the function to analyze")
     .option("-l, --log <file>", "effect log to write (default: F.alog)")
-    .addOption(new Option("--strategy <how>", "how changed memory is found: diff, marks (traced stores) or adaptive").choices(["diff", "marks", "adaptive"]).default("adaptive"))
+    .addOption(new Option("--strategy <how>", "how changed memory is found: diff, marks (traced stores), host-marks (marks without the in-Wasm fast path) or adaptive").choices(["diff", "marks", "host-marks", "adaptive"]).default("adaptive"))
     .argument("<program>")
     .argument("[args...]")
     .passThroughOptions();

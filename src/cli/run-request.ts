@@ -108,8 +108,8 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
     logger: ctx.logger,
   };
   if (o.strategy !== undefined) {
-    if (o.strategy !== "diff" && o.strategy !== "marks" && o.strategy !== "adaptive") {
-      throw new UsageError(`strategy ${o.strategy}: expected diff, marks or adaptive`);
+    if (o.strategy !== "diff" && o.strategy !== "marks" && o.strategy !== "host-marks" && o.strategy !== "adaptive") {
+      throw new UsageError(`strategy ${o.strategy}: expected diff, marks, host-marks or adaptive`);
     }
     req.strategy = o.strategy;
   }

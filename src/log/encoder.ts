@@ -8,7 +8,7 @@ import { ByteWriter, crc32 } from "../binary/index.js";
 import {
   BACKEND, BLOCK, EVENT, LOG_MAGIC, LOG_VERSION, STATUS, VALTYPE,
   type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange, type RunEnd,
-  type SyscallEvent, type Value,
+  type SyscallEvent, type ValType, type Value,
 } from "./format.js";
 
 /** Pending invocation or input bytes beyond which a block is closed. */
@@ -111,6 +111,53 @@ export class LogEncoder {
     }
     this.invocationCount++;
     encodeInvocation(this.invocations, inv);
+    return this.invocations.length >= FLUSH_BYTES ? this.flush() : null;
+  }
+
+  /**
+   * Appends a returned invocation given in parts, without building event objects (the analyzer's
+   * fast path): the `before` events, one write per run [starts[i], ends[i]) of `mem`, the `after`
+   * events, then the results as the 32-bit halves (lo, hi) of their bit patterns. The bytes are
+   * exactly what addInvocation writes for the equivalent Invocation; same return convention.
+   */
+  addReturnedParts(parts: {
+    index: number; before: Event[]; mem: Uint8Array; starts: Float64Array; ends: Float64Array; runs: number;
+    after: Event[]; results: readonly ValType[]; halves: Float64Array;
+  }): Uint8Array | null {
+    if (parts.index !== this.invocationCount) {
+      throw new RangeError(`invocation ${parts.index} out of order (expected ${this.invocationCount})`);
+    }
+    this.invocationCount++;
+    const w = this.invocations;
+    w.varUint(parts.index).u8(STATUS.returned).varUint(parts.before.length + parts.runs + parts.after.length);
+    for (const e of parts.before) encodeEvent(w, e);
+    for (let i = 0; i < parts.runs; i++) {
+      const s = parts.starts[i]!;
+      const e = parts.ends[i]!;
+      w.u8(EVENT.write).varUint(s).varUint(e - s).bytesOf(parts.mem, s, e);
+    }
+    for (const e of parts.after) encodeEvent(w, e);
+    w.varUint(parts.results.length);
+    for (let i = 0; i < parts.results.length; i++) {
+      const t = parts.results[i]!;
+      if (t === "v128") throw new RangeError("v128 results are not supported");
+      w.u8(VALTYPE[t]).varU64Parts(parts.halves[2 * i]!, parts.halves[2 * i + 1]!);
+    }
+    return this.invocations.length >= FLUSH_BYTES ? this.flush() : null;
+  }
+
+  /** Invocation bytes after which the pending block is closed: where a batch of records should end. */
+  get invocationRoom(): number {
+    return Math.max(1, FLUSH_BYTES - this.invocations.length);
+  }
+
+  /**
+   * Appends `count` invocation records already encoded by someone else (the analyzer's recorder
+   * core), continuing the index sequence; same return convention as addInvocation.
+   */
+  addEncodedInvocations(records: Uint8Array, count: number): Uint8Array | null {
+    this.invocationCount += count;
+    this.invocations.bytes(records);
     return this.invocations.length >= FLUSH_BYTES ? this.flush() : null;
   }
 

@@ -20,6 +20,21 @@ export interface GuestHandles {
   runOriginal: WebAssembly.Global | undefined;
   /** Analyzer modules: 1 runs F's traced copy (marks), 0 its plain copy (diffing). */
   mode: WebAssembly.Global | undefined;
+  /** Analyzer modules with a fast path (RewriteLayout.fast): its switch and entry state. */
+  fast: FastPathHandles | undefined;
+}
+
+export interface FastPathHandles {
+  /** 1 selects the fast path. */
+  enabled: WebAssembly.Global;
+  /** 1 while a fast-path invocation runs. */
+  inside: WebAssembly.Global;
+  /** Memory pages when that invocation entered. */
+  entryPages: WebAssembly.Global;
+  /** Each mutable global's value when that invocation entered, by global index. */
+  entryGlobals: Map<number, WebAssembly.Global>;
+  /** Guest-memory readers for the recorder core: load8, load32, load64. */
+  loads: Record<"load8" | "load32" | "load64", WebAssembly.ExportValue>;
 }
 
 export function resolveHandles(instance: WebAssembly.Instance, layout: RewriteLayout): GuestHandles {
@@ -35,6 +50,15 @@ export function resolveHandles(instance: WebAssembly.Instance, layout: RewriteLa
     minStackPointer: ex[EXPORT.minStackPointer] as WebAssembly.Global | undefined,
     runOriginal: ex[EXPORT.runOriginal] as WebAssembly.Global | undefined,
     mode: ex[EXPORT.mode] as WebAssembly.Global | undefined,
+    fast: layout.fast
+      ? {
+        enabled: ex[EXPORT.fast] as WebAssembly.Global,
+        inside: ex[EXPORT.inside] as WebAssembly.Global,
+        entryPages: ex[EXPORT.entryPages] as WebAssembly.Global,
+        entryGlobals: new Map(layout.mutableGlobals.map((idx) => [idx, ex[EXPORT.entryGlobal(idx)] as WebAssembly.Global])),
+        loads: { load8: ex[EXPORT.load(8)] as WebAssembly.ExportValue, load32: ex[EXPORT.load(32)] as WebAssembly.ExportValue, load64: ex[EXPORT.load(64)] as WebAssembly.ExportValue },
+      }
+      : undefined,
   };
 }
 

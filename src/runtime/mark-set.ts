@@ -30,6 +30,12 @@ export class MarkSet {
   /** Marks ever added (not reset by clear), for the adaptive strategy's cost estimate. */
   total = 0;
 
+  /** Records a write of `size` bytes at `addr` whose current values were saved elsewhere: saved[at, at + size). */
+  addSaved(addr: number, size: number, saved: Uint8Array, at: number): void {
+    this.add(saved, at, size);
+    this.addrs[this.count - 1] = addr;
+  }
+
   /** Records a write of `size` bytes at `addr`, saving their current values from `mem`. */
   add(mem: Uint8Array, addr: number, size: number): void {
     if (this.count === this.addrs.length) this.growIndex();
@@ -59,6 +65,10 @@ export class MarkSet {
     this.dropInside(skipLo + mergeGap, skipHi - mergeGap);
     const n = this.count;
     if (n === 0) return;
+    if (n === 1) {
+      this.changedRunsOfOne(cur, mergeGap, emit);
+      return;
+    }
     if (this.order.length < n) this.order = new Uint32Array(this.addrs.length);
     const order = this.order;
     for (let i = 0; i < n; i++) order[i] = i;
@@ -104,6 +114,32 @@ export class MarkSet {
       if (size > 0) copyBytes(this.old, image, this.oldOffsets[i]!, this.oldOffsets[i]! + size, this.addrs[i]!);
     }
     for (let r = 0; r < rangeCount; r++) diffAndSync(image, cur, this.rangeStarts[r]!, this.rangeEnds[r]!, emit);
+    this.clear();
+  }
+
+  /**
+   * changedRuns for a single mark (a small function's usual epoch): its saved bytes are the
+   * epoch-start values, so they are compared with memory in place, merging runs as diffing does.
+   */
+  private changedRunsOfOne(cur: Buffer, mergeGap: number, emit: (start: number, end: number) => void): void {
+    const addr = this.addrs[0]!;
+    const size = this.sizes[0]!;
+    const off = this.oldOffsets[0]!;
+    const old = this.old;
+    let start = -1;
+    let end = -1;
+    for (let i = 0; i < size; i++) {
+      if (old[off + i] === cur[addr + i]) continue;
+      const at = addr + i;
+      if (start >= 0 && at - end < mergeGap) {
+        end = at + 1;
+      } else {
+        if (start >= 0) emit(start, end);
+        start = at;
+        end = at + 1;
+      }
+    }
+    if (start >= 0) emit(start, end);
     this.clear();
   }
 

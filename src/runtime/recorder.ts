@@ -13,17 +13,22 @@
  * WASI calls inside the extent are recorded with the memory they read and write; clock, random
  * and stdin are recorded everywhere as inputs for the disabled and baseline runs.
  */
-import type { Event, Invocation, LogEncoder, MemoryRange, SyscallEvent } from "../log/index.js";
-import { WASI_TABLE, argsToBits, type Range, type RewriteLayout, type WasiArgs, type WasiContext, type WasmValType } from "../wasm/index.js";
+import type { Event, Invocation, LogEncoder, MemoryRange, SyscallEvent, ValType } from "../log/index.js";
+import { VALTYPE } from "../log/index.js";
+import { HOOK, WASI_TABLE, argsToBits, type Range, type RewriteLayout, type WasiArgs, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { globalToValue, resultToValue, type GuestHandles } from "./guest-handles.js";
 import { MarkSet } from "./mark-set.js";
+import { RecorderCore, recorderCoreModule } from "./recorder-core.js";
 import { diffAndSync, MERGE_GAP } from "./memory-diff.js";
 
 const PAGE = 65536;
 
 export type RunEnding = { kind: "exit"; code: number } | { kind: "trap"; message: string };
 
-export type Strategy = "diff" | "marks" | "adaptive";
+/** "host-marks" is marks without the fast path (every invocation through host hooks), for tests. */
+export type Strategy = "diff" | "marks" | "host-marks" | "adaptive";
+
+const NO_EVENTS: Event[] = [];
 
 /** Invocations the adaptive strategy diffs before settling on diffing when diffing is cheap. */
 const TRIAL_INVOCATIONS = 8;
@@ -54,6 +59,16 @@ export class Recorder {
   private marksAtTrial = 0;
   private diffPerInvocationMs = 0;
   private t0 = 0;
+  // Fast path (marks without enter hook; see buildAnalyzerModule): per-invocation scratch.
+  private readonly fastAllowed: boolean;
+  private fastOn = false;
+  private runStarts = new Float64Array(64);
+  private runEnds = new Float64Array(64);
+  private runCount = 0;
+  private frameLo = 0;
+  private frameHi = 0;
+  private readonly halves: Float64Array;
+  private core: RecorderCore | undefined;
 
   constructor(
     private readonly encoder: LogEncoder,
@@ -65,18 +80,69 @@ export class Recorder {
     private readonly now: () => number = () => performance.now(),
   ) {
     const canMark = layout.traced?.available === true;
-    this.phase = strategy === "marks" && canMark ? "marks" : strategy === "adaptive" && canMark ? "trial-diff" : "diff";
+    const marks = strategy === "marks" || strategy === "host-marks";
+    this.phase = marks && canMark ? "marks" : strategy === "adaptive" && canMark ? "trial-diff" : "diff";
+    this.fastAllowed = layout.fast === true && strategy !== "host-marks";
+    this.halves = new Float64Array(2 * layout.results.length);
   }
 
   attach(h: GuestHandles): void {
     this.h = h;
     this.globalList = [...h.globals].map(([idx, g]) => ({ idx, g, type: this.globalTypes.get(idx)! }));
+    if (this.phase === "marks") this.enableFastPath();
   }
 
-  /** A Buffer over current linear memory, remade only when growth replaced the ArrayBuffer. */
+  /** Whether invocations are being recorded by the fast path (for --verbose and tests). */
+  get fastPath(): boolean {
+    return this.fastOn;
+  }
+
+  /**
+   * Once marks are chosen, later invocations take the fast path when the module has one: the
+   * in-Wasm recorder core (recorder-core.c) takes the mark and exit hooks, and hands finished
+   * records back in batches.
+   */
+  private enableFastPath(): void {
+    const module = recorderCoreModule();
+    if (!this.fastAllowed || !this.h.fast || !module) return;
+    const core = new RecorderCore(module, this.h.fast.loads, this.layout.results.length, {
+      records: (bytes, count) => {
+        this.invocation += count;
+        this.sinkMaybe(this.encoder.addEncodedInvocations(bytes, count));
+        core.flushAt(this.encoder.invocationRoom);
+      },
+      slowExit: (sp, minSp, flag, lo, hi) => this.slowExit(sp, minSp, flag, lo, hi),
+    });
+    this.core = core;
+    this.configureCore();
+    this.h.hooks.set(HOOK.mark, core.markHook);
+    this.h.hooks.set(HOOK.exitFast, core.exitHook);
+    this.h.fast.enabled.value = 1;
+    this.fastOn = true;
+  }
+
+  private configureCore(): void {
+    const t = this.layout.results[0];
+    this.core!.configure(this.invocation, this.layout.results.length, t === undefined ? 0 : VALTYPE[t as ValType]);
+    this.core!.flushAt(this.encoder.invocationRoom);
+  }
+
+  /** The core hands over an unusual invocation (a global changed, memory grew): record it here. */
+  private slowExit(spEntry: number, minSp: number, flag: number, lo: number, hi: number): void {
+    this.core!.takeMarks((addr, size, saved, at) => this.marks.addSaved(addr, size, saved, at));
+    this.halves[0] = lo;
+    this.halves[1] = hi;
+    this.closeFast(spEntry, minSp, flag);
+    this.configureCore();
+  }
+
+  /**
+   * A Buffer over current linear memory, remade only when growth replaced the ArrayBuffer (growth
+   * detaches the old one, so a view of non-zero length is current; reading `memory.buffer` on
+   * every call would cost a host call per invocation).
+   */
   private memoryBuffer(): Buffer {
-    const ab = this.h.memory.buffer;
-    if (this.curBuf.buffer !== ab) this.curBuf = Buffer.from(ab);
+    if (this.curBuf.length === 0) this.curBuf = Buffer.from(this.h.memory.buffer);
     return this.curBuf;
   }
 
@@ -154,6 +220,71 @@ export class Recorder {
     }
     const marks = this.marks.total - this.marksAtTrial;
     this.phase = marks * MARK_COST_MS < this.diffPerInvocationMs ? "marks" : "diff";
+    if (this.phase === "marks") this.enableFastPath();
+  }
+
+  /**
+   * The fast path's exit: F returned. Emits the marked bytes that changed outside F's frames,
+   * plus (only when the flag says so) memory growth and changed globals, and F's results,
+   * encoded straight from memory without event objects.
+   */
+  private closeFast(spEntry: number, minSp: number, flag: number): void {
+    const cur = this.memoryBuffer();
+    let before = NO_EVENTS;
+    let after = NO_EVENTS;
+    if (flag !== 0) {
+      const fast = this.h.fast!;
+      const entryPages = fast.entryPages.value as number;
+      if (cur.length / PAGE > entryPages) before = [{ kind: "grow", fromPages: entryPages, toPages: cur.length / PAGE }];
+      for (let i = 0; i < this.globalList.length; i++) this.entryGlobals[i] = fast.entryGlobals.get(this.globalList[i]!.idx)!.value;
+      this.events = [];
+      this.recordGlobals();
+      after = this.events;
+      this.events = [];
+    }
+    this.runCount = 0;
+    this.frameLo = minSp >>> 0;
+    this.frameHi = spEntry >>> 0;
+    this.marks.changedRuns(cur, MERGE_GAP, this.frameLo, this.frameHi, this.addRun);
+    const index = this.invocation++;
+    this.sinkMaybe(this.encoder.addReturnedParts({
+      index, before, mem: cur, starts: this.runStarts, ends: this.runEnds, runs: this.runCount, after,
+      results: this.layout.results as ValType[], halves: this.halves,
+    }));
+  }
+
+  /** A changed run of the fast path, split around F's frames [frameLo, frameHi). */
+  private readonly addRun = (s: number, e: number): void => {
+    if (s < this.frameLo) this.pushRun(s, Math.min(e, this.frameLo));
+    if (e > this.frameHi) this.pushRun(Math.max(s, this.frameHi), e);
+  };
+
+  private pushRun(s: number, e: number): void {
+    if (e <= s) return;
+    if (this.runCount === this.runStarts.length) {
+      const starts = new Float64Array(this.runCount * 2);
+      starts.set(this.runStarts);
+      const ends = new Float64Array(this.runCount * 2);
+      ends.set(this.runEnds);
+      this.runStarts = starts;
+      this.runEnds = ends;
+    }
+    this.runStarts[this.runCount] = s;
+    this.runEnds[this.runCount] = e;
+    this.runCount++;
+  }
+
+  /** The program ended inside a fast-path invocation: carry on with it as a hook-recorded one. */
+  private adoptFastInvocation(): void {
+    const fast = this.h.fast!;
+    this.core!.takeMarks((addr, size, saved, at) => this.marks.addSaved(addr, size, saved, at));
+    this.depth = 1;
+    this.marking = true;
+    this.epochPages = fast.entryPages.value as number;
+    const sp = this.layout.stackPointerIdx;
+    this.spEntry = sp >= 0 ? (fast.entryGlobals.get(sp)!.value as number) >>> 0 : 0;
+    for (let i = 0; i < this.globalList.length; i++) this.entryGlobals[i] = fast.entryGlobals.get(this.globalList[i]!.idx)!.value;
+    this.events = [];
   }
 
   /** Wraps every WASI import. `real` performs the call. */
@@ -187,12 +318,18 @@ export class Recorder {
       if (!this.marking) for (const w of writes) if (w.addr + w.bytes.length <= this.snapLen) this.snap.set(w.bytes, w.addr);
       this.events.push(call);
     }
-    if (entry.isInput(args)) this.sinkMaybe(this.encoder.addInput({ insideF: inside, call }));
+    if (entry.isInput(args)) {
+      // Records still in the core come first, so blocks end where hook recording would end them.
+      this.core?.flush();
+      this.sinkMaybe(this.encoder.addInput({ insideF: inside, call }));
+    }
     return result;
   }
 
   /** The program ended (returned, exited or trapped); closes an invocation still open. */
   finish(ending: RunEnding): void {
+    this.core?.flush();
+    if (this.depth === 0 && this.fastOn && this.h.fast!.inside.value === 1) this.adoptFastInvocation();
     if (this.depth === 0) return;
     this.depth = 0;
     this.closeEpoch();
@@ -291,3 +428,4 @@ export class Recorder {
     if (bytes && bytes.length) this.sink(bytes);
   }
 }
+

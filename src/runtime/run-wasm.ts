@@ -125,13 +125,14 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
       imports = wrap((name, a, fn) => recorder.onCall(name, a, fn));
       attach = (instance) => {
         const h = resolveHandles(instance, rewritten.layout);
-        recorder.attach(h);
+        // Hooks first: attaching may hand the mark hook's slot to the recorder core.
         installHooksInto(h.hooks, [recorder.enter, recorder.exit, recorder.mark]);
+        recorder.attach(h);
       };
       if (rewritten.layout.traced?.available === false) req.logger.debug({ reason: rewritten.layout.traced.reason }, "marks strategy unavailable");
       finish = (ending) => {
         recorder.finish(ending);
-        req.logger.debug({ strategy: recorder.strategyUsed, invocations: recorder.invocations, logBytes: lf.bytesWritten }, "analysis done");
+        req.logger.debug({ strategy: recorder.strategyUsed, fastPath: recorder.fastPath, invocations: recorder.invocations, logBytes: lf.bytesWritten }, "analysis done");
         lf.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
       };
     } else {

@@ -34,7 +34,7 @@ export interface RunRequest {
   liveInputs: boolean;
   logger: Logger;
   /** analyze: how changed memory is found (see src/runtime/recorder.ts); default adaptive. */
-  strategy?: "diff" | "marks" | "adaptive";
+  strategy?: "diff" | "marks" | "host-marks" | "adaptive";
   /** Called right before the guest starts and right after it ends (energy snapshots). */
   notify?: (phase: "start" | "end") => Promise<void>;
 }

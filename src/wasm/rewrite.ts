@@ -20,12 +20,22 @@ export const EXPORT = {
   runOriginal: "alpaca.run_original",
   /** Analyzer: 1 runs the traced copy of F (marks), 0 the plain copy (memory diffing). */
   mode: "alpaca.mode",
+  /** Analyzer: 1 runs the fast path (traced copy, entry state kept in Wasm, one exit hook). */
+  fast: "alpaca.fast",
+  /** Analyzer: 1 while a fast-path invocation of F runs. */
+  inside: "alpaca.inside",
+  /** Analyzer: memory size in pages when the current fast-path invocation entered. */
+  entryPages: "alpaca.entry_pages",
+  /** Analyzer: a mutable global's value when the current fast-path invocation entered. */
+  entryGlobal: (idx: number) => `alpaca.entry_global.${idx}`,
+  /** Analyzer with a fast path: guest-memory readers for the recorder core, (addr) -> value. */
+  load: (bits: 8 | 32 | 64) => `alpaca.load${bits}`,
   result: (i: number) => `alpaca.result.${i}`,
   global: (idx: number) => `alpaca.global.${idx}`,
 } as const;
 
 /** Slots of the hook table. */
-export const HOOK = { enter: 0, exit: 1, mark: 2, replay: 0 } as const;
+export const HOOK = { enter: 0, exit: 1, mark: 2, exitFast: 3, replay: 0 } as const;
 
 /** What the host needs to know about a rewritten module. */
 export interface RewriteLayout {
@@ -37,6 +47,11 @@ export interface RewriteLayout {
   results: WasmValType[];
   /** Analyzer: whether traced copies exist (the marks strategy), else why not. */
   traced?: { available: true } | { available: false; reason: string };
+  /**
+   * Analyzer: whether the fast path exists: F's traced extent makes no import calls and F has at
+   * most one result, so its invocations can be recorded by the in-Wasm recorder core.
+   */
+  fast?: boolean;
 }
 
 export interface Rewritten {
@@ -51,7 +66,18 @@ const OP = {
   if: 0x04, else: 0x05, end: 0x0b, call: 0x10, callIndirect: 0x11, select: 0x1b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32LtU: 0x49, i32Sub: 0x6b,
   i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd, f32ReinterpretI32: 0xbe, f64ReinterpretI64: 0xbf,
+  memorySize: 0x3f, i32Ne: 0x47, i64Ne: 0x52, i32Or: 0x72, i64ShrU: 0x88, i32WrapI64: 0xa7, i64Const: 0x42,
 } as const;
+
+type NumType = "i32" | "i64" | "f32" | "f64";
+
+/** A constant expression's zero of each numeric type (without its `end`). */
+const ZERO_CONST: Record<NumType, Uint8Array> = {
+  i32: new Uint8Array([0x41, 0]),
+  i64: new Uint8Array([0x42, 0]),
+  f32: new Uint8Array([0x43, 0, 0, 0, 0]),
+  f64: new Uint8Array([0x44, 0, 0, 0, 0, 0, 0, 0, 0]),
+};
 
 /** The integer type that carries a result's bit pattern through a global. */
 function carrierType(t: WasmValType): "i32" | "i64" {
@@ -71,7 +97,7 @@ export function findStackPointer(m: WasmModule): number {
 class Additions {
   types: FuncType[] = [];
   tables: { min: number }[] = [];
-  globals: { type: "i32" | "i64" }[] = [];
+  globals: { type: NumType }[] = [];
   functions: { typeIdx: number; body: Uint8Array }[] = [];
   elements: { tableIdx: number; offset: Uint8Array; funcs: number[] }[] = [];
   exports: { name: string; kind: number; index: number }[] = [];
@@ -88,7 +114,7 @@ class Additions {
     this.tables.push({ min });
     return this.m.importedTableCount + this.m.tableCount + this.tables.length - 1;
   }
-  addGlobal(type: "i32" | "i64"): number {
+  addGlobal(type: NumType): number {
     this.globals.push({ type });
     return this.m.importedGlobalCount + this.m.globals.length + this.globals.length - 1;
   }
@@ -97,7 +123,7 @@ class Additions {
     return this.m.importedFuncCount + this.m.funcTypeIdx.length + this.functions.length - 1;
   }
   /** A new mutable global, exported under `name` for the host. */
-  addExportedGlobal(name: string, type: "i32" | "i64"): number {
+  addExportedGlobal(name: string, type: NumType): number {
     const g = this.addGlobal(type);
     this.export(name, "global", g);
     return g;
@@ -143,7 +169,7 @@ function encodeSections(m: WasmModule, add: Additions): Uint8Array<ArrayBuffer> 
   if (add.globals.length) {
     payloads.set(SECTION.global, appendToVector(byId(SECTION.global), add.globals.length, (w) => {
       for (const g of add.globals) {
-        w.u8(VALTYPE_CODE[g.type]).u8(1).u8(g.type === "i32" ? 0x41 : 0x42).u8(0).u8(OP.end);
+        w.u8(VALTYPE_CODE[g.type]).u8(1).bytes(ZERO_CONST[g.type]).u8(OP.end);
       }
     }));
   }
@@ -287,6 +313,101 @@ function pushResultsFromGlobals(w: ByteWriter, results: WasmValType[], resultGlo
   });
 }
 
+function hasMemory(m: WasmModule): boolean {
+  return m.sections.some((s) => s.id === SECTION.memory) || m.imports.some((i) => i.kind === "memory");
+}
+
+/** What the fast path adds: its switch, the entry state it keeps, and the exit hook's type. */
+interface FastPath {
+  flag: number;
+  inside: number;
+  entryPages: number;
+  /** Mutable globals with their types and the globals holding their entry values. */
+  saved: Array<{ idx: number; type: NumType; entry: number }>;
+  stackPointer: number;
+  minSp: number;
+  table: number;
+  exitType: number;
+}
+
+function addFastPath(m: WasmModule, add: Additions, layout: RewriteLayout, table: number, minSp: number): FastPath {
+  const saved = layout.mutableGlobals.map((idx) => {
+    const type = m.globals[idx - m.importedGlobalCount]!.type as NumType;
+    return { idx, type, entry: add.addExportedGlobal(EXPORT.entryGlobal(idx), type) };
+  });
+  const pieces = layout.results.length * 2;
+  // Readers of guest memory for the recorder core (src/runtime/recorder-core.c): load8_u, load, i64.load.
+  const loads = [[8, "i32", 0x2d], [32, "i32", 0x28], [64, "i64", 0x29]] as const;
+  for (const [bits, result, op] of loads) {
+    const typeIdx = add.addType({ params: ["i32"], results: [result] });
+    const body = new ByteWriter(16).varUint(0).u8(OP.localGet).varUint(0).u8(op).varUint(0).varUint(0).u8(OP.end).toBytes();
+    add.export(EXPORT.load(bits), "func", add.addFunction(typeIdx, body));
+  }
+  return {
+    flag: add.addExportedGlobal(EXPORT.fast, "i32"),
+    inside: add.addExportedGlobal(EXPORT.inside, "i32"),
+    entryPages: add.addExportedGlobal(EXPORT.entryPages, "i32"),
+    saved,
+    stackPointer: layout.stackPointerIdx,
+    minSp,
+    table,
+    exitType: add.addType({ params: new Array<WasmValType>(3 + pieces).fill("i32"), results: [] }),
+  };
+}
+
+/** Pushes a value of `type` as an integer for comparing bit patterns (floats reinterpreted). */
+function asBits(w: ByteWriter, type: NumType): "i32" | "i64" {
+  if (type === "f32") w.u8(OP.i32ReinterpretF32);
+  if (type === "f64") w.u8(OP.i64ReinterpretF64);
+  return type === "i32" || type === "f32" ? "i32" : "i64";
+}
+
+/**
+ * The fast path's code: keep the entry state in the added globals, run F's traced copy, then
+ * call the exit-fast hook once with (stack pointer at entry, lowest stack pointer, flag, each
+ * result as two i32 halves). The flag is 1 when a global changed or memory grew, so the host
+ * reads those only then. `inside` tells the host a trap happened inside F.
+ */
+function emitFastPath(w: ByteWriter, p: FastPath, f: {
+  params: number; results: WasmValType[]; flagLocal: number; tracedF: number;
+  saveResults: () => void; pushResults: () => void;
+}): void {
+  for (const g of p.saved) w.u8(OP.globalGet).varUint(g.idx).u8(OP.globalSet).varUint(g.entry);
+  w.u8(OP.memorySize).u8(0).u8(OP.globalSet).varUint(p.entryPages);
+  if (p.stackPointer >= 0) w.u8(OP.globalGet).varUint(p.stackPointer).u8(OP.globalSet).varUint(p.minSp);
+  w.i32Const(1).u8(OP.globalSet).varUint(p.inside);
+  for (let i = 0; i < f.params; i++) w.u8(OP.localGet).varUint(i);
+  w.u8(OP.call).varUint(f.tracedF);
+  f.saveResults();
+  w.i32Const(0).u8(OP.globalSet).varUint(p.inside);
+  w.i32Const(0);
+  for (const g of p.saved) {
+    w.u8(OP.globalGet).varUint(g.idx);
+    asBits(w, g.type);
+    w.u8(OP.globalGet).varUint(g.entry);
+    const carrier = asBits(w, g.type);
+    w.u8(carrier === "i32" ? OP.i32Ne : OP.i64Ne).u8(OP.i32Or);
+  }
+  w.u8(OP.memorySize).u8(0).u8(OP.globalGet).varUint(p.entryPages).u8(OP.i32Ne).u8(OP.i32Or);
+  w.u8(OP.localSet).varUint(f.flagLocal);
+  const sp = p.saved.find((g) => g.idx === p.stackPointer);
+  if (sp) w.u8(OP.globalGet).varUint(sp.entry).u8(OP.globalGet).varUint(p.minSp);
+  else w.i32Const(0).i32Const(0);
+  w.u8(OP.localGet).varUint(f.flagLocal);
+  f.results.forEach((t, i) => {
+    const pushBits = () => asBits(w.u8(OP.localGet).varUint(f.params + i), t as NumType);
+    if (pushBits() === "i32") {
+      w.i32Const(0);
+    } else {
+      w.u8(OP.i32WrapI64);
+      pushBits();
+      w.u8(OP.i64Const).u8(32).u8(OP.i64ShrU).u8(OP.i32WrapI64);
+    }
+  });
+  w.i32Const(HOOK.exitFast).u8(OP.callIndirect).varUint(p.exitType).varUint(p.table);
+  f.pushResults();
+}
+
 /**
  * The analyzer module: F's body becomes enter-hook → original F (moved to a new function) →
  * results saved to exported globals → exit-hook. Every `global.set` of the stack pointer also
@@ -299,7 +420,7 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
   const layout = commonLayout(m, add, type.results);
   const voidType = add.addType({ params: [], results: [] });
   const markType = add.addType({ params: ["i32", "i32"], results: [] });
-  const table = add.addTable(3);
+  const table = add.addTable(4);
   add.export(EXPORT.hooks, "table", table);
   const minSp = add.addExportedGlobal(EXPORT.minStackPointer, "i32");
   const mode = add.addExportedGlobal(EXPORT.mode, "i32");
@@ -341,11 +462,27 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
     layout.traced = { available: false, reason: plan.reason };
   }
   const blockType = type.results.length > 1 ? add.addType({ params: [], results: type.results }) : -1;
+  const fastPossible = "funcs" in plan && !plan.callsImports && hasMemory(m) && type.results.length <= 1;
+  const fast = fastPossible ? addFastPath(m, add, layout, table, minSp) : null;
+  layout.fast = fast !== null;
 
   const n = type.params.length;
   const w = new ByteWriter(64);
-  w.varUint(type.results.length);
+  // Locals: one per result, then the fast path's "something unusual happened" flag.
+  w.varUint(type.results.length + 1);
   for (const t of type.results) w.varUint(1).u8(VALTYPE_CODE[t]);
+  w.varUint(1).u8(VALTYPE_CODE.i32);
+  const flagLocal = n + type.results.length;
+  const saveResults = () => {
+    for (let i = type.results.length - 1; i >= 0; i--) w.u8(OP.localSet).varUint(n + i);
+  };
+  const pushResults = () => type.results.forEach((_, i) => w.u8(OP.localGet).varUint(n + i));
+  if (fast) {
+    w.u8(OP.globalGet).varUint(fast.flag).u8(OP.if);
+    emitBlockType(w, type.results, blockType);
+    emitFastPath(w, fast, { params: n, results: type.results, flagLocal, tracedF, saveResults, pushResults });
+    w.u8(OP.else);
+  }
   w.u8(OP.i32Const).varS32(HOOK.enter).u8(OP.callIndirect).varUint(voidType).varUint(table);
   w.u8(OP.globalGet).varUint(mode).u8(OP.if);
   emitBlockType(w, type.results, blockType);
@@ -355,7 +492,7 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
   for (let i = 0; i < n; i++) w.u8(OP.localGet).varUint(i);
   w.u8(OP.call).varUint(original);
   w.u8(OP.end);
-  for (let i = type.results.length - 1; i >= 0; i--) w.u8(OP.localSet).varUint(n + i);
+  saveResults();
   type.results.forEach((t, i) => {
     w.u8(OP.localGet).varUint(n + i);
     if (t === "f32") w.u8(OP.i32ReinterpretF32);
@@ -363,7 +500,8 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
     w.u8(OP.globalSet).varUint(resultGlobals[i]!);
   });
   w.u8(OP.i32Const).varS32(HOOK.exit).u8(OP.callIndirect).varUint(voidType).varUint(table);
-  type.results.forEach((_, i) => w.u8(OP.localGet).varUint(n + i));
+  pushResults();
+  if (fast) w.u8(OP.end);
   w.u8(OP.end);
   add.bodies.set(def, w.toBytes());
   return { bytes: encodeSections(m, add), layout };

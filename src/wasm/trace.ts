@@ -39,14 +39,24 @@ function untraceable(body: Uint8Array): string | null {
   return why;
 }
 
+export interface ExtentPlan {
+  /** Defined functions F's extent may run, by function index, ascending. */
+  funcs: number[];
+  /** Whether the extent calls through table 0. */
+  indirect: boolean;
+  /** Whether the extent may call an imported function (a WASI call, for the programs we run). */
+  callsImports: boolean;
+}
+
 /**
  * The defined functions F's extent may run, by function index, or a reason why marks cannot
  * follow it (the analyzer then keeps to memory diffing).
  */
-export function planExtent(m: WasmModule, funcIdx: number): { funcs: number[]; indirect: boolean } | { reason: string } {
+export function planExtent(m: WasmModule, funcIdx: number): ExtentPlan | { reason: string } {
   const seen = new Set<number>();
   const queue = [funcIdx];
   let indirect = false;
+  let callsImports = false;
   const addTable = () => {
     if (indirect) return;
     indirect = true;
@@ -54,7 +64,11 @@ export function planExtent(m: WasmModule, funcIdx: number): { funcs: number[]; i
   };
   while (queue.length) {
     const f = queue.pop()!;
-    if (seen.has(f) || f < m.importedFuncCount) continue;
+    if (seen.has(f)) continue;
+    if (f < m.importedFuncCount) {
+      callsImports = true;
+      continue;
+    }
     seen.add(f);
     const body = m.bodies[f - m.importedFuncCount]!.bytes;
     const why = untraceable(body);
@@ -65,7 +79,7 @@ export function planExtent(m: WasmModule, funcIdx: number): { funcs: number[]; i
     });
   }
   if (indirect && (m.elements === null || m.tableMins.length === 0)) return { reason: "unsupported element segments" };
-  return { funcs: [...seen].sort((a, b) => a - b), indirect };
+  return { funcs: [...seen].sort((a, b) => a - b), indirect, callsImports };
 }
 
 export interface TraceTargets {

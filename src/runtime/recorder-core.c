@@ -1,0 +1,444 @@
+/*
+ * The analyzer's in-Wasm recorder core: the fast path of the marks strategy for a function F
+ * whose traced extent makes no WASI call. The guest's traced code calls `mark` before each store
+ * and F's wrapper calls `exit0`/`exit1` when F returns; both are Wasm-to-Wasm calls, several times
+ * cheaper than calls into JS, which is what lets a tiny F be analyzed at near its own speed.
+ *
+ * It is a separate instance with its own memory, so the guest cannot see it (Node 20 has no
+ * multi-memory). It reads guest memory through three functions the analyzer module exports
+ * (`load8`, `load32`, `load64`), keeps each mark's address, size and the bytes about to be
+ * overwritten, and at exit encodes the invocation record exactly as src/log/encoder.ts does
+ * (docs/log-format.md) with exactly the writes src/runtime/mark-set.ts would find: changed bytes
+ * of the marked ranges, runs closer than MERGE_GAP merged, F's frames [minSp, spEntry) dropped.
+ * Finished records are handed to the host in batches (`flush`); an invocation that did something
+ * unusual (a global changed, memory grew) is handed over whole (`slow_exit`).
+ *
+ * Built by `make recorder-core` (clang --target=wasm32, no libc); the .wasm beside this file is
+ * the build output, checked against this source by src/runtime/recorder-core.test.ts.
+ */
+typedef unsigned char u8;
+typedef unsigned int u32;
+typedef unsigned long long u64;
+
+#define IMPORT(name) __attribute__((import_module("alpaca"), import_name(name)))
+#define EXPORT(name) __attribute__((export_name(name)))
+
+IMPORT("load8") u32 guest_load8(u32 addr);
+IMPORT("load32") u32 guest_load32(u32 addr);
+IMPORT("load64") u64 guest_load64(u32 addr);
+/* Hands `count` finished records, `len` bytes at `ptr`, to the host. */
+IMPORT("flush") void host_flush(u32 ptr, u32 len, u32 count);
+/* Hands the current invocation to the host, with its marks still pending here. */
+IMPORT("slow_exit") void host_slow_exit(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi);
+
+#define MERGE_GAP 8
+#define PAGE 65536u
+
+/* Memory is carved into growable regions on demand; all sizes are in bytes. */
+extern u8 __heap_base;
+static u32 heap_end;
+
+static u32 pages(void) { return (u32)__builtin_wasm_memory_size(0); }
+
+static void *alloc(u32 bytes) {
+  if (heap_end == 0) heap_end = ((u32)&__heap_base + 15) & ~15u;
+  u32 at = heap_end;
+  u32 end = at + ((bytes + 15) & ~15u);
+  if (end > pages() * PAGE) {
+    if (__builtin_wasm_memory_grow(0, (end - pages() * PAGE + PAGE - 1) / PAGE) == (unsigned long)-1) __builtin_trap();
+  }
+  heap_end = end;
+  return (void *)at;
+}
+
+static void copy(u8 *to, const u8 *from, u32 n) {
+  for (u32 i = 0; i < n; i++) to[i] = from[i];
+}
+
+/* A growable array of u32; doubling reallocation (the old block is abandoned: the core lives for one run). */
+typedef struct { u32 *v; u32 cap; } Vec;
+
+static void reserve(Vec *a, u32 n) {
+  if (n <= a->cap) return;
+  u32 cap = a->cap ? a->cap : 256;
+  while (cap < n) cap *= 2;
+  u32 *v = alloc(cap * 4);
+  copy((u8 *)v, (const u8 *)a->v, a->cap * 4);
+  a->v = v;
+  a->cap = cap;
+}
+
+typedef struct { u8 *v; u32 len; u32 cap; } Bytes;
+
+static void bytes_reserve(Bytes *b, u32 extra) {
+  if (b->len + extra <= b->cap) return;
+  u32 cap = b->cap ? b->cap : 4096;
+  while (cap < b->len + extra) cap *= 2;
+  u8 *v = alloc(cap);
+  copy(v, b->v, b->len);
+  b->v = v;
+  b->cap = cap;
+}
+
+/* Marks of the open invocation: address, size, offset of the saved bytes in `old`. */
+static Vec mark_addr, mark_size, mark_off;
+static u32 mark_count;
+static Bytes old;
+
+/* Exit scratch: sorting order, merged ranges, the ranges' epoch-start image and current bytes. */
+static Vec order, range_start, range_end, range_img, mark_range, run_start, run_end;
+static Bytes image, current;
+
+/* Finished records not yet handed to the host. */
+static Bytes out;
+static u32 out_count;
+static u32 next_index;
+static u32 result_count;
+static u32 result_type;
+/* Records are handed over as soon as `out` holds this many bytes (set by the host, so the log's
+ * blocks end where the host's own encoder would end them). */
+static u32 flush_at = 1u << 16;
+
+EXPORT("configure") void configure(u32 first_index, u32 results, u32 type_code) {
+  next_index = first_index;
+  result_count = results;
+  result_type = type_code;
+}
+
+EXPORT("set_flush_at") void set_flush_at(u32 bytes) { flush_at = bytes; }
+EXPORT("next_index") u32 get_next_index(void) { return next_index; }
+EXPORT("mark_count") u32 get_mark_count(void) { return mark_count; }
+EXPORT("mark_addrs") u32 get_mark_addrs(void) { return (u32)mark_addr.v; }
+EXPORT("mark_sizes") u32 get_mark_sizes(void) { return (u32)mark_size.v; }
+EXPORT("mark_offsets") u32 get_mark_offsets(void) { return (u32)mark_off.v; }
+EXPORT("old_bytes") u32 get_old_bytes(void) { return (u32)old.v; }
+EXPORT("clear_marks") void clear_marks(void) {
+  mark_count = 0;
+  old.len = 0;
+}
+
+/* Reads guest bytes [addr, addr + n) into `to`. */
+static void read_guest(u8 *to, u32 addr, u32 n) {
+  u32 i = 0;
+  for (; i + 8 <= n; i += 8) {
+    u64 v = guest_load64(addr + i);
+    for (u32 k = 0; k < 8; k++) to[i + k] = (u8)(v >> (8 * k));
+  }
+  if (n - i >= 4) {
+    u32 v = guest_load32(addr + i);
+    for (u32 k = 0; k < 4; k++) to[i + k] = (u8)(v >> (8 * k));
+    i += 4;
+  }
+  for (; i < n; i++) to[i] = (u8)guest_load8(addr + i);
+}
+
+/* The traced code is about to write `size` bytes at `addr`. */
+EXPORT("mark") void mark(u32 addr, u32 size) {
+  if (mark_count == mark_addr.cap) {
+    reserve(&mark_addr, mark_count + 1);
+    reserve(&mark_size, mark_count + 1);
+    reserve(&mark_off, mark_count + 1);
+  }
+  bytes_reserve(&old, size);
+  if (size == 4) {
+    *(u32 *)(old.v + old.len) = guest_load32(addr); /* little-endian, like the guest */
+  } else if (size == 8) {
+    *(u64 *)(old.v + old.len) = guest_load64(addr);
+  } else {
+    read_guest(old.v + old.len, addr, size);
+  }
+  mark_addr.v[mark_count] = addr;
+  mark_size.v[mark_count] = size;
+  mark_off.v[mark_count] = old.len;
+  old.len += size;
+  mark_count++;
+}
+
+static void put_u8(u32 v) {
+  bytes_reserve(&out, 1);
+  out.v[out.len++] = (u8)v;
+}
+
+static void put_var(u64 v) {
+  bytes_reserve(&out, 10);
+  while (v >= 0x80) {
+    out.v[out.len++] = (u8)(v | 0x80);
+    v >>= 7;
+  }
+  out.v[out.len++] = (u8)v;
+}
+
+EXPORT("flush_now") void flush_now(void) {
+  if (out_count == 0) return;
+  host_flush((u32)out.v, out.len, out_count);
+  out.len = 0;
+  out_count = 0;
+}
+
+/* Sorts order[0..n) by mark address (shell sort: few marks usually, no recursion, in place). */
+static void sort_by_addr(u32 n) {
+  u32 *o = order.v;
+  u32 *a = mark_addr.v;
+  u32 gap = 1;
+  while (gap < n / 3) gap = gap * 3 + 1;
+  for (; gap > 0; gap /= 3) {
+    for (u32 i = gap; i < n; i++) {
+      u32 k = o[i];
+      u32 j = i;
+      while (j >= gap && a[o[j - gap]] > a[k]) {
+        o[j] = o[j - gap];
+        j -= gap;
+      }
+      o[j] = k;
+    }
+  }
+}
+
+static u32 run_count;
+
+static void push_run(u32 s, u32 e) {
+  if (e <= s) return;
+  reserve(&run_start, run_count + 1);
+  reserve(&run_end, run_count + 1);
+  run_start.v[run_count] = s;
+  run_end.v[run_count] = e;
+  run_count++;
+}
+
+/* A changed run, split around F's frames [lo, hi). */
+static void emit_run(u32 s, u32 e, u32 lo, u32 hi) {
+  if (s < lo) push_run(s, e < lo ? e : lo);
+  if (e > hi) push_run(s > hi ? s : hi, e);
+}
+
+/* The usual small-function case, one mark of at most 16 bytes: its saved bytes are the
+ * epoch-start values, compared with memory in place (mark-set.ts changedRunsOfOne). */
+static void changed_runs_of_one(u32 lo, u32 hi) {
+  u32 addr = mark_addr.v[0];
+  u32 size = mark_size.v[0];
+  const u8 *was = old.v + mark_off.v[0];
+  reserve(&range_start, 1);
+  reserve(&range_end, 1);
+  reserve(&range_img, 1);
+  bytes_reserve(&current, size);
+  read_guest(current.v, addr, size);
+  range_start.v[0] = addr;
+  range_end.v[0] = addr + size;
+  range_img.v[0] = 0;
+  int open = 0;
+  u32 s = 0, e = 0;
+  for (u32 i = 0; i < size; i++) {
+    if (was[i] == current.v[i]) continue;
+    u32 at = addr + i;
+    if (open && at - e < MERGE_GAP) {
+      e = at + 1;
+    } else {
+      if (open) emit_run(s, e, lo, hi);
+      open = 1;
+      s = at;
+      e = at + 1;
+    }
+  }
+  if (open) emit_run(s, e, lo, hi);
+}
+
+/* Finds the changed runs of this invocation's marks (see mark-set.ts changedRuns). */
+static void changed_runs(u32 lo, u32 hi) {
+  run_count = 0;
+  /* Marks deep inside F's frames cannot be part of a kept run. */
+  u32 drop_lo = lo + MERGE_GAP;
+  u32 drop_hi = hi > MERGE_GAP ? hi - MERGE_GAP : 0;
+  u32 n = 0;
+  for (u32 i = 0; i < mark_count; i++) {
+    u32 a = mark_addr.v[i];
+    u32 s = mark_size.v[i];
+    if (drop_hi > drop_lo && a >= drop_lo && (u64)a + s <= drop_hi) continue;
+    mark_addr.v[n] = a;
+    mark_size.v[n] = s;
+    mark_off.v[n] = mark_off.v[i];
+    n++;
+  }
+  if (n == 0) return;
+  mark_count = n;
+  if (n == 1 && mark_size.v[0] <= 16) {
+    changed_runs_of_one(lo, hi);
+    return;
+  }
+  reserve(&order, n);
+  reserve(&mark_range, n);
+  for (u32 i = 0; i < n; i++) order.v[i] = i;
+  sort_by_addr(n);
+  /* Merge marked ranges closer than MERGE_GAP; each range gets a place in the image. */
+  u32 ranges = 0;
+  u32 img = 0;
+  for (u32 i = 0; i < n; i++) {
+    u32 k = order.v[i];
+    u32 s = mark_addr.v[k];
+    u32 e = s + mark_size.v[k];
+    if (e == s) continue;
+    if (ranges > 0 && (s < range_end.v[ranges - 1] || s - range_end.v[ranges - 1] < MERGE_GAP)) {
+      if (e > range_end.v[ranges - 1]) range_end.v[ranges - 1] = e;
+    } else {
+      reserve(&range_start, ranges + 1);
+      reserve(&range_end, ranges + 1);
+      reserve(&range_img, ranges + 1);
+      range_start.v[ranges] = s;
+      range_end.v[ranges] = e;
+      ranges++;
+    }
+    mark_range.v[k] = ranges - 1;
+  }
+  for (u32 r = 0; r < ranges; r++) {
+    range_img.v[r] = img;
+    img += range_end.v[r] - range_start.v[r];
+  }
+  image.len = 0;
+  current.len = 0;
+  bytes_reserve(&image, img);
+  bytes_reserve(&current, img);
+  for (u32 r = 0; r < ranges; r++) read_guest(current.v + range_img.v[r], range_start.v[r], range_end.v[r] - range_start.v[r]);
+  copy(image.v, current.v, img);
+  /* Epoch-start values: each mark's saved bytes, last mark first, so the first mark wins. */
+  for (u32 i = n; i-- > 0;) {
+    u32 size = mark_size.v[i];
+    if (size == 0) continue;
+    u32 r = mark_range.v[i];
+    copy(image.v + range_img.v[r] + (mark_addr.v[i] - range_start.v[r]), old.v + mark_off.v[i], size);
+  }
+  /* Changed bytes, runs merged across fewer than MERGE_GAP equal bytes, within each range. */
+  for (u32 r = 0; r < ranges; r++) {
+    u32 base = range_start.v[r];
+    u8 *was = image.v + range_img.v[r];
+    u8 *now = current.v + range_img.v[r];
+    u32 len = range_end.v[r] - base;
+    int open = 0;
+    u32 s = 0, e = 0;
+    for (u32 i = 0; i < len; i++) {
+      if (was[i] == now[i]) continue;
+      u32 at = base + i;
+      if (open && at - e < MERGE_GAP) {
+        e = at + 1;
+      } else {
+        if (open) emit_run(s, e, lo, hi);
+        open = 1;
+        s = at;
+        e = at + 1;
+      }
+    }
+    if (open) emit_run(s, e, lo, hi);
+  }
+}
+
+static void finish_record(u32 sp_entry, u32 min_sp, u32 lo, u32 hi) {
+  changed_runs(min_sp, sp_entry);
+  put_var(next_index);
+  put_u8(0); /* returned */
+  put_var(run_count);
+  /* Runs come in address order inside ranges in address order, so one forward walk finds each run's range. */
+  u32 r = 0;
+  for (u32 i = 0; i < run_count; i++) {
+    u32 s = run_start.v[i];
+    u32 e = run_end.v[i];
+    while (!(range_start.v[r] <= s && s < range_end.v[r])) r++;
+    put_u8(1); /* write */
+    put_var(s);
+    put_var(e - s);
+    bytes_reserve(&out, e - s);
+    copy(out.v + out.len, current.v + range_img.v[r] + (s - range_start.v[r]), e - s);
+    out.len += e - s;
+  }
+  put_var(result_count);
+  if (result_count == 1) {
+    put_u8(result_type);
+    put_var(((u64)hi << 32) | lo);
+  }
+  next_index++;
+  out_count++;
+  mark_count = 0;
+  old.len = 0;
+  if (out.len >= flush_at) flush_now();
+}
+
+/* Writes `v` as unsigned LEB128 at p; returns the end. */
+static inline u8 *leb(u8 *p, u64 v) {
+  while (v >= 0x80) {
+    *p++ = (u8)(v | 0x80);
+    v >>= 7;
+  }
+  *p++ = (u8)v;
+  return p;
+}
+
+/* Reads the guest's `size` (<= 8) bytes at addr as a little-endian number. */
+static u64 guest_small(u32 addr, u32 size) {
+  if (size == 4) return guest_load32(addr);
+  if (size == 8) return guest_load64(addr);
+  u64 v = 0;
+  for (u32 i = 0; i < size; i++) v |= (u64)guest_load8(addr + i) << (8 * i);
+  return v;
+}
+
+/*
+ * The commonest record, one mark of at most 8 bytes clear of F's frames, written directly: within
+ * 8 bytes every two changed bytes are fewer than MERGE_GAP apart, so the changed bytes form one
+ * run, from the lowest to the highest byte that differs. Returns 0 when the case does not apply.
+ */
+static int finish_single(u32 sp_entry, u32 min_sp, u32 lo, u32 hi) {
+  if (mark_count != 1) return 0;
+  u32 addr = mark_addr.v[0];
+  u32 size = mark_size.v[0];
+  if (size == 0 || size > 8 || (addr < sp_entry && addr + size > min_sp)) return 0;
+  u64 was = 0;
+  const u8 *saved = old.v + mark_off.v[0];
+  if (size == 4) {
+    was = *(const u32 *)saved;
+  } else if (size == 8) {
+    was = *(const u64 *)saved;
+  } else {
+    for (u32 i = 0; i < size; i++) was |= (u64)saved[i] << (8 * i);
+  }
+  u64 now = guest_small(addr, size);
+  u64 diff = was ^ now;
+  bytes_reserve(&out, 48);
+  u8 *p = out.v + out.len;
+  p = leb(p, next_index);
+  *p++ = 0; /* returned */
+  if (diff == 0) {
+    *p++ = 0;
+  } else {
+    u32 first = (u32)__builtin_ctzll(diff) / 8;
+    u32 last = (63 - (u32)__builtin_clzll(diff)) / 8;
+    *p++ = 1;
+    *p++ = 1; /* write */
+    p = leb(p, addr + first);
+    *p++ = (u8)(last - first + 1);
+    for (u32 i = first; i <= last; i++) *p++ = (u8)(now >> (8 * i));
+  }
+  *p++ = (u8)result_count;
+  if (result_count == 1) {
+    *p++ = (u8)result_type;
+    p = leb(p, ((u64)hi << 32) | lo);
+  }
+  out.len = (u32)(p - out.v);
+  next_index++;
+  out_count++;
+  mark_count = 0;
+  old.len = 0;
+  if (out.len >= flush_at) flush_now();
+  return 1;
+}
+
+static void exit_any(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi) {
+  if (!flag && finish_single(sp_entry, min_sp, lo, hi)) return;
+  if (flag) {
+    /* A global changed or memory grew: the host records this invocation, marks included. */
+    flush_now();
+    host_slow_exit(sp_entry, min_sp, flag, lo, hi);
+    return;
+  }
+  finish_record(sp_entry, min_sp, lo, hi);
+}
+
+/* F returned (no results / one result as two 32-bit halves of its bit pattern). */
+EXPORT("exit0") void exit0(u32 sp_entry, u32 min_sp, u32 flag) { exit_any(sp_entry, min_sp, flag, 0, 0); }
+EXPORT("exit1") void exit1(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi) { exit_any(sp_entry, min_sp, flag, lo, hi); }

@@ -1,0 +1,119 @@
+/**
+ * The recorder core: the committed recorder-core.wasm is what recorder-core.c builds to (so the
+ * binary shipped is the source reviewed), and the core finds exactly the writes the host's
+ * MarkSet finds and encodes them exactly as the log encoder does, on random marks: overlapping,
+ * repeated, restoring old values, across F's frames.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ByteWriter } from "../binary/index.js";
+import { LogEncoder } from "../log/index.js";
+import { MarkSet } from "./mark-set.js";
+import { MERGE_GAP } from "./memory-diff.js";
+import { RecorderCore, recorderCoreModule } from "./recorder-core.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const haveClang = spawnSync("clang", ["--version"]).status === 0;
+
+/** A module importing `env.memory` and exporting load8/load32/load64 over it, as the rewriter adds them. */
+function loadsModule(): WebAssembly.Module {
+  const w = new ByteWriter(256).bytes(new Uint8Array([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
+  const section = (id: number, body: ByteWriter) => w.u8(id).varUint(body.length).bytes(body.written());
+  section(1, new ByteWriter().varUint(2).u8(0x60).varUint(1).u8(0x7f).varUint(1).u8(0x7f).u8(0x60).varUint(1).u8(0x7f).varUint(1).u8(0x7e));
+  section(2, new ByteWriter().varUint(1).string("env").string("memory").u8(2).u8(0).varUint(1));
+  section(3, new ByteWriter().varUint(3).varUint(0).varUint(0).varUint(1));
+  section(7, new ByteWriter().varUint(3).string("load8").u8(0).varUint(0).string("load32").u8(0).varUint(1).string("load64").u8(0).varUint(2));
+  const code = new ByteWriter().varUint(3);
+  for (const op of [0x2d, 0x28, 0x29]) code.varUint(7).varUint(0).u8(0x20).varUint(0).u8(op).varUint(0).varUint(0).u8(0x0b);
+  section(10, code);
+  return new WebAssembly.Module(w.toBytes());
+}
+
+/** Deterministic pseudo-random numbers (xorshift32). */
+function random(seed: number): (n: number) => number {
+  let x = seed >>> 0 || 1;
+  return (n) => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) % n;
+  };
+}
+
+describe("recorder core", () => {
+  it("recorder-core.wasm is the build of recorder-core.c", { skip: haveClang ? false : "clang not installed" }, () => {
+    const dir = mkdtempSync(join(tmpdir(), "alpaca-core-"));
+    try {
+      execFileSync("make", ["-s", "-C", ROOT, `RECORDER_CORE=${join(dir, "core.wasm")}`, "BUILD=" + join(dir, "build"), join(dir, "core.wasm")], { stdio: "pipe" });
+      assert.ok(readFileSync(join(dir, "core.wasm")).equals(readFileSync(join(ROOT, "src/runtime/recorder-core.wasm"))),
+        "src/runtime/recorder-core.wasm is stale: run `make recorder-core` and commit it");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("records what the host's marks record, byte for byte, on random invocations", () => {
+    const module = recorderCoreModule();
+    assert.ok(module, "recorder-core.wasm is missing");
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const loads = new WebAssembly.Instance(loadsModule(), { env: { memory } }).exports as Record<"load8" | "load32" | "load64", WebAssembly.ExportValue>;
+    const fromCore = new ByteWriter();
+    const core = new RecorderCore(module, loads, 1, {
+      records: (bytes) => void fromCore.bytes(bytes),
+      slowExit: () => assert.fail("no invocation here is unusual"),
+    });
+    core.configure(0, 1, 0x7f);
+    const coreExports = core as unknown as { markHook: (a: number, s: number) => void; exitHook: (...a: number[]) => void };
+    const mem = Buffer.from(memory.buffer);
+    const marks = new MarkSet();
+    const encoder = new LogEncoder();
+    const fromHost = new ByteWriter();
+    const rnd = random(12345);
+    const starts = new Float64Array(4096);
+    const ends = new Float64Array(4096);
+    for (let inv = 0; inv < 400; inv++) {
+      // A frame region [minSp, spEntry) in the middle of memory, sometimes empty.
+      const spEntry = 30000 + rnd(2000);
+      const minSp = rnd(4) === 0 ? spEntry : spEntry - rnd(600);
+      const count = rnd(5) === 0 ? 1 : rnd(40);
+      for (let k = 0; k < count; k++) {
+        const size = [1, 2, 4, 8, 16, 3, 40][rnd(7)]!;
+        // Addresses cluster so marks overlap and merge; some land in or across the frames.
+        const addr = rnd(3) === 0 ? minSp - 20 + rnd(60) : 1000 + rnd(3000);
+        coreExports.markHook(addr, size);
+        marks.add(mem, addr, size);
+        for (let i = 0; i < size; i++) mem[addr + i] = rnd(4) === 0 ? mem[addr + i]! : rnd(256);
+      }
+      const result = rnd(0x7fffffff);
+      coreExports.exitHook(spEntry, minSp, 0, result, 0);
+      let runs = 0;
+      marks.changedRuns(mem, MERGE_GAP, minSp, spEntry, (s, e) => {
+        const cut = (a: number, b: number) => {
+          if (b > a) {
+            starts[runs] = a;
+            ends[runs++] = b;
+          }
+        };
+        if (s < minSp) cut(s, Math.min(e, minSp));
+        if (e > spEntry) cut(Math.max(s, spEntry), e);
+      });
+      const block = encoder.addReturnedParts({
+        index: inv, before: [], mem, starts, ends, runs, after: [], results: ["i32"], halves: new Float64Array([result, 0]),
+      });
+      if (block) fromHost.bytes(payloadOf(block));
+    }
+    core.flush();
+    fromHost.bytes(payloadOf(encoder.flush()));
+    assert.equal(fromCore.length, fromHost.length);
+    assert.ok(Buffer.from(fromCore.written()).equals(Buffer.from(fromHost.written())), "core and host records differ");
+  });
+});
+
+/** The payload of one encoded block: kind u8, length u32, payload, crc32 u32. */
+function payloadOf(block: Uint8Array): Uint8Array {
+  return block.subarray(5, block.length - 4);
+}

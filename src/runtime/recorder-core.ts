@@ -1,0 +1,95 @@
+/**
+ * The host side of the in-Wasm recorder core (recorder-core.c, the marks strategy's fast path):
+ * loads its module once, instantiates it against a guest instance's memory readers, and gives
+ * the recorder its hooks, its finished records and, when the host must take an invocation over,
+ * its pending marks.
+ */
+import { readFileSync } from "node:fs";
+
+const WASM_URL = new URL("./recorder-core.wasm", import.meta.url);
+
+let compiled: WebAssembly.Module | null | undefined;
+
+/** The compiled core, or null when its .wasm is missing (the analyzer then keeps to host hooks). */
+export function recorderCoreModule(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(readFileSync(WASM_URL));
+    } catch {
+      compiled = null;
+    }
+  }
+  return compiled;
+}
+
+export interface CoreHost {
+  /** `count` finished invocation records, encoded as in the log. Copy them: the view is reused. */
+  records(bytes: Uint8Array, count: number): void;
+  /** An invocation the host must record itself (a global changed or memory grew); its marks are pending. */
+  slowExit(spEntry: number, minSp: number, flag: number, lo: number, hi: number): void;
+}
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  configure(firstIndex: number, results: number, typeCode: number): void;
+  set_flush_at(bytes: number): void;
+  next_index(): number;
+  mark_count(): number;
+  mark_addrs(): number;
+  mark_sizes(): number;
+  mark_offsets(): number;
+  old_bytes(): number;
+  clear_marks(): void;
+  flush_now(): void;
+  mark: WebAssembly.ExportValue;
+  exit0: WebAssembly.ExportValue;
+  exit1: WebAssembly.ExportValue;
+}
+
+export class RecorderCore {
+  private readonly ex: CoreExports;
+  /** The hooks the guest's traced code and F's wrapper call. */
+  readonly markHook: WebAssembly.ExportValue;
+  readonly exitHook: WebAssembly.ExportValue;
+
+  constructor(module: WebAssembly.Module, loads: Record<"load8" | "load32" | "load64", WebAssembly.ExportValue>, results: number, host: CoreHost) {
+    const instance = new WebAssembly.Instance(module, {
+      alpaca: {
+        ...loads,
+        flush: (ptr: number, len: number, count: number) => host.records(new Uint8Array(this.ex.memory.buffer, ptr, len), count),
+        slow_exit: (sp: number, minSp: number, flag: number, lo: number, hi: number) => host.slowExit(sp, minSp, flag, lo, hi),
+      },
+    });
+    this.ex = instance.exports as unknown as CoreExports;
+    this.markHook = this.ex.mark;
+    this.exitHook = results === 0 ? this.ex.exit0 : this.ex.exit1;
+  }
+
+  /** Sets the next invocation's index and F's result (count 0 or 1, and its value-type code). */
+  configure(nextIndex: number, results: number, typeCode: number): void {
+    this.ex.configure(nextIndex, results, typeCode);
+  }
+
+  /** Records are handed over once this many bytes of them are waiting. */
+  flushAt(bytes: number): void {
+    this.ex.set_flush_at(bytes);
+  }
+
+  /** Hands over every finished record now (through CoreHost.records). */
+  flush(): void {
+    this.ex.flush_now();
+  }
+
+  /** Calls `fn` for each pending mark in order, with the bytes saved before the write, then forgets them. */
+  takeMarks(fn: (addr: number, size: number, saved: Uint8Array, at: number) => void): void {
+    const n = this.ex.mark_count();
+    const mem = new Uint8Array(this.ex.memory.buffer);
+    const u32 = new Uint32Array(this.ex.memory.buffer);
+    const addrs = this.ex.mark_addrs() >>> 2;
+    const sizes = this.ex.mark_sizes() >>> 2;
+    const offsets = this.ex.mark_offsets() >>> 2;
+    const old = this.ex.old_bytes();
+    for (let i = 0; i < n; i++) fn(u32[addrs + i]!, u32[sizes + i]!, mem, old + u32[offsets + i]!);
+    this.ex.clear_marks();
+  }
+}
