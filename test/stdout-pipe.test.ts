@@ -1,12 +1,14 @@
 /**
  * The program's output must survive a slow reader: with stdout on a pipe that nobody reads for a
  * while, every byte still arrives, in plain, analyzed and disabled runs (libuv leaves pipes in
- * non-blocking mode, where the guest's direct writes would fail with EAGAIN and be lost).
+ * non-blocking mode, where the guest's direct writes would fail with EAGAIN and be lost). And a
+ * reader that stops early (`alpaca log dump | head`) must not get a stack trace.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { encodeLog } from "../src/log/index.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -44,6 +46,33 @@ describe("output through a slow pipe", { skip: existsSync(PROGRAM) ? false : "ru
       assert.deepEqual(analyzed, { lines: EXPECTED_LINES, status: 0 });
       const disabled = await runWithSlowReader(["disable", "--func", "emit_block", "--log", log, PROGRAM, String(BLOCKS)], dir);
       assert.deepEqual(disabled, { lines: EXPECTED_LINES, status: 0 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("output to a reader that stops early", () => {
+  it("log dump ends quietly when its reader closes the pipe", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "alpaca-epipe-"));
+    try {
+      const log = join(dir, "big.alog");
+      const invocations = Array.from({ length: 20000 }, (_, index) => ({
+        index, status: "returned" as const, events: [{ kind: "write" as const, addr: 4096 + index, bytes: new Uint8Array([index & 255]) }], returns: [],
+      }));
+      writeFileSync(log, encodeLog({
+        header: { backend: "wasm", programSha256: new Uint8Array(32), functionName: "f", functionIndex: 1, params: [], results: [], args: [], env: [] },
+        invocations, inputs: [], end: { invocationCount: invocations.length, inputCount: 0, outcome: "exited", exitCode: 0 },
+      }));
+      const result = await new Promise<{ stderr: string; status: number | null }>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(ROOT, "bin/alpaca.js"), "log", "dump", log], { stdio: ["ignore", "pipe", "pipe"] });
+        let stderr = "";
+        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.stdout.once("data", () => child.stdout.destroy());
+        child.on("error", reject);
+        child.on("close", (status) => resolve({ stderr, status }));
+      });
+      assert.deepEqual(result, { stderr: "", status: 0 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

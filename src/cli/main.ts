@@ -34,7 +34,16 @@ function describe(error: unknown, verbose: boolean): string {
   return `alpaca: internal error: ${e.message}${verbose && e.stack ? `\n${e.stack}` : " (run with --verbose for details)"}`;
 }
 
+/** A reader that stops early (`alpaca log dump big.alog | head`) ends our output quietly, as Unix tools do. */
+function quietOnClosedStdout(): void {
+  process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") process.exit(0);
+    throw e;
+  });
+}
+
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  quietOnClosedStdout();
   const verbose = argv.includes("--verbose") || argv.includes("-v");
   const level = verbose ? "debug" : (env.ALPACA_LOG_LEVEL ?? "warn");
   const ctx: CliContext = {
