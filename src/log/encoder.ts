@@ -102,7 +102,9 @@ export class LogEncoder {
   }
 
   /**
-   * Appends an invocation. Returns bytes to append to the file when a block filled up, else null.
+   * Appends an invocation. Returns bytes to append to the file when a block filled up, else null;
+   * like every block this encoder returns, they are a view valid until its next call (write them
+   * out, or copy them: the analyzer writes ~20 bytes per invocation, so blocks are not copied).
    * Invocation indices must be consecutive from 0.
    */
   addInvocation(inv: Invocation): Uint8Array | null {
@@ -169,7 +171,7 @@ export class LogEncoder {
     return this.inputs.length >= FLUSH_BYTES ? this.flush() : null;
   }
 
-  /** Closes the pending blocks and returns their bytes (possibly empty). */
+  /** Closes the pending blocks and returns their bytes (possibly empty; a view, see addInvocation). */
   flush(): Uint8Array {
     this.out.reset();
     // Inputs go first: a reader rebuilding order needs nothing across kinds, but keeping inputs
@@ -182,7 +184,7 @@ export class LogEncoder {
       frameBlock(this.out, BLOCK.invocations, this.invocations.written());
       this.invocations.reset();
     }
-    return this.out.toBytes();
+    return this.out.written();
   }
 
   /** Pending blocks plus the END block: the last bytes of the file. */
@@ -204,11 +206,11 @@ export function encodeLog(log: Omit<import("./format.js").EffectLog, "version">)
   const parts: Uint8Array[] = [enc.encodeStart(log.header)];
   for (const input of log.inputs) {
     const b = enc.addInput(input);
-    if (b) parts.push(b);
+    if (b) parts.push(b.slice());
   }
   for (const inv of log.invocations) {
     const b = enc.addInvocation(inv);
-    if (b) parts.push(b);
+    if (b) parts.push(b.slice());
   }
   parts.push(enc.finish({ outcome: log.end.outcome, exitCode: log.end.exitCode }));
   const w = new ByteWriter(parts.reduce((n, p) => n + p.length, 0));
