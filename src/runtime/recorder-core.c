@@ -211,25 +211,14 @@ static void emit_run(u32 s, u32 e, u32 lo, u32 hi) {
   if (e > hi) push_run(s > hi ? s : hi, e);
 }
 
-/* The usual small-function case, one mark of at most 16 bytes: its saved bytes are the
- * epoch-start values, compared with memory in place (mark-set.ts changedRunsOfOne). */
-static void changed_runs_of_one(u32 lo, u32 hi) {
-  u32 addr = mark_addr.v[0];
-  u32 size = mark_size.v[0];
-  const u8 *was = old.v + mark_off.v[0];
-  reserve(&range_start, 1);
-  reserve(&range_end, 1);
-  reserve(&range_img, 1);
-  bytes_reserve(&current, size);
-  read_guest(current.v, addr, size);
-  range_start.v[0] = addr;
-  range_end.v[0] = addr + size;
-  range_img.v[0] = 0;
+/* Emits the runs where `was` and `now` (the bytes of guest range [base, base + len)) differ,
+ * merged across fewer than MERGE_GAP equal bytes, as memory-diff.ts does. */
+static void diff_range(const u8 *was, const u8 *now, u32 base, u32 len, u32 lo, u32 hi) {
   int open = 0;
   u32 s = 0, e = 0;
-  for (u32 i = 0; i < size; i++) {
-    if (was[i] == current.v[i]) continue;
-    u32 at = addr + i;
+  for (u32 i = 0; i < len; i++) {
+    if (was[i] == now[i]) continue;
+    u32 at = base + i;
     if (open && at - e < MERGE_GAP) {
       e = at + 1;
     } else {
@@ -260,10 +249,6 @@ static void changed_runs(u32 lo, u32 hi) {
   }
   if (n == 0) return;
   mark_count = n;
-  if (n == 1 && mark_size.v[0] <= 16) {
-    changed_runs_of_one(lo, hi);
-    return;
-  }
   reserve(&order, n);
   reserve(&mark_range, n);
   for (u32 i = 0; i < n; i++) order.v[i] = i;
@@ -305,27 +290,10 @@ static void changed_runs(u32 lo, u32 hi) {
     u32 r = mark_range.v[i];
     copy(image.v + range_img.v[r] + (mark_addr.v[i] - range_start.v[r]), old.v + mark_off.v[i], size);
   }
-  /* Changed bytes, runs merged across fewer than MERGE_GAP equal bytes, within each range. */
+  /* Changed bytes, within each range. */
   for (u32 r = 0; r < ranges; r++) {
-    u32 base = range_start.v[r];
-    u8 *was = image.v + range_img.v[r];
-    u8 *now = current.v + range_img.v[r];
-    u32 len = range_end.v[r] - base;
-    int open = 0;
-    u32 s = 0, e = 0;
-    for (u32 i = 0; i < len; i++) {
-      if (was[i] == now[i]) continue;
-      u32 at = base + i;
-      if (open && at - e < MERGE_GAP) {
-        e = at + 1;
-      } else {
-        if (open) emit_run(s, e, lo, hi);
-        open = 1;
-        s = at;
-        e = at + 1;
-      }
-    }
-    if (open) emit_run(s, e, lo, hi);
+    u32 at = range_img.v[r];
+    diff_range(image.v + at, current.v + at, range_start.v[r], range_end.v[r] - range_start.v[r], lo, hi);
   }
 }
 
