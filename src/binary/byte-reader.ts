@@ -95,8 +95,57 @@ export class ByteReader {
     }
   }
 
-  /** Unsigned LEB128 up to 53 bits, as a number (addresses, lengths). */
+  /**
+   * Skips an unsigned LEB128 of up to 64 bits, with varU64's checks but no BigInt (the log's
+   * validation pass reads millions of values it does not keep).
+   */
+  skipVarU64(what = "varuint64"): void {
+    const start = this.pos;
+    for (let i = 0; ; i++) {
+      const b = this.u8(what);
+      if (i === 9 && b > 1) this.fail(`${what} does not fit in 64 bits`, start);
+      if ((b & 0x80) === 0) return;
+    }
+  }
+
+  /**
+   * Unsigned LEB128 up to 53 bits, as a number (addresses, lengths). Values of up to four bytes
+   * (28 bits, nearly every length and address) are read without BigInt; longer ones, and input
+   * that ends inside the value, take varU64's path and its checks.
+   */
   varUint(what = "varuint"): number {
+    const b = this.bytes;
+    const p = this.pos;
+    if (p + 4 <= b.length) {
+      let x = b[p]!;
+      if (x < 0x80) {
+        this.pos = p + 1;
+        return x;
+      }
+      let v = x & 0x7f;
+      x = b[p + 1]!;
+      v |= (x & 0x7f) << 7;
+      if (x < 0x80) {
+        this.pos = p + 2;
+        return v;
+      }
+      x = b[p + 2]!;
+      v |= (x & 0x7f) << 14;
+      if (x < 0x80) {
+        this.pos = p + 3;
+        return v;
+      }
+      x = b[p + 3]!;
+      v |= (x & 0x7f) << 21;
+      if (x < 0x80) {
+        this.pos = p + 4;
+        return v;
+      }
+    }
+    return this.varUintSlow(what);
+  }
+
+  private varUintSlow(what: string): number {
     const v = this.varU64(what);
     if (v > BigInt(Number.MAX_SAFE_INTEGER)) this.fail(`${what} is too large`);
     return Number(v);

@@ -1,7 +1,11 @@
 /**
- * Effect-log decoder. Checks magic, refuses newer versions, verifies each block's CRC-32,
- * requires HEADER first and END last, and rejects trailing bytes. Truncated input throws
- * TruncatedError, malformed input DecodeError, both with the byte offset. Pure.
+ * Effect-log decoder. `openLog` checks magic, refuses newer versions, verifies each block's
+ * CRC-32, requires HEADER first and END last, checks every record and rejects trailing bytes,
+ * then leaves the invocation records in place; `InvocationCursor` reads them one at a time into
+ * an EventVisitor (the replay applies each event as it is read, so a log of millions of
+ * invocations costs its file size in memory and no object per write). `decodeLog` builds the
+ * whole object model on top. Truncated input throws TruncatedError, malformed input
+ * DecodeError, both with the byte offset. Pure.
  */
 import { ByteReader, crc32 } from "../binary/index.js";
 import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
@@ -48,39 +52,102 @@ function readSyscallBody(r: ByteReader): SyscallEvent {
   return { kind: "syscall", name, args, reads, writes, result };
 }
 
-function readEvent(r: ByteReader): Event {
+/**
+ * Receives one invocation's events in log order as they are read. Write bytes are passed as a
+ * view into the log (`src[offset, offset + length)`), valid only during the call: the replay
+ * copies them straight into guest memory, and nothing is allocated per write.
+ */
+export interface EventVisitor {
+  write(addr: number, src: Uint8Array, offset: number, length: number): void;
+  global(index: number, value: Value): void;
+  grow(fromPages: number, toPages: number): void;
+  syscall(call: SyscallEvent): void;
+}
+
+/** An invocation record without its events (they went to the visitor). */
+export interface InvocationEnd {
+  index: number;
+  status: Invocation["status"];
+  exitCode?: number;
+  trapMessage?: string;
+  /** F's results; empty when read with `keepReturns` false (the validation pass). */
+  returns: Value[];
+}
+
+/** Keeps nothing: the validation pass reads every event to check it, then drops it. */
+const SKIP: EventVisitor = { write() {}, global() {}, grow() {}, syscall() {} };
+
+function readEvent(r: ByteReader, visitor: EventVisitor): void {
   const at = r.pos;
   const tag = r.u8("event tag");
   switch (tag) {
     case EVENT.write: {
       const addr = r.varUint("address");
       const len = r.varUint("length");
-      return { kind: "write", addr, bytes: r.bytesView(len, "write bytes").slice() };
+      r.need(len, "write bytes");
+      const offset = r.pos;
+      r.pos += len;
+      visitor.write(addr, r.bytes, offset, len);
+      return;
     }
-    case EVENT.global:
-      return { kind: "global", index: r.varU32("global index"), value: readValue(r) };
-    case EVENT.grow:
-      return { kind: "grow", fromPages: r.varU32("pages"), toPages: r.varU32("pages") };
+    case EVENT.global: {
+      const index = r.varU32("global index");
+      visitor.global(index, readValue(r));
+      return;
+    }
+    case EVENT.grow: {
+      const fromPages = r.varU32("pages");
+      visitor.grow(fromPages, r.varU32("pages"));
+      return;
+    }
     case EVENT.syscall:
-      return readSyscallBody(r);
+      visitor.syscall(readSyscallBody(r));
+      return;
     default:
-      return r.fail(`log: unknown event tag 0x${tag.toString(16).padStart(2, "0")}`, at);
+      r.fail(`log: unknown event tag 0x${tag.toString(16).padStart(2, "0")}`, at);
   }
 }
 
-function readInvocation(r: ByteReader): Invocation {
+/** Checks a value as readValue would, without decoding it. */
+function skipValue(r: ByteReader): void {
+  if (readValType(r) === "v128") r.bytesView(16, "v128");
+  else r.skipVarU64("value bits");
+}
+
+/** Reads one invocation record at `r`, handing its events to `visitor`. */
+export function readInvocation(r: ByteReader, visitor: EventVisitor, keepReturns = true): InvocationEnd {
   const index = r.varUint("invocation index");
   const at = r.pos;
   const status = nameOfCode(STATUS, r.u8("status"));
   if (status === undefined) r.fail("log: unknown invocation status", at);
-  const inv: Invocation = { index, status, events: [], returns: [] };
+  const inv: InvocationEnd = { index, status, returns: [] };
   if (status === "exited") inv.exitCode = r.varU32("exit code");
   if (status === "trapped") inv.trapMessage = r.string("trap message");
   const n = r.varUint("event count");
-  for (let i = 0; i < n; i++) inv.events.push(readEvent(r));
+  for (let i = 0; i < n; i++) readEvent(r, visitor);
   const m = r.varU32("result count");
-  for (let i = 0; i < m; i++) inv.returns.push(readValue(r));
+  for (let i = 0; i < m; i++) {
+    if (keepReturns) inv.returns.push(readValue(r));
+    else skipValue(r);
+  }
   return inv;
+}
+
+/** Collects events as objects, for decodeLog. */
+class EventCollector implements EventVisitor {
+  events: Event[] = [];
+  write(addr: number, src: Uint8Array, offset: number, length: number): void {
+    this.events.push({ kind: "write", addr, bytes: src.slice(offset, offset + length) });
+  }
+  global(index: number, value: Value): void {
+    this.events.push({ kind: "global", index, value });
+  }
+  grow(fromPages: number, toPages: number): void {
+    this.events.push({ kind: "grow", fromPages, toPages });
+  }
+  syscall(call: SyscallEvent): void {
+    this.events.push(call);
+  }
 }
 
 function readHeader(r: ByteReader): LogHeader {
@@ -105,8 +172,33 @@ function readHeader(r: ByteReader): LogHeader {
   return { backend, programSha256, functionIndex, functionName, params, results, args, env };
 }
 
-/** Decodes a complete log. Throws DecodeError / TruncatedError / UnsupportedVersionError. */
-export function decodeLog(input: Uint8Array): EffectLog {
+/** One INVOCATIONS block's payload, and where it sits in the file (for error offsets). */
+export interface InvocationBlock {
+  payload: Uint8Array;
+  fileOffset: number;
+}
+
+/**
+ * A checked log whose invocations are read on demand: everything but the invocation records
+ * is decoded, and the records stay as views into the file's bytes. Memory is the file's size,
+ * whatever the number of invocations.
+ */
+export interface OpenedLog {
+  version: number;
+  header: LogHeader;
+  inputs: InputRecord[];
+  end: RunEnd;
+  invocationCount: number;
+  invocationBlocks: InvocationBlock[];
+}
+
+/**
+ * Checks a complete log and indexes it: magic, version, every block's CRC-32, block order,
+ * every record (events included, read and dropped), invocation order, the end block's counts,
+ * trailing bytes. A log that opens is one the replay can read to the end without a decode
+ * error. Throws DecodeError / TruncatedError / UnsupportedVersionError.
+ */
+export function openLog(input: Uint8Array): OpenedLog {
   // A plain Uint8Array view: a Node Buffer's slice() would not copy.
   const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   const r = new ByteReader(bytes);
@@ -123,7 +215,8 @@ export function decodeLog(input: Uint8Array): EffectLog {
   }
   let header: LogHeader | undefined;
   let end: RunEnd | undefined;
-  const invocations: Invocation[] = [];
+  let invocationCount = 0;
+  const invocationBlocks: InvocationBlock[] = [];
   const inputs: InputRecord[] = [];
   while (!r.isAtEnd()) {
     const blockStart = r.pos;
@@ -144,10 +237,12 @@ export function decodeLog(input: Uint8Array): EffectLog {
         header = readHeader(p);
         break;
       case BLOCK.invocations:
+        invocationBlocks.push({ payload, fileOffset: blockStart + 5 });
         while (!p.isAtEnd()) {
-          const inv = readInvocation(p);
-          if (inv.index !== invocations.length) p.fail(`log: invocation ${inv.index} out of order`);
-          invocations.push(inv);
+          const at = p.pos;
+          const inv = readInvocation(p, SKIP, false);
+          if (inv.index !== invocationCount) p.fail(`log: invocation ${inv.index} out of order`, at);
+          invocationCount++;
         }
         break;
       case BLOCK.inputs:
@@ -157,11 +252,11 @@ export function decodeLog(input: Uint8Array): EffectLog {
         }
         break;
       case BLOCK.end: {
-        const invocationCount = p.varUint("invocation count");
+        const invocationCountAtEnd = p.varUint("invocation count");
         const inputCount = p.varUint("input count");
         const outcome = p.u8("outcome") === 1 ? "trapped" : "exited";
         const exitCode = p.varU32("exit code");
-        end = { invocationCount, inputCount, outcome, exitCode };
+        end = { invocationCount: invocationCountAtEnd, inputCount, outcome, exitCode };
         break;
       }
       default:
@@ -171,11 +266,44 @@ export function decodeLog(input: Uint8Array): EffectLog {
   }
   if (!header) throw new TruncatedError("log: no header block", bytes.length);
   if (!end) throw new TruncatedError("log: no end block (the log was cut short)", bytes.length);
-  if (end.invocationCount !== invocations.length || end.inputCount !== inputs.length) {
+  if (end.invocationCount !== invocationCount || end.inputCount !== inputs.length) {
     throw new DecodeError(
-      `log: end block counts ${end.invocationCount} invocations and ${end.inputCount} inputs, found ${invocations.length} and ${inputs.length}`,
+      `log: end block counts ${end.invocationCount} invocations and ${end.inputCount} inputs, found ${invocationCount} and ${inputs.length}`,
       bytes.length,
     );
   }
+  return { version, header, inputs, end, invocationCount, invocationBlocks };
+}
+
+/** Reads an opened log's invocations in order, one `next` call each. */
+export class InvocationCursor {
+  private block = 0;
+  private reader: ByteReader | undefined;
+
+  constructor(private readonly blocks: readonly InvocationBlock[]) {}
+
+  /** The next invocation, its events handed to `visitor`; undefined after the last one. */
+  next(visitor: EventVisitor): InvocationEnd | undefined {
+    while (this.reader === undefined || this.reader.isAtEnd()) {
+      const b = this.blocks[this.block++];
+      if (!b) return undefined;
+      this.reader = new ByteReader(b.payload, 0, b.fileOffset);
+    }
+    return readInvocation(this.reader, visitor);
+  }
+}
+
+/** Decodes a complete log into objects (dumps, the native backend, tests). Throws as openLog. */
+export function decodeLog(input: Uint8Array): EffectLog {
+  const opened = openLog(input);
+  const cursor = new InvocationCursor(opened.invocationBlocks);
+  const invocations: Invocation[] = [];
+  for (;;) {
+    const collector = new EventCollector();
+    const inv = cursor.next(collector);
+    if (!inv) break;
+    invocations.push({ ...inv, events: collector.events });
+  }
+  const { version, header, inputs, end } = opened;
   return { version, header, invocations, inputs, end };
 }

@@ -1,18 +1,22 @@
 /**
- * Disabling: the disabled module's F calls the replay hook, which applies invocation k's effects
- * in recorded order (writes, globals, memory growth, WASI calls) and leaves F's results in the
- * carrier globals. Output calls are re-executed with their recorded inputs (including bytes that
- * lived in F's frames), input calls are answered from the log, proc_exit ends the program.
- * Re-executed calls whose results differ from the log produce a warning, or an error in strict
- * mode. Every write is bounds-checked.
+ * Disabling: the disabled module's F calls the replay hook, which reads invocation k from the log
+ * and applies its effects as they are read, in recorded order (writes, globals, memory growth,
+ * WASI calls), then leaves F's results in the carrier globals. Write bytes are copied straight
+ * from the log's bytes into guest memory: no event objects, and memory use is the log's size
+ * whatever the number of invocations. Output calls are re-executed with their recorded inputs
+ * (including bytes that lived in F's frames), input calls are answered from the log, proc_exit
+ * ends the program. Re-executed calls whose results differ from the log produce a warning, or an
+ * error in strict mode. Every write is bounds-checked.
  */
-import type { EffectLog, Invocation, SyscallEvent } from "../log/index.js";
+import { InvocationCursor, type EventVisitor, type OpenedLog, type SyscallEvent, type Value } from "../log/index.js";
 import { ReplayError } from "../errors/index.js";
 import { WASI_TABLE, bitsToArgs, type WasmValType } from "../wasm/index.js";
 import type { ReplayStats } from "./types.js";
 import { setResult, valueToGlobal, type GuestHandles } from "./guest-handles.js";
 
 const PAGE = 65536;
+/** Writes up to this many bytes are copied in a loop; longer ones with TypedArray.set. */
+const SHORT_WRITE_BYTES = 32;
 
 /** Thrown to end the run the way the analyzed invocation ended: by a trap. */
 export class ReplayedTrap extends Error {}
@@ -24,18 +28,23 @@ export interface ReplayOptions {
   now: () => bigint;
 }
 
-export class Replayer {
+export class Replayer implements EventVisitor {
   private h!: GuestHandles;
   private mem = new Uint8Array(0);
   private next = 0;
+  private readonly cursor: InvocationCursor;
+  /** The invocation being applied, for error messages. */
+  private current = 0;
   readonly stats: ReplayStats = { invocations: 0, bytesWritten: 0, callsReexecuted: 0, callsAnswered: 0, replayNs: 0 };
 
   constructor(
-    private readonly log: EffectLog,
+    private readonly log: OpenedLog,
     private readonly globalTypes: Map<number, WasmValType>,
     private readonly realCall: (name: string, args: Array<number | bigint>) => number,
     private readonly options: ReplayOptions,
-  ) {}
+  ) {
+    this.cursor = new InvocationCursor(log.invocationBlocks);
+  }
 
   attach(h: GuestHandles): void {
     this.h = h;
@@ -49,57 +58,66 @@ export class Replayer {
   /** The disabled module's replay hook: F was called. */
   readonly replay = (): void => {
     const k = this.next++;
-    const inv = this.log.invocations[k];
-    if (!inv) {
+    if (k >= this.log.invocationCount) {
       if (this.options.onExtraCalls === "run") {
         this.h.runOriginal!.value = 1;
         return;
       }
       throw new ReplayError(
-        `${this.log.header.functionName} was called ${k + 1} times but the log has ${this.log.invocations.length} invocations (invocation ${k} is not logged; use --on-extra-calls=run to run the original for extra calls)`,
+        `${this.log.header.functionName} was called ${k + 1} times but the log has ${this.log.invocationCount} invocations (invocation ${k} is not logged; use --on-extra-calls=run to run the original for extra calls)`,
       );
     }
     const t0 = this.options.now();
     this.h.runOriginal!.value = 0;
+    this.current = k;
+    let returns: Value[];
+    let status: string;
+    let exitCode: number | undefined;
+    let trapMessage: string | undefined;
     try {
-      this.apply(inv);
+      // openLog checked every record, so the cursor has invocation k here.
+      const inv = this.cursor.next(this)!;
+      ({ returns, status, exitCode, trapMessage } = inv);
     } finally {
       this.stats.replayNs += Number(this.options.now() - t0);
       this.stats.invocations++;
     }
-    if (inv.status === "trapped") throw new ReplayedTrap(inv.trapMessage ?? "trap");
-    if (inv.status === "exited") {
-      throw new ReplayError(`invocation ${k} ended the program with exit code ${inv.exitCode ?? 0} but its log holds no proc_exit call`);
+    if (status === "trapped") throw new ReplayedTrap(trapMessage ?? "trap");
+    if (status === "exited") {
+      throw new ReplayError(`invocation ${k} ended the program with exit code ${exitCode ?? 0} but its log holds no proc_exit call`);
     }
-    inv.returns.forEach((v, i) => setResult(this.h.results[i]!, v));
+    for (let i = 0; i < returns.length; i++) setResult(this.h.results[i]!, returns[i]!);
   };
 
-  private apply(inv: Invocation): void {
-    for (const e of inv.events) {
-      switch (e.kind) {
-        case "write":
-          this.writeMemory(e.addr, e.bytes, inv.index);
-          break;
-        case "global": {
-          const g = this.h.globals.get(e.index);
-          const type = this.globalTypes.get(e.index);
-          if (!g || !type) throw new ReplayError(`invocation ${inv.index}: global ${e.index} is not a mutable global of this module`);
-          g.value = valueToGlobal(type, e.value);
-          break;
-        }
-        case "grow": {
-          const pages = this.h.memory.buffer.byteLength / PAGE;
-          if (pages !== e.fromPages) {
-            throw new ReplayError(`invocation ${inv.index}: memory has ${pages} pages where the analyzed run had ${e.fromPages}`);
-          }
-          this.h.memory.grow(e.toPages - e.fromPages);
-          break;
-        }
-        case "syscall":
-          this.call(e, inv.index);
-          break;
-      }
+  /** EventVisitor: bytes F wrote outside its frames. */
+  write(addr: number, src: Uint8Array, offset: number, length: number): void {
+    const mem = this.memoryView();
+    if (addr + length > mem.length) {
+      throw new ReplayError(`invocation ${this.current}: write of ${length} bytes at 0x${addr.toString(16)} is outside memory (${mem.length} bytes)`);
     }
+    if (length <= SHORT_WRITE_BYTES) {
+      for (let i = 0; i < length; i++) mem[addr + i] = src[offset + i]!;
+    } else {
+      mem.set(src.subarray(offset, offset + length), addr);
+    }
+    this.stats.bytesWritten += length;
+  }
+
+  /** EventVisitor: a mutable global's final value. */
+  global(index: number, value: Value): void {
+    const g = this.h.globals.get(index);
+    const type = this.globalTypes.get(index);
+    if (!g || !type) throw new ReplayError(`invocation ${this.current}: global ${index} is not a mutable global of this module`);
+    g.value = valueToGlobal(type, value);
+  }
+
+  /** EventVisitor: memory growth. */
+  grow(fromPages: number, toPages: number): void {
+    const pages = this.h.memory.buffer.byteLength / PAGE;
+    if (pages !== fromPages) {
+      throw new ReplayError(`invocation ${this.current}: memory has ${pages} pages where the analyzed run had ${fromPages}`);
+    }
+    this.h.memory.grow(toPages - fromPages);
   }
 
   /** A view of linear memory, remade only when growth replaced its ArrayBuffer. */
@@ -109,26 +127,23 @@ export class Replayer {
     return this.mem;
   }
 
-  private writeMemory(addr: number, bytes: Uint8Array, invocation: number): void {
-    const mem = this.memoryView();
-    if (addr + bytes.length > mem.length) {
-      throw new ReplayError(`invocation ${invocation}: write of ${bytes.length} bytes at 0x${addr.toString(16)} is outside memory (${mem.length} bytes)`);
-    }
-    mem.set(bytes, addr);
-    this.stats.bytesWritten += bytes.length;
+  private writeRange(addr: number, bytes: Uint8Array): void {
+    this.write(addr, bytes, 0, bytes.length);
   }
 
-  private call(e: SyscallEvent, invocation: number): void {
+  /** EventVisitor: a WASI call inside F. */
+  syscall(e: SyscallEvent): void {
+    const invocation = this.current;
     const entry = WASI_TABLE[e.name];
     if (!entry) throw new ReplayError(`invocation ${invocation}: unknown WASI call ${e.name} in the log`);
     const args = bitsToArgs(e.args, entry.params);
     const policy = entry.policy(args);
     if (policy === "answer") {
-      for (const w of e.writes) this.writeMemory(w.addr, w.bytes, invocation);
+      for (const w of e.writes) this.writeRange(w.addr, w.bytes);
       this.stats.callsAnswered++;
       return;
     }
-    for (const r of e.reads) this.writeMemory(r.addr, r.bytes, invocation);
+    for (const r of e.reads) this.writeRange(r.addr, r.bytes);
     this.stats.callsReexecuted++;
     const result = this.realCall(e.name, args);
     if (BigInt(result) !== e.result) {

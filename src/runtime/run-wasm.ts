@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { WASI } from "node:wasi";
 import { AlpacaError, DecodeError, UsageError } from "../errors/index.js";
-import { LogEncoder, decodeLog, type EffectLog } from "../log/index.js";
+import { LogEncoder, openLog, type OpenedLog } from "../log/index.js";
 import { buildAnalyzerModule, buildReplayModule, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { resolveHandles } from "./guest-handles.js";
 import { installHooks as installHooksInto } from "./hook-module.js";
@@ -53,7 +53,7 @@ function globalTypes(p: Program): Map<number, WasmValType> {
 }
 
 /** Reads and checks a log against the program and function it is to replay. */
-export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s: string) => void, req: RunRequest): EffectLog {
+export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s: string) => void, req: RunRequest): OpenedLog {
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
@@ -61,9 +61,9 @@ export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s
     const code = (cause as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read log ${path}: ${code === "ENOENT" ? "no such file (run alpaca analyze first)" : String(code)}`, { cause });
   }
-  let log: EffectLog;
+  let log: OpenedLog;
   try {
-    log = decodeLog(bytes);
+    log = openLog(bytes);
   } catch (cause) {
     if (cause instanceof AlpacaError) throw new UsageError(`${path}: ${cause.message}`, { cause });
     throw cause;
@@ -104,7 +104,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   let finish: (ending: RunEnding) => void = () => undefined;
   let logFile: LogFile | undefined;
   let replayer: Replayer | undefined;
-  let log: EffectLog | undefined;
+  let log: OpenedLog | undefined;
   const wrap = (onCall: (name: string, args: Array<number | bigint>, fn: WasiFn) => number): Record<string, WasiFn> =>
     Object.fromEntries(Object.entries(real).map(([name, fn]) => [name, (...a: Array<number | bigint>) => onCall(name, a, fn)]));
 
@@ -183,8 +183,8 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
     if (error instanceof DecodeError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
-  if (replayer && log && replayer.calls < log.invocations.length && ending.kind === "exit") {
-    warn(`${log.header.functionName} was called ${replayer.calls} times but the log has ${log.invocations.length} invocations`);
+  if (replayer && log && replayer.calls < log.invocationCount && ending.kind === "exit") {
+    warn(`${log.header.functionName} was called ${replayer.calls} times but the log has ${log.invocationCount} invocations`);
   }
   const outcome: RunOutcome = { exitCode: ending.kind === "exit" ? ending.code : TRAP_EXIT_STATUS, warnings };
   if (ending.kind === "trap") outcome.trapMessage = ending.message;
