@@ -10,10 +10,11 @@
 import { ByteReader, crc32 } from "../binary/index.js";
 import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
 import {
-  BACKEND, BLOCK, EVENT, LOG_MAGIC, LOG_VERSION, MAX_BLOCK_BYTES, STATUS, VALTYPE, nameOfCode,
+  BACKEND, BLOCK, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAX_BLOCK_BYTES, STATUS, VALTYPE, nameOfCode,
   type EffectLog, type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange,
   type RunEnd, type SyscallEvent, type ValType, type Value,
 } from "./format.js";
+import { RecordShape } from "./record-shape.js";
 
 function readValType(r: ByteReader): ValType {
   const at = r.pos;
@@ -23,7 +24,11 @@ function readValType(r: ByteReader): ValType {
 }
 
 function readValue(r: ByteReader): Value {
-  const type = readValType(r);
+  return readValueBits(r, readValType(r));
+}
+
+/** A value's bits, its type known (the repeat form leaves the type byte out). */
+function readValueBits(r: ByteReader, type: ValType): Value {
   if (type === "v128") return { type, bytes: r.bytesView(16, "v128").slice() };
   const bits = r.varU64("value bits");
   return { type, bits };
@@ -77,7 +82,8 @@ export interface InvocationEnd {
 /** Keeps nothing: the validation pass reads every event to check it, then drops it. */
 const SKIP: EventVisitor = { write() {}, global() {}, grow() {}, syscall() {} };
 
-function readEvent(r: ByteReader, visitor: EventVisitor): void {
+/** Reads event `i` of a record; a write's range also goes into `shape`. Returns whether it was a write. */
+function readEvent(r: ByteReader, visitor: EventVisitor, shape: RecordShape, i: number): boolean {
   const at = r.pos;
   const tag = r.u8("event tag");
   switch (tag) {
@@ -87,50 +93,111 @@ function readEvent(r: ByteReader, visitor: EventVisitor): void {
       r.need(len, "write bytes");
       const offset = r.pos;
       r.pos += len;
+      shape.setWrite(i, addr, len);
       visitor.write(addr, r.bytes, offset, len);
-      return;
+      return true;
     }
     case EVENT.global: {
       const index = r.varU32("global index");
       visitor.global(index, readValue(r));
-      return;
+      return false;
     }
     case EVENT.grow: {
       const fromPages = r.varU32("pages");
       visitor.grow(fromPages, r.varU32("pages"));
-      return;
+      return false;
     }
     case EVENT.syscall:
       visitor.syscall(readSyscallBody(r));
-      return;
+      return false;
     default:
-      r.fail(`log: unknown event tag 0x${tag.toString(16).padStart(2, "0")}`, at);
+      return r.fail(`log: unknown event tag 0x${tag.toString(16).padStart(2, "0")}`, at);
   }
 }
 
-/** Checks a value as readValue would, without decoding it. */
-function skipValue(r: ByteReader): void {
-  if (readValType(r) === "v128") r.bytesView(16, "v128");
+/** Checks a value's bits as readValueBits would, without decoding them. */
+function skipValueBits(r: ByteReader, type: ValType): void {
+  if (type === "v128") r.bytesView(16, "v128");
   else r.skipVarU64("value bits");
 }
 
-/** Reads one invocation record at `r`, handing its events to `visitor`. */
-export function readInvocation(r: ByteReader, visitor: EventVisitor, keepReturns = true): InvocationEnd {
-  const index = r.varUint("invocation index");
-  const at = r.pos;
-  const status = nameOfCode(STATUS, r.u8("status"));
-  if (status === undefined) r.fail("log: unknown invocation status", at);
-  const inv: InvocationEnd = { index, status, returns: [] };
-  if (status === "exited") inv.exitCode = r.varU32("exit code");
-  if (status === "trapped") inv.trapMessage = r.string("trap message");
-  const n = r.varUint("event count");
-  for (let i = 0; i < n; i++) readEvent(r, visitor);
-  const m = r.varU32("result count");
-  for (let i = 0; i < m; i++) {
-    if (keepReturns) inv.returns.push(readValue(r));
-    else skipValue(r);
+/**
+ * Reads one block's invocation records in order. A v2 block's records each start with a form
+ * byte; a repeat record takes its write ranges and result types from the record before it,
+ * which this reader keeps (record-shape.ts).
+ */
+class BlockRecords {
+  private readonly shape = new RecordShape();
+  private readonly types: ValType[] = [];
+  private lastIndex = -1;
+
+  constructor(private readonly r: ByteReader, private readonly version: number) {}
+
+  isAtEnd(): boolean {
+    return this.r.isAtEnd();
   }
-  return inv;
+
+  /** The next record, its events handed to `visitor`; results kept unless `keepReturns` is false. */
+  next(visitor: EventVisitor, keepReturns: boolean): InvocationEnd {
+    const r: ByteReader = this.r;
+    if (this.version >= 2) {
+      const at = r.pos;
+      const form = r.u8("record form");
+      if (form === FORM.repeat) {
+        if (!this.shape.valid) r.fail("log: repeat record with no record to repeat", at);
+        return this.readRepeat(visitor, keepReturns);
+      }
+      if (form !== FORM.full) r.fail(`log: unknown record form 0x${form.toString(16).padStart(2, "0")}`, at);
+    }
+    return this.readFull(visitor, keepReturns);
+  }
+
+  private readFull(visitor: EventVisitor, keepReturns: boolean): InvocationEnd {
+    const r: ByteReader = this.r;
+    const index = r.varUint("invocation index");
+    const at = r.pos;
+    const status = nameOfCode(STATUS, r.u8("status"));
+    if (status === undefined) r.fail("log: unknown invocation status", at);
+    const inv: InvocationEnd = { index, status, returns: [] };
+    if (status === "exited") inv.exitCode = r.varU32("exit code");
+    if (status === "trapped") inv.trapMessage = r.string("trap message");
+    const n = r.varUint("event count");
+    const shape = this.shape;
+    let writesOnly = true;
+    for (let i = 0; i < n; i++) if (!readEvent(r, visitor, shape, i)) writesOnly = false;
+    const m = r.varU32("result count");
+    const types = this.types;
+    types.length = 0;
+    for (let i = 0; i < m; i++) {
+      const type = readValType(r);
+      types.push(type);
+      if (keepReturns) inv.returns.push(readValueBits(r, type));
+      else skipValueBits(r, type);
+    }
+    if (writesOnly && status === "returned") shape.reset(n, types);
+    else shape.clear();
+    this.lastIndex = index;
+    return inv;
+  }
+
+  private readRepeat(visitor: EventVisitor, keepReturns: boolean): InvocationEnd {
+    const r: ByteReader = this.r;
+    const shape = this.shape;
+    for (let i = 0; i < shape.count; i++) {
+      const addr = shape.addrs[i]!;
+      const len = shape.lens[i]!;
+      r.need(len, "write bytes");
+      const offset = r.pos;
+      r.pos += len;
+      visitor.write(addr, r.bytes, offset, len);
+    }
+    const inv: InvocationEnd = { index: ++this.lastIndex, status: "returned", returns: [] };
+    for (const type of shape.types) {
+      if (keepReturns) inv.returns.push(readValueBits(r, type));
+      else skipValueBits(r, type);
+    }
+    return inv;
+  }
 }
 
 /** Collects events as objects, for decodeLog. */
@@ -238,9 +305,9 @@ export function openLog(input: Uint8Array): OpenedLog {
         break;
       case BLOCK.invocations:
         invocationBlocks.push({ payload, fileOffset: blockStart + 5 });
-        while (!p.isAtEnd()) {
+        for (const records = new BlockRecords(p, version); !records.isAtEnd();) {
           const at = p.pos;
-          const inv = readInvocation(p, SKIP, false);
+          const inv = records.next(SKIP, false);
           if (inv.index !== invocationCount) p.fail(`log: invocation ${inv.index} out of order`, at);
           invocationCount++;
         }
@@ -278,25 +345,25 @@ export function openLog(input: Uint8Array): OpenedLog {
 /** Reads an opened log's invocations in order, one `next` call each. */
 export class InvocationCursor {
   private block = 0;
-  private reader: ByteReader | undefined;
+  private records: BlockRecords | undefined;
 
-  constructor(private readonly blocks: readonly InvocationBlock[]) {}
+  constructor(private readonly log: Pick<OpenedLog, "version" | "invocationBlocks">) {}
 
   /** The next invocation, its events handed to `visitor`; undefined after the last one. */
   next(visitor: EventVisitor): InvocationEnd | undefined {
-    while (this.reader === undefined || this.reader.isAtEnd()) {
-      const b = this.blocks[this.block++];
+    while (this.records === undefined || this.records.isAtEnd()) {
+      const b = this.log.invocationBlocks[this.block++];
       if (!b) return undefined;
-      this.reader = new ByteReader(b.payload, 0, b.fileOffset);
+      this.records = new BlockRecords(new ByteReader(b.payload, 0, b.fileOffset), this.log.version);
     }
-    return readInvocation(this.reader, visitor);
+    return this.records.next(visitor, true);
   }
 }
 
 /** Decodes a complete log into objects (dumps, the native backend, tests). Throws as openLog. */
 export function decodeLog(input: Uint8Array): EffectLog {
   const opened = openLog(input);
-  const cursor = new InvocationCursor(opened.invocationBlocks);
+  const cursor = new InvocationCursor(opened);
   const invocations: Invocation[] = [];
   for (;;) {
     const collector = new EventCollector();

@@ -2,14 +2,17 @@
  * Streaming effect-log encoder. The recorder feeds it invocations and inputs as the program runs;
  * it returns finished blocks as bytes for the caller to append to a file. Invocation records are
  * packed many to a block (flushed at FLUSH_BYTES) so a tiny invocation costs a few bytes, not a
- * block header. Pure: no I/O, no clock. Layout in docs/log-format.md.
+ * block header, and a record with the shape of the block's previous one (same write addresses
+ * and lengths, see record-shape.ts) is written as a repeat: its bytes and results only.
+ * Pure: no I/O, no clock. Layout in docs/log-format.md.
  */
 import { ByteWriter, crc32 } from "../binary/index.js";
 import {
-  BACKEND, BLOCK, EVENT, LOG_MAGIC, LOG_VERSION, STATUS, VALTYPE,
+  BACKEND, BLOCK, EVENT, FORM, LOG_MAGIC, LOG_VERSION, STATUS, VALTYPE,
   type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange, type RunEnd,
   type SyscallEvent, type ValType, type Value,
 } from "./format.js";
+import { RecordShape } from "./record-shape.js";
 
 /** Pending invocation or input bytes beyond which a block is closed. */
 const FLUSH_BYTES = 1 << 16;
@@ -23,6 +26,11 @@ function frameBlock(out: ByteWriter, kind: number, payload: Uint8Array): void {
 
 export function encodeValue(w: ByteWriter, v: Value): void {
   w.u8(VALTYPE[v.type]);
+  encodeValueBits(w, v);
+}
+
+/** A value without its type byte (the repeat form knows the type). */
+function encodeValueBits(w: ByteWriter, v: Value): void {
   if (v.type === "v128") {
     w.bytes(v.bytes);
   } else {
@@ -63,6 +71,7 @@ export function encodeEvent(w: ByteWriter, e: Event): void {
   }
 }
 
+/** A full record without its form byte. */
 export function encodeInvocation(w: ByteWriter, inv: Invocation): void {
   w.varUint(inv.index).u8(STATUS[inv.status]);
   if (inv.status === "exited") w.varUint(inv.exitCode ?? 0);
@@ -79,6 +88,8 @@ export class LogEncoder {
   private readonly out = new ByteWriter(FLUSH_BYTES + 4096);
   private invocationCount = 0;
   private inputCount = 0;
+  /** The last record of the pending invocations block, when a record may repeat its shape. */
+  private readonly shape = new RecordShape();
 
   /** The file's first bytes: magic, version and the header block. */
   encodeStart(header: LogHeader): Uint8Array {
@@ -112,7 +123,16 @@ export class LogEncoder {
       throw new RangeError(`invocation ${inv.index} out of order (expected ${this.invocationCount})`);
     }
     this.invocationCount++;
-    encodeInvocation(this.invocations, inv);
+    const w = this.invocations;
+    if (this.shape.matches(inv)) {
+      w.u8(FORM.repeat);
+      for (const e of inv.events) if (e.kind === "write") w.bytes(e.bytes);
+      for (const v of inv.returns) encodeValueBits(w, v);
+    } else {
+      w.u8(FORM.full);
+      encodeInvocation(w, inv);
+      this.shape.take(inv);
+    }
     return this.invocations.length >= FLUSH_BYTES ? this.flush() : null;
   }
 
@@ -131,19 +151,34 @@ export class LogEncoder {
     }
     this.invocationCount++;
     const w = this.invocations;
-    w.varUint(parts.index).u8(STATUS.returned).varUint(parts.before.length + parts.runs + parts.after.length);
-    for (const e of parts.before) encodeEvent(w, e);
-    for (let i = 0; i < parts.runs; i++) {
-      const s = parts.starts[i]!;
-      const e = parts.ends[i]!;
-      w.u8(EVENT.write).varUint(s).varUint(e - s).bytesOf(parts.mem, s, e);
+    const { starts, ends, runs, results } = parts;
+    const writesOnly = parts.before.length === 0 && parts.after.length === 0;
+    const repeat = writesOnly && this.shape.matchesRuns(starts, ends, runs, results);
+    if (repeat) {
+      w.u8(FORM.repeat);
+      for (let i = 0; i < runs; i++) w.bytesOf(parts.mem, starts[i]!, ends[i]!);
+    } else {
+      w.u8(FORM.full).varUint(parts.index).u8(STATUS.returned).varUint(parts.before.length + runs + parts.after.length);
+      for (const e of parts.before) encodeEvent(w, e);
+      for (let i = 0; i < runs; i++) {
+        const s = starts[i]!;
+        const e = ends[i]!;
+        w.u8(EVENT.write).varUint(s).varUint(e - s).bytesOf(parts.mem, s, e);
+      }
+      for (const e of parts.after) encodeEvent(w, e);
+      w.varUint(results.length);
+      if (writesOnly) {
+        this.shape.reset(runs, results);
+        for (let i = 0; i < runs; i++) this.shape.setWrite(i, starts[i]!, ends[i]! - starts[i]!);
+      } else {
+        this.shape.clear();
+      }
     }
-    for (const e of parts.after) encodeEvent(w, e);
-    w.varUint(parts.results.length);
-    for (let i = 0; i < parts.results.length; i++) {
-      const t = parts.results[i]!;
+    for (let i = 0; i < results.length; i++) {
+      const t = results[i]!;
       if (t === "v128") throw new RangeError("v128 results are not supported");
-      w.u8(VALTYPE[t]).varU64Parts(parts.halves[2 * i]!, parts.halves[2 * i + 1]!);
+      if (!repeat) w.u8(VALTYPE[t]);
+      w.varU64Parts(parts.halves[2 * i]!, parts.halves[2 * i + 1]!);
     }
     return this.invocations.length >= FLUSH_BYTES ? this.flush() : null;
   }
@@ -153,13 +188,29 @@ export class LogEncoder {
     return Math.max(1, FLUSH_BYTES - this.invocations.length);
   }
 
+  /** Whether the next invocation record starts a block (so it cannot be a repeat). */
+  get blockEmpty(): boolean {
+    return this.invocations.length === 0;
+  }
+
   /**
    * Appends `count` invocation records already encoded by someone else (the analyzer's recorder
    * core), continuing the index sequence; same return convention as addInvocation.
    */
   addEncodedInvocations(records: Uint8Array, count: number): Uint8Array | null {
     this.invocationCount += count;
+    if (this.invocations.length === 0 && this.inputs.length === 0 && records.length >= FLUSH_BYTES) {
+      // A whole block's worth (the core's usual batch): framed straight from the caller's bytes,
+      // the same block flush() would make, one copy fewer.
+      this.shape.clear();
+      this.out.reset();
+      frameBlock(this.out, BLOCK.invocations, records);
+      return this.out.written();
+    }
     this.invocations.bytes(records);
+    // The records' last shape is the core's to know; the next record here is never a repeat
+    // (the host takes over only for records with more than writes, or that did not return).
+    this.shape.clear();
     return this.invocations.length >= FLUSH_BYTES ? this.flush() : null;
   }
 
@@ -183,6 +234,7 @@ export class LogEncoder {
     if (this.invocations.length > 0) {
       frameBlock(this.out, BLOCK.invocations, this.invocations.written());
       this.invocations.reset();
+      this.shape.clear();
     }
     return this.out.written();
   }

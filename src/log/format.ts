@@ -11,7 +11,7 @@
 /** First 8 bytes of every log (v1). */
 export const LOG_MAGIC = new Uint8Array([0x41, 0x4c, 0x50, 0x41, 0x43, 0x41, 0x4c, 0x47]); // "ALPACALG"
 /** The version this code writes; the reader accepts 1..LOG_VERSION and refuses newer ones. */
-export const LOG_VERSION = 1;
+export const LOG_VERSION = 2;
 /** Largest block payload the reader accepts (declared lengths are capped before allocating). */
 export const MAX_BLOCK_BYTES = 1 << 30;
 
@@ -25,6 +25,14 @@ export type Backend = keyof typeof BACKEND;
 
 /** Event tags inside an invocation record (v1). */
 export const EVENT = { write: 1, global: 2, grow: 3, syscall: 4 } as const;
+
+/**
+ * How an invocation record is written (v2; v1 records are all "full" and have no form byte):
+ * "full" spells everything out; "repeat" has the shape of the previous record in the same block
+ * (returned, writes only, the same write addresses and lengths, the same result types) and holds
+ * only the write bytes and the result bits. See docs/log-format.md.
+ */
+export const FORM = { full: 0, repeat: 1 } as const;
 
 /** How an invocation ended (v1). */
 export const STATUS = { returned: 0, exited: 1, trapped: 2 } as const;

@@ -3,8 +3,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { crc32 } from "../binary/index.js";
 import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
-import { decodeLog, encodeLog, logToJson, type EffectLog } from "./index.js";
+import { decodeLog, encodeLog, logToJson, LOG_VERSION, type EffectLog, type Invocation } from "./index.js";
 
 export const sample: Omit<EffectLog, "version"> = {
   header: {
@@ -29,10 +30,23 @@ export const sample: Omit<EffectLog, "version"> = {
   end: { invocationCount: 3, inputCount: 1, outcome: "exited", exitCode: 3 },
 };
 
+/** `sample` plus records that repeat a shape: the v2 fixture holds both forms. */
+export const repeatSample: Omit<EffectLog, "version"> = {
+  ...sample,
+  invocations: [
+    ...sample.invocations,
+    ...[3, 4, 5].map((index): Invocation => ({
+      index, status: "returned", events: [{ kind: "write", addr: 80, bytes: new Uint8Array([index, 0]) }],
+      returns: [{ type: "i64", bits: BigInt(index) }, { type: "f32", bits: 0x3f800000n }],
+    })),
+  ],
+  end: { ...sample.end, invocationCount: 6 },
+};
+
 describe("effect log", () => {
   it("round-trips every record kind", () => {
     const decoded = decodeLog(encodeLog(sample));
-    assert.equal(decoded.version, 1);
+    assert.equal(decoded.version, LOG_VERSION);
     assert.deepEqual({ ...decoded, version: undefined }, { ...sample, version: undefined });
   });
 
@@ -41,6 +55,47 @@ describe("effect log", () => {
     const bytes = encodeLog({ ...sample, invocations, end: { ...sample.end, invocationCount: 5000 } });
     assert.equal(decodeLog(bytes).invocations.length, 5000);
     assert.ok(bytes.length / 5000 < 8, `${bytes.length / 5000} bytes per invocation`);
+  });
+
+  it("writes a record shaped like the one before it as a repeat, and reads it back", () => {
+    // Same write ranges, changing bytes and results; one record with another shape in between.
+    const invocations: Invocation[] = Array.from({ length: 3000 }, (_, index) => ({
+      index, status: "returned",
+      events: index === 1500
+        ? [{ kind: "write", addr: 64, bytes: new Uint8Array([1, 2]) }]
+        : [{ kind: "write", addr: 4096, bytes: new Uint8Array([index & 0xff]) }, { kind: "write", addr: 8192, bytes: new Uint8Array([1, index >> 8]) }],
+      returns: [{ type: "i64", bits: BigInt(index) * 0x100000001n }, { type: "f32", bits: BigInt(index) }],
+    }));
+    const log = { ...sample, invocations, end: { ...sample.end, invocationCount: invocations.length } };
+    const bytes = encodeLog(log);
+    assert.deepEqual({ ...decodeLog(bytes), version: undefined }, { ...log, version: undefined });
+    // The same records with a new address each time cannot repeat: at least twice the size.
+    const moving = invocations.map((inv) => ({ ...inv, events: inv.events.map((e) => (e.kind === "write" ? { ...e, addr: e.addr + 4 * inv.index } : e)) }));
+    const full = encodeLog({ ...log, invocations: moving });
+    assert.ok(bytes.length * 2 < full.length, `${bytes.length} bytes with repeats, ${full.length} without`);
+  });
+
+  it("starts every block with a full record", () => {
+    // Enough 1 KiB writes to fill several 64 KiB blocks: each block must decode on its own.
+    const invocations: Invocation[] = Array.from({ length: 200 }, (_, index) => ({
+      index, status: "returned", events: [{ kind: "write", addr: 0, bytes: new Uint8Array(1024).fill(index) }], returns: [],
+    }));
+    const log = { ...sample, invocations, end: { ...sample.end, invocationCount: invocations.length } };
+    assert.deepEqual({ ...decodeLog(encodeLog(log)), version: undefined }, { ...log, version: undefined });
+  });
+
+  it("refuses a repeat record with no record before it", () => {
+    const bytes = encodeLog({ ...sample, invocations: [], end: { ...sample.end, invocationCount: 0 } });
+    // Splice an invocations block holding one repeat record (form byte 1) before the end block.
+    const endAt = bytes.length - (1 + 4 + 4 + 4); // kind, length, 4-byte payload, CRC
+    const block = new Uint8Array([2, 1, 0, 0, 0, 1, 0, 0, 0, 0]);
+    const view = new DataView(block.buffer);
+    view.setUint32(6, crc32(block.subarray(0, 6)), true);
+    const spliced = new Uint8Array(bytes.length + block.length);
+    spliced.set(bytes.subarray(0, endAt));
+    spliced.set(block, endAt);
+    spliced.set(bytes.subarray(endAt), endAt + block.length);
+    assert.throws(() => decodeLog(spliced), /repeat record with no record to repeat/);
   });
 
   it("detects truncation at every cut point", () => {
@@ -63,7 +118,7 @@ describe("effect log", () => {
   it("refuses newer versions, bad magic and trailing bytes", () => {
     const bytes = encodeLog(sample);
     const newer = bytes.slice();
-    newer[8] = 2;
+    newer[8] = LOG_VERSION + 1;
     assert.throws(() => decodeLog(newer), UnsupportedVersionError);
     const magic = bytes.slice();
     magic[0] = 0;
@@ -79,6 +134,15 @@ describe("effect log", () => {
     const decoded = decodeLog(fixture);
     assert.equal(decoded.version, 1);
     assert.deepEqual({ ...decoded, version: undefined }, { ...sample, version: undefined });
+  });
+
+  it("reads the released v2 fixture (test/fixtures/log-v2.alog), repeat records included", () => {
+    // Written by the v2 encoder from `repeatSample`; regenerate only with a new version.
+    const fixture = readFileSync(join(import.meta.dirname, "../../test/fixtures/log-v2.alog"));
+    const decoded = decodeLog(fixture);
+    assert.equal(decoded.version, 2);
+    assert.deepEqual({ ...decoded, version: undefined }, { ...repeatSample, version: undefined });
+    if (LOG_VERSION === 2) assert.deepEqual(encodeLog(repeatSample), new Uint8Array(fixture), "the v2 encoder writes the fixture");
   });
 
   it("prints i64 as decimal strings and floats with bit patterns", () => {

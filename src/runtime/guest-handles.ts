@@ -33,6 +33,8 @@ export interface FastPathHandles {
   entryPages: WebAssembly.Global;
   /** Each mutable global's value when that invocation entered, by global index. */
   entryGlobals: Map<number, WebAssembly.Global>;
+  /** The mark slot (src/wasm/trace.ts MarkSlot): free, addr, size, old, new. */
+  slot: Record<"free" | "addr" | "size" | "old" | "new", WebAssembly.Global>;
   /** Guest-memory readers for the recorder core: load8, load32, load64. */
   loads: Record<"load8" | "load32" | "load64", WebAssembly.ExportValue>;
 }
@@ -56,6 +58,13 @@ export function resolveHandles(instance: WebAssembly.Instance, layout: RewriteLa
         inside: ex[EXPORT.inside] as WebAssembly.Global,
         entryPages: ex[EXPORT.entryPages] as WebAssembly.Global,
         entryGlobals: new Map(layout.mutableGlobals.map((idx) => [idx, ex[EXPORT.entryGlobal(idx)] as WebAssembly.Global])),
+        slot: {
+          free: ex[EXPORT.slot("free")] as WebAssembly.Global,
+          addr: ex[EXPORT.slot("addr")] as WebAssembly.Global,
+          size: ex[EXPORT.slot("size")] as WebAssembly.Global,
+          old: ex[EXPORT.slot("old")] as WebAssembly.Global,
+          new: ex[EXPORT.slot("new")] as WebAssembly.Global,
+        },
         loads: { load8: ex[EXPORT.load(8)] as WebAssembly.ExportValue, load32: ex[EXPORT.load(32)] as WebAssembly.ExportValue, load64: ex[EXPORT.load(64)] as WebAssembly.ExportValue },
       }
       : undefined,

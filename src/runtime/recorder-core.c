@@ -11,7 +11,8 @@
  * (docs/log-format.md) with exactly the writes src/runtime/mark-set.ts would find: changed bytes
  * of the marked ranges, runs closer than MERGE_GAP merged, F's frames [minSp, spEntry) dropped.
  * Finished records are handed to the host in batches (`flush`); an invocation that did something
- * unusual (a global changed, memory grew) is handed over whole (`slow_exit`).
+ * unusual (a global changed, memory grew) is handed over whole (`slow_exit`). A record with the
+ * shape of the block's last one (same write ranges) is written in the log's "repeat" form.
  *
  * Built by `make recorder-core` (clang --target=wasm32, no libc); the .wasm beside this file is
  * the build output, checked against this source by src/runtime/recorder-core.test.ts.
@@ -99,13 +100,28 @@ static u32 result_type;
  * blocks end where the host's own encoder would end them). */
 static u32 flush_at = 1u << 16;
 
+/* The shape of the block's last record, when the next may repeat it (log format v2, the "repeat"
+ * form; src/log/record-shape.ts): it returned and only wrote, at these ranges. */
+static u32 shape_valid;
+static u32 shape_count;
+static Vec shape_addr, shape_len;
+
+#define FORM_FULL 0
+#define FORM_REPEAT 1
+
 EXPORT("configure") void configure(u32 first_index, u32 results, u32 type_code) {
   next_index = first_index;
   result_count = results;
   result_type = type_code;
+  shape_valid = 0;
 }
 
-EXPORT("set_flush_at") void set_flush_at(u32 bytes) { flush_at = bytes; }
+/* The host's block has room for `bytes` more record bytes; `block_empty` when it holds none yet
+ * (the next record starts a block, so it cannot repeat the one before). */
+EXPORT("set_flush_at") void set_flush_at(u32 bytes, u32 block_empty) {
+  flush_at = bytes;
+  if (block_empty) shape_valid = 0;
+}
 EXPORT("next_index") u32 get_next_index(void) { return next_index; }
 EXPORT("mark_count") u32 get_mark_count(void) { return mark_count; }
 EXPORT("mark_addrs") u32 get_mark_addrs(void) { return (u32)mark_addr.v; }
@@ -297,27 +313,53 @@ static void changed_runs(u32 lo, u32 hi) {
   }
 }
 
+/* Whether this invocation's runs have the shape of the block's last record; else makes them the shape. */
+static int repeats_shape(void) {
+  int same = shape_valid && shape_count == run_count;
+  for (u32 i = 0; same && i < run_count; i++) {
+    same = shape_addr.v[i] == run_start.v[i] && shape_len.v[i] == run_end.v[i] - run_start.v[i];
+  }
+  if (same) return 1;
+  reserve(&shape_addr, run_count);
+  reserve(&shape_len, run_count);
+  for (u32 i = 0; i < run_count; i++) {
+    shape_addr.v[i] = run_start.v[i];
+    shape_len.v[i] = run_end.v[i] - run_start.v[i];
+  }
+  shape_count = run_count;
+  shape_valid = 1;
+  return 0;
+}
+
 static void finish_record(u32 sp_entry, u32 min_sp, u32 lo, u32 hi) {
   changed_runs(min_sp, sp_entry);
-  put_var(next_index);
-  put_u8(0); /* returned */
-  put_var(run_count);
+  int repeat = repeats_shape();
+  if (repeat) {
+    put_u8(FORM_REPEAT);
+  } else {
+    put_u8(FORM_FULL);
+    put_var(next_index);
+    put_u8(0); /* returned */
+    put_var(run_count);
+  }
   /* Runs come in address order inside ranges in address order, so one forward walk finds each run's range. */
   u32 r = 0;
   for (u32 i = 0; i < run_count; i++) {
     u32 s = run_start.v[i];
     u32 e = run_end.v[i];
     while (!(range_start.v[r] <= s && s < range_end.v[r])) r++;
-    put_u8(1); /* write */
-    put_var(s);
-    put_var(e - s);
+    if (!repeat) {
+      put_u8(1); /* write */
+      put_var(s);
+      put_var(e - s);
+    }
     bytes_reserve(&out, e - s);
     copy(out.v + out.len, current.v + range_img.v[r] + (s - range_start.v[r]), e - s);
     out.len += e - s;
   }
-  put_var(result_count);
+  if (!repeat) put_var(result_count);
   if (result_count == 1) {
-    put_u8(result_type);
+    if (!repeat) put_u8(result_type);
     put_var(((u64)hi << 32) | lo);
   }
   next_index++;
@@ -337,55 +379,74 @@ static inline u8 *leb(u8 *p, u64 v) {
   return p;
 }
 
-/* Reads the guest's `size` (<= 8) bytes at addr as a little-endian number. */
-static u64 guest_small(u32 addr, u32 size) {
-  if (size == 4) return guest_load32(addr);
-  if (size == 8) return guest_load64(addr);
-  u64 v = 0;
-  for (u32 i = 0; i < size; i++) v |= (u64)guest_load8(addr + i) << (8 * i);
-  return v;
+/* leb() of a value given as 32-bit halves, in 32-bit arithmetic when the high half is 0 (an i32 or f32 result). */
+static inline u8 *leb_halves(u8 *p, u32 lo, u32 hi) {
+  if (hi != 0) return leb(p, ((u64)hi << 32) | lo);
+  while (lo >= 0x80) {
+    *p++ = (u8)(lo | 0x80);
+    lo >>= 7;
+  }
+  *p++ = (u8)lo;
+  return p;
 }
 
 /*
- * The commonest record, one mark of at most 8 bytes clear of F's frames, written directly: within
- * 8 bytes every two changed bytes are fewer than MERGE_GAP apart, so the changed bytes form one
- * run, from the lowest to the highest byte that differs. Returns 0 when the case does not apply.
+ * The commonest record: the invocation's only store was the one in the mark slot (at most 8
+ * bytes, clear of F's frames), written directly from the slot's old and new bytes, without
+ * reading the guest. Within 8 bytes every two changed bytes are fewer than MERGE_GAP apart, so
+ * the changed bytes form one run, from the lowest to the highest byte that differs. Returns 0
+ * when the case does not apply.
  */
-static int finish_single(u32 sp_entry, u32 min_sp, u32 lo, u32 hi) {
-  if (mark_count != 1) return 0;
-  u32 addr = mark_addr.v[0];
-  u32 size = mark_size.v[0];
-  if (size == 0 || size > 8 || (addr < sp_entry && addr + size > min_sp)) return 0;
-  u64 was = 0;
-  const u8 *saved = old.v + mark_off.v[0];
-  if (size == 4) {
-    was = *(const u32 *)saved;
-  } else if (size == 8) {
-    was = *(const u64 *)saved;
-  } else {
-    for (u32 i = 0; i < size; i++) was |= (u64)saved[i] << (8 * i);
-  }
-  u64 now = guest_small(addr, size);
+static inline __attribute__((always_inline)) int finish_single(u32 sp_entry, u32 min_sp, u32 lo, u32 hi, u32 addr, u32 size, u64 was, u64 now) {
+  if (addr < sp_entry && addr + size > min_sp) return 0;
+  if (size < 8) now &= (1ull << (8 * size)) - 1;
   u64 diff = was ^ now;
+  u32 first = 0, last = 0;
+  u32 runs = diff != 0;
+  if (runs) {
+    first = (u32)__builtin_ctzll(diff) / 8;
+    last = (63 - (u32)__builtin_clzll(diff)) / 8;
+  }
+  /* repeats_shape for at most one run, without the run arrays. */
+  int repeat = shape_valid && shape_count == runs && (!runs || (shape_addr.v[0] == addr + first && shape_len.v[0] == last - first + 1));
+  if (!repeat) {
+    reserve(&shape_addr, 1);
+    reserve(&shape_len, 1);
+    shape_addr.v[0] = addr + first;
+    shape_len.v[0] = last - first + 1;
+    shape_count = runs;
+    shape_valid = 1;
+  }
   bytes_reserve(&out, 48);
   u8 *p = out.v + out.len;
-  p = leb(p, next_index);
-  *p++ = 0; /* returned */
-  if (diff == 0) {
-    *p++ = 0;
+  if (repeat) {
+    *p++ = FORM_REPEAT;
   } else {
-    u32 first = (u32)__builtin_ctzll(diff) / 8;
-    u32 last = (63 - (u32)__builtin_clzll(diff)) / 8;
-    *p++ = 1;
-    *p++ = 1; /* write */
-    p = leb(p, addr + first);
-    *p++ = (u8)(last - first + 1);
-    for (u32 i = first; i <= last; i++) *p++ = (u8)(now >> (8 * i));
+    *p++ = FORM_FULL;
+    p = leb(p, next_index);
+    *p++ = 0; /* returned */
+    *p++ = (u8)runs;
+    if (runs) {
+      *p++ = 1; /* write */
+      p = leb(p, addr + first);
+      *p++ = (u8)(last - first + 1);
+    }
   }
-  *p++ = (u8)result_count;
+  if (runs) {
+    /* The changed bytes, lowest first: 32-bit shifts for the common case of a run in the low word. */
+    u64 bytes = now >> (8 * first);
+    u32 n = last - first + 1;
+    if (n <= 4) {
+      u32 b32 = (u32)bytes;
+      for (u32 i = 0; i < n; i++, b32 >>= 8) *p++ = (u8)b32;
+    } else {
+      for (u32 i = 0; i < n; i++, bytes >>= 8) *p++ = (u8)bytes;
+    }
+  }
+  if (!repeat) *p++ = (u8)result_count;
   if (result_count == 1) {
-    *p++ = (u8)result_type;
-    p = leb(p, ((u64)hi << 32) | lo);
+    if (!repeat) *p++ = (u8)result_type;
+    p = leb_halves(p, lo, hi);
   }
   out.len = (u32)(p - out.v);
   next_index++;
@@ -396,17 +457,47 @@ static int finish_single(u32 sp_entry, u32 min_sp, u32 lo, u32 hi) {
   return 1;
 }
 
-static void exit_any(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi) {
-  if (!flag && finish_single(sp_entry, min_sp, lo, hi)) return;
+/* Makes the slot's store the invocation's first mark, ahead of those the core took. */
+static void prepend_slot(u32 addr, u32 size, u64 was) {
+  reserve(&mark_addr, mark_count + 1);
+  reserve(&mark_size, mark_count + 1);
+  reserve(&mark_off, mark_count + 1);
+  for (u32 i = mark_count; i > 0; i--) {
+    mark_addr.v[i] = mark_addr.v[i - 1];
+    mark_size.v[i] = mark_size.v[i - 1];
+    mark_off.v[i] = mark_off.v[i - 1];
+  }
+  bytes_reserve(&old, size);
+  for (u32 k = 0; k < size; k++) old.v[old.len + k] = (u8)(was >> (8 * k));
+  mark_addr.v[0] = addr;
+  mark_size.v[0] = size;
+  mark_off.v[0] = old.len;
+  old.len += size;
+  mark_count++;
+}
+
+/* F returned. `used`: the slot holds the invocation's first store (`size` bytes at `addr`, which
+ * held `was` and were set to `now`); the marks the core took came after it. */
+static inline __attribute__((always_inline)) void exit_any(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi, u32 used, u32 addr, u32 size, u64 was, u64 now) {
+  if (used) {
+    if (!flag && mark_count == 0 && finish_single(sp_entry, min_sp, lo, hi, addr, size, was, now)) return;
+    prepend_slot(addr, size, was);
+  }
   if (flag) {
-    /* A global changed or memory grew: the host records this invocation, marks included. */
+    /* A global changed or memory grew: the host records this invocation, marks included; its
+     * record has more than writes, so the next one cannot repeat it. */
     flush_now();
+    shape_valid = 0;
     host_slow_exit(sp_entry, min_sp, flag, lo, hi);
     return;
   }
   finish_record(sp_entry, min_sp, lo, hi);
 }
 
-/* F returned (no results / one result as two 32-bit halves of its bit pattern). */
-EXPORT("exit0") void exit0(u32 sp_entry, u32 min_sp, u32 flag) { exit_any(sp_entry, min_sp, flag, 0, 0); }
-EXPORT("exit1") void exit1(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi) { exit_any(sp_entry, min_sp, flag, lo, hi); }
+/* F returned (no results / one result as two 32-bit halves of its bit pattern), then the slot. */
+EXPORT("exit0") void exit0(u32 sp_entry, u32 min_sp, u32 flag, u32 used, u32 addr, u32 size, u64 was, u64 now) {
+  exit_any(sp_entry, min_sp, flag, 0, 0, used, addr, size, was, now);
+}
+EXPORT("exit1") void exit1(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi, u32 used, u32 addr, u32 size, u64 was, u64 now) {
+  exit_any(sp_entry, min_sp, flag, lo, hi, used, addr, size, was, now);
+}

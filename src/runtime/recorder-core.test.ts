@@ -63,11 +63,15 @@ describe("recorder core", () => {
     const loads = new WebAssembly.Instance(loadsModule(), { env: { memory } }).exports as Record<"load8" | "load32" | "load64", WebAssembly.ExportValue>;
     const fromCore = new ByteWriter();
     const core = new RecorderCore(module, loads, 1, {
-      records: (bytes) => void fromCore.bytes(bytes),
+      // Each hand-over here ends a block (the core flushes at 64 KiB, as the encoder does).
+      records: (bytes) => {
+        fromCore.bytes(bytes);
+        core.flushAt(1 << 16, true);
+      },
       slowExit: () => assert.fail("no invocation here is unusual"),
     });
     core.configure(0, 1, 0x7f);
-    const coreExports = core as unknown as { markHook: (a: number, s: number) => void; exitHook: (...a: number[]) => void };
+    const coreExports = core as unknown as { markHook: (a: number, s: number) => void; exitHook: (...a: Array<number | bigint>) => void };
     const mem = Buffer.from(memory.buffer);
     const marks = new MarkSet();
     const encoder = new LogEncoder();
@@ -75,21 +79,36 @@ describe("recorder core", () => {
     const rnd = random(12345);
     const starts = new Float64Array(4096);
     const ends = new Float64Array(4096);
-    for (let inv = 0; inv < 400; inv++) {
-      // A frame region [minSp, spEntry) in the middle of memory, sometimes empty.
-      const spEntry = 30000 + rnd(2000);
-      const minSp = rnd(4) === 0 ? spEntry : spEntry - rnd(600);
-      const count = rnd(5) === 0 ? 1 : rnd(40);
-      for (let k = 0; k < count; k++) {
-        const size = [1, 2, 4, 8, 16, 3, 40][rnd(7)]!;
+    let spEntry = 0;
+    let minSp = 0;
+    let previous: Array<[number, number]> = [];
+    for (let inv = 0; inv < 3000; inv++) {
+      // Half the time, the previous invocation's stores again, changing every byte: the same
+      // runs, so the record repeats the previous one's shape (the log's repeat form).
+      const again = inv > 0 && rnd(2) === 0;
+      let stores = previous;
+      if (!again) {
+        // A frame region [minSp, spEntry) in the middle of memory, sometimes empty.
+        spEntry = 30000 + rnd(2000);
+        minSp = rnd(4) === 0 ? spEntry : spEntry - rnd(600);
+        const count = rnd(5) === 0 ? 1 : rnd(40);
         // Addresses cluster so marks overlap and merge; some land in or across the frames.
-        const addr = rnd(3) === 0 ? minSp - 20 + rnd(60) : 1000 + rnd(3000);
-        coreExports.markHook(addr, size);
-        marks.add(mem, addr, size);
-        for (let i = 0; i < size; i++) mem[addr + i] = rnd(4) === 0 ? mem[addr + i]! : rnd(256);
+        stores = Array.from({ length: count }, () => [rnd(3) === 0 ? minSp - 20 + rnd(60) : 1000 + rnd(3000), [1, 2, 4, 8, 16, 3, 40][rnd(7)]!]);
       }
+      // Often the first store (8 bytes or fewer) goes to the mark slot, as the fast path's traced code does.
+      let slot: [number, number, bigint, bigint] = [0, 0, 0n, 0n];
+      const useSlot = stores.length > 0 && stores[0]![1] <= 8 && rnd(3) !== 0;
+      stores.forEach(([addr, size], k) => {
+        const was = mem.readBigUInt64LE(addr) & ((1n << BigInt(8 * size)) - 1n);
+        if (!(useSlot && k === 0)) coreExports.markHook(addr, size);
+        marks.add(mem, addr, size);
+        for (let i = 0; i < size; i++) mem[addr + i] = again ? (mem[addr + i]! + 1) & 0xff : rnd(4) === 0 ? mem[addr + i]! : rnd(256);
+        // The slot's new value carries garbage above the store's size (an i32 for a store8), which the core must ignore.
+        if (useSlot && k === 0) slot = [addr, size, was, (mem.readBigUInt64LE(addr) & ((1n << BigInt(8 * size)) - 1n)) | (size < 8 ? 0xabn << 56n : 0n)];
+      });
+      previous = stores;
       const result = rnd(0x7fffffff);
-      coreExports.exitHook(spEntry, minSp, 0, result, 0);
+      coreExports.exitHook(spEntry, minSp, 0, result, 0, useSlot ? 1 : 0, ...slot);
       let runs = 0;
       marks.changedRuns(mem, MERGE_GAP, minSp, spEntry, (s, e) => {
         const cut = (a: number, b: number) => {
@@ -108,6 +127,7 @@ describe("recorder core", () => {
     }
     core.flush();
     fromHost.bytes(payloadOf(encoder.flush()));
+    assert.ok(fromHost.length > 3 << 16, "the records span several blocks");
     assert.equal(fromCore.length, fromHost.length);
     assert.ok(Buffer.from(fromCore.written()).equals(Buffer.from(fromHost.written())), "core and host records differ");
   });

@@ -32,7 +32,7 @@ export interface CoreHost {
 interface CoreExports {
   memory: WebAssembly.Memory;
   configure(firstIndex: number, results: number, typeCode: number): void;
-  set_flush_at(bytes: number): void;
+  set_flush_at(bytes: number, blockEmpty: number): void;
   next_index(): number;
   mark_count(): number;
   mark_addrs(): number;
@@ -70,9 +70,12 @@ export class RecorderCore {
     this.ex.configure(nextIndex, results, typeCode);
   }
 
-  /** Records are handed over once this many bytes of them are waiting. */
-  flushAt(bytes: number): void {
-    this.ex.set_flush_at(bytes);
+  /**
+   * Records are handed over once this many bytes of them are waiting; `blockEmpty` says the
+   * host's block holds no record yet, so the next one starts a block (and is not a repeat).
+   */
+  flushAt(bytes: number, blockEmpty: boolean): void {
+    this.ex.set_flush_at(bytes, blockEmpty ? 1 : 0);
   }
 
   /** Hands over every finished record now (through CoreHost.records). */

@@ -109,7 +109,7 @@ export class Recorder {
       records: (bytes, count) => {
         this.invocation += count;
         this.sinkMaybe(this.encoder.addEncodedInvocations(bytes, count));
-        core.flushAt(this.encoder.invocationRoom);
+        this.syncCoreBlock();
       },
       slowExit: (sp, minSp, flag, lo, hi) => this.slowExit(sp, minSp, flag, lo, hi),
     });
@@ -124,7 +124,12 @@ export class Recorder {
   private configureCore(): void {
     const t = this.layout.results[0];
     this.core!.configure(this.invocation, this.layout.results.length, t === undefined ? 0 : VALTYPE[t as ValType]);
-    this.core!.flushAt(this.encoder.invocationRoom);
+    this.syncCoreBlock();
+  }
+
+  /** Tells the core how much room the encoder's pending block has left, and whether it is empty. */
+  private syncCoreBlock(): void {
+    this.core?.flushAt(this.encoder.invocationRoom, this.encoder.blockEmpty);
   }
 
   /** The core hands over an unusual invocation (a global changed, memory grew): record it here. */
@@ -277,6 +282,13 @@ export class Recorder {
   /** The program ended inside a fast-path invocation: carry on with it as a hook-recorded one. */
   private adoptFastInvocation(): void {
     const fast = this.h.fast!;
+    // The slot's store, when there was one, came before every mark the core holds.
+    if (fast.slot.free.value === 0) {
+      const size = fast.slot.size.value as number;
+      const old = new Uint8Array(8);
+      new DataView(old.buffer).setBigUint64(0, BigInt.asUintN(64, fast.slot.old.value as bigint), true);
+      this.marks.addSaved(fast.slot.addr.value as number, size, old, 0);
+    }
     this.core!.takeMarks((addr, size, saved, at) => this.marks.addSaved(addr, size, saved, at));
     this.depth = 1;
     this.marking = true;
@@ -322,6 +334,7 @@ export class Recorder {
       // Records still in the core come first, so blocks end where hook recording would end them.
       this.core?.flush();
       this.sinkMaybe(this.encoder.addInput({ insideF: inside, call }));
+      this.syncCoreBlock();
     }
     return result;
   }

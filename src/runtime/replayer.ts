@@ -43,7 +43,7 @@ export class Replayer implements EventVisitor {
     private readonly realCall: (name: string, args: Array<number | bigint>) => number,
     private readonly options: ReplayOptions,
   ) {
-    this.cursor = new InvocationCursor(log.invocationBlocks);
+    this.cursor = new InvocationCursor(log);
   }
 
   attach(h: GuestHandles): void {

@@ -11,7 +11,7 @@ import { AlpacaError } from "../errors/index.js";
 import { forEachInstruction, readLocals } from "./instructions.js";
 import { SECTION, VALTYPE_CODE, type FuncType, type WasmModule, type WasmValType } from "./module.js";
 import { funcType } from "./read-module.js";
-import { planExtent, traceBody } from "./trace.js";
+import { planExtent, traceBody, type MarkSlot } from "./trace.js";
 
 /** Export names the host uses to reach what the rewriter added. */
 export const EXPORT = {
@@ -28,6 +28,8 @@ export const EXPORT = {
   entryPages: "alpaca.entry_pages",
   /** Analyzer: a mutable global's value when the current fast-path invocation entered. */
   entryGlobal: (idx: number) => `alpaca.entry_global.${idx}`,
+  /** Analyzer with a fast path: the mark slot (trace.ts MarkSlot), read by the host when it takes an invocation over. */
+  slot: (part: keyof MarkSlot) => `alpaca.slot_${part}`,
   /** Analyzer with a fast path: guest-memory readers for the recorder core, (addr) -> value. */
   load: (bits: 8 | 32 | 64) => `alpaca.load${bits}`,
   result: (i: number) => `alpaca.result.${i}`,
@@ -66,7 +68,7 @@ const OP = {
   if: 0x04, else: 0x05, end: 0x0b, call: 0x10, callIndirect: 0x11, select: 0x1b,
   localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32LtU: 0x49, i32Sub: 0x6b,
   i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd, f32ReinterpretI32: 0xbe, f64ReinterpretI64: 0xbf,
-  memorySize: 0x3f, i32Ne: 0x47, i64Ne: 0x52, i32Or: 0x72, i64ShrU: 0x88, i32WrapI64: 0xa7, i64Const: 0x42,
+  memorySize: 0x3f, i32Eqz: 0x45, i32Ne: 0x47, i64Ne: 0x52, i32Or: 0x72, i64ShrU: 0x88, i32WrapI64: 0xa7, i64Const: 0x42,
 } as const;
 
 type NumType = "i32" | "i64" | "f32" | "f64";
@@ -328,9 +330,18 @@ interface FastPath {
   minSp: number;
   table: number;
   exitType: number;
+  slot: MarkSlot;
 }
 
-function addFastPath(m: WasmModule, add: Additions, layout: RewriteLayout, table: number, minSp: number): FastPath {
+/** The fast path's mark slot globals (added before F's extent is traced: traced stores use them). */
+function addMarkSlot(add: Additions): MarkSlot {
+  const types = { free: "i32", addr: "i32", size: "i32", old: "i64", new: "i64" } as const;
+  const slot = {} as MarkSlot;
+  for (const [part, type] of Object.entries(types) as Array<[keyof MarkSlot, NumType]>) slot[part] = add.addExportedGlobal(EXPORT.slot(part), type);
+  return slot;
+}
+
+function addFastPath(m: WasmModule, add: Additions, layout: RewriteLayout, table: number, minSp: number, slot: MarkSlot): FastPath {
   const saved = layout.mutableGlobals.map((idx) => {
     const type = m.globals[idx - m.importedGlobalCount]!.type as NumType;
     return { idx, type, entry: add.addExportedGlobal(EXPORT.entryGlobal(idx), type) };
@@ -351,7 +362,9 @@ function addFastPath(m: WasmModule, add: Additions, layout: RewriteLayout, table
     stackPointer: layout.stackPointerIdx,
     minSp,
     table,
-    exitType: add.addType({ params: new Array<WasmValType>(3 + pieces).fill("i32"), results: [] }),
+    // (sp at entry, lowest sp, flag, result halves..., slot used, slot addr, slot size, slot old, slot new)
+    exitType: add.addType({ params: [...new Array<WasmValType>(3 + pieces + 3).fill("i32"), "i64", "i64"], results: [] }),
+    slot,
   };
 }
 
@@ -376,6 +389,7 @@ function emitFastPath(w: ByteWriter, p: FastPath, f: {
   w.u8(OP.memorySize).u8(0).u8(OP.globalSet).varUint(p.entryPages);
   if (p.stackPointer >= 0) w.u8(OP.globalGet).varUint(p.stackPointer).u8(OP.globalSet).varUint(p.minSp);
   w.i32Const(1).u8(OP.globalSet).varUint(p.inside);
+  w.i32Const(1).u8(OP.globalSet).varUint(p.slot.free);
   for (let i = 0; i < f.params; i++) w.u8(OP.localGet).varUint(i);
   w.u8(OP.call).varUint(f.tracedF);
   f.saveResults();
@@ -404,6 +418,10 @@ function emitFastPath(w: ByteWriter, p: FastPath, f: {
       w.u8(OP.i64Const).u8(32).u8(OP.i64ShrU).u8(OP.i32WrapI64);
     }
   });
+  w.u8(OP.globalGet).varUint(p.slot.free).u8(OP.i32Eqz);
+  for (const g of [p.slot.addr, p.slot.size, p.slot.old, p.slot.new]) w.u8(OP.globalGet).varUint(g);
+  // The slot is closed until the next fast-path entry (host-hook invocations mark every store).
+  w.i32Const(0).u8(OP.globalSet).varUint(p.slot.free);
   w.i32Const(HOOK.exitFast).u8(OP.callIndirect).varUint(p.exitType).varUint(p.table);
   f.pushResults();
 }
@@ -440,6 +458,8 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
   // Traced copies of F's extent (the marks strategy), when marks can follow all of it.
   let tracedF = original;
   const plan = options.traced === false ? { reason: "disabled" } : planExtent(m, funcIdx);
+  const fastPossible = "funcs" in plan && !plan.callsImports && hasMemory(m) && type.results.length <= 1;
+  const slot = fastPossible ? addMarkSlot(add) : undefined;
   if ("funcs" in plan) {
     const firstTraced = m.importedFuncCount + m.bodies.length + add.functions.length;
     const position = new Map(plan.funcs.map((f, i) => [f, i]));
@@ -453,7 +473,7 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
     }
     for (const f of plan.funcs) {
       const typeIdx = m.funcTypeIdx[f - m.importedFuncCount]!;
-      const body = traceBody(bodyOf(f), m.types[typeIdx]!.params.length, { tracedOf, tracedTable, hookTable: table, markSlot: HOOK.mark, markType });
+      const body = traceBody(bodyOf(f), m.types[typeIdx]!.params.length, { tracedOf, tracedTable, hookTable: table, markSlot: HOOK.mark, markType, slot });
       add.addFunction(typeIdx, body);
     }
     tracedF = tracedOf(funcIdx);
@@ -462,8 +482,7 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
     layout.traced = { available: false, reason: plan.reason };
   }
   const blockType = type.results.length > 1 ? add.addType({ params: [], results: type.results }) : -1;
-  const fastPossible = "funcs" in plan && !plan.callsImports && hasMemory(m) && type.results.length <= 1;
-  const fast = fastPossible ? addFastPath(m, add, layout, table, minSp) : null;
+  const fast = slot ? addFastPath(m, add, layout, table, minSp, slot) : null;
   layout.fast = fast !== null;
 
   const n = type.params.length;

@@ -12,8 +12,12 @@ import { VALTYPE_CODE, type WasmModule } from "./module.js";
 
 const OP = {
   call: 0x10, callIndirect: 0x11, returnCall: 0x12, returnCallIndirect: 0x13, callRef: 0x14, returnCallRef: 0x15,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22, i32Const: 0x41, i32Add: 0x6a,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32Add: 0x6a,
+  if: 0x04, else: 0x05, end: 0x0b, i64ExtendI32U: 0xad, i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd,
 } as const;
+
+/** Loads of a store's old bytes into an i64 for the mark slot, by store size: i64.load8_u/16_u/32_u, i64.load. */
+const SLOT_LOAD: Record<number, number> = { 1: 0x31, 2: 0x33, 4: 0x35, 8: 0x29 };
 
 /** Plain stores: opcode → [value type, bytes written]. */
 const STORES: Record<number, ["i32" | "i64" | "f32" | "f64", number]> = {
@@ -82,6 +86,20 @@ export function planExtent(m: WasmModule, funcIdx: number): ExtentPlan | { reaso
   return { funcs: [...seen].sort((a, b) => a - b), indirect, callsImports };
 }
 
+/**
+ * The fast path's mark slot: globals that take the first store of an invocation (at most 8
+ * bytes) without a call: its address, size, the bytes it overwrote and the bytes it wrote, as
+ * i64 bit patterns. `free` is 1 from F's entry until that store; every other store calls the
+ * mark hook. A tiny F that stores once is then recorded with a single call, at its exit.
+ */
+export interface MarkSlot {
+  free: number;
+  addr: number;
+  size: number;
+  old: number;
+  new: number;
+}
+
 export interface TraceTargets {
   /** Function index of the traced copy of a defined function. */
   tracedOf: (funcIdx: number) => number;
@@ -91,6 +109,8 @@ export interface TraceTargets {
   hookTable: number;
   markSlot: number;
   markType: number;
+  /** The fast path's mark slot, when the module has a fast path. */
+  slot?: MarkSlot | undefined;
 }
 
 /** The traced copy of a body: marks before writes, calls redirected to traced copies. */
@@ -104,12 +124,36 @@ export function traceBody(body: Uint8Array, numParams: number, t: TraceTargets):
   w.varUint(4).u8(VALTYPE_CODE.i32).varUint(1).u8(VALTYPE_CODE.i64).varUint(1).u8(VALTYPE_CODE.f32)
     .varUint(1).u8(VALTYPE_CODE.f64).varUint(1).u8(VALTYPE_CODE.v128);
   const mark = () => w.i32Const(t.markSlot).u8(OP.callIndirect).varUint(t.markType).varUint(t.hookTable);
-  /** [addr, value] on the stack: mark addr+offset for `size` bytes, restore the stack. */
-  const markStore = (valueLocal: number, offset: number, size: number) => {
-    w.u8(OP.localSet).varUint(valueLocal).u8(OP.localTee).varUint(L.addr);
+  const effectiveAddr = (offset: number) => {
+    w.u8(OP.localGet).varUint(L.addr);
     if (offset !== 0) w.i32Const(offset | 0).u8(OP.i32Add);
-    w.i32Const(size);
-    mark();
+  };
+  /** [addr, value] on the stack: mark addr+offset for `size` bytes, restore the stack. */
+  const markStore = (valueType: keyof typeof L, offset: number, size: number) => {
+    const valueLocal = L[valueType];
+    w.u8(OP.localSet).varUint(valueLocal).u8(OP.localSet).varUint(L.addr);
+    const slot = t.slot;
+    if (slot && SLOT_LOAD[size] !== undefined && valueType !== "v128") {
+      // First store of the invocation: into the slot, old bytes loaded as the store would address them.
+      w.u8(OP.globalGet).varUint(slot.free).u8(OP.if).u8(0x40);
+      effectiveAddr(offset);
+      w.u8(OP.globalSet).varUint(slot.addr).i32Const(size).u8(OP.globalSet).varUint(slot.size);
+      w.u8(OP.localGet).varUint(L.addr).u8(SLOT_LOAD[size]).varUint(0).varUint(offset >>> 0).u8(OP.globalSet).varUint(slot.old);
+      w.u8(OP.localGet).varUint(valueLocal);
+      if (valueType === "f32") w.u8(OP.i32ReinterpretF32);
+      if (valueType === "f64") w.u8(OP.i64ReinterpretF64);
+      if (valueType === "i32" || valueType === "f32") w.u8(OP.i64ExtendI32U);
+      w.u8(OP.globalSet).varUint(slot.new).i32Const(0).u8(OP.globalSet).varUint(slot.free);
+      w.u8(OP.else);
+      effectiveAddr(offset);
+      w.i32Const(size);
+      mark();
+      w.u8(OP.end);
+    } else {
+      effectiveAddr(offset);
+      w.i32Const(size);
+      mark();
+    }
     w.u8(OP.localGet).varUint(L.addr).u8(OP.localGet).varUint(valueLocal);
   };
   /** [dest, x, len] on the stack (memory.fill/copy/init): mark dest for len bytes. */
@@ -129,13 +173,13 @@ export function traceBody(body: Uint8Array, numParams: number, t: TraceTargets):
     const store = STORES[ins.op];
     if (store) {
       w.bytes(body.subarray(prev, ins.start));
-      markStore(L[store[0]], memargOffset(ins.immStart), store[1]);
+      markStore(store[0], memargOffset(ins.immStart), store[1]);
       w.bytes(body.subarray(ins.start, ins.end));
     } else if (ins.op === 0xfd && SIMD_STORES[ins.sub] !== undefined) {
       w.bytes(body.subarray(prev, ins.start));
       const subReader = new ByteReader(body, ins.start + 1);
       subReader.varU32();
-      markStore(L.v128, memargOffset(subReader.pos), SIMD_STORES[ins.sub]!);
+      markStore("v128", memargOffset(subReader.pos), SIMD_STORES[ins.sub]!);
       w.bytes(body.subarray(ins.start, ins.end));
     } else if (ins.op === 0xfc && (ins.sub === 8 || ins.sub === 10 || ins.sub === 11)) {
       w.bytes(body.subarray(prev, ins.start));
