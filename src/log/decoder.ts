@@ -63,6 +63,13 @@ function readSyscallBody(r: ByteReader): SyscallEvent {
  * copies them straight into guest memory, and nothing is allocated per write.
  */
 export interface EventVisitor {
+  /**
+   * Where writes go directly, when the visitor only copies them (the replay): runs of write
+   * events are then copied in one tight loop, without a call per write, and `wrote` is told the
+   * bytes. A write outside `memory` still goes to `write` (which reports it).
+   */
+  readonly memory?: Uint8Array;
+  wrote?(bytes: number): void;
   write(addr: number, src: Uint8Array, offset: number, length: number): void;
   global(index: number, value: Value): void;
   grow(fromPages: number, toPages: number): void;
@@ -78,6 +85,8 @@ export interface InvocationEnd {
   /** F's results; empty when read with `keepReturns` false (the validation pass). */
   returns: Value[];
 }
+
+const WRITE_TAG = EVENT.write;
 
 /** Keeps nothing: the validation pass reads every event to check it, then drops it. */
 const SKIP: EventVisitor = { write() {}, global() {}, grow() {}, syscall() {} };
@@ -113,6 +122,51 @@ function readEvent(r: ByteReader, visitor: EventVisitor, shape: RecordShape, i: 
     default:
       return r.fail(`log: unknown event tag 0x${tag.toString(16).padStart(2, "0")}`, at);
   }
+}
+
+/**
+ * Copies consecutive write events at `r` into `mem`, from event `i` of `n`, setting their ranges
+ * in `shape`; stops before any other event and before a write that does not fit in `mem`.
+ * Returns how many events it consumed. The replay's hot loop: one function, no calls per write.
+ */
+function copyWrites(r: ByteReader, mem: Uint8Array, shape: RecordShape, i: number, n: number, visitor: EventVisitor): number {
+  const src = r.bytes;
+  const end = src.length;
+  const start = i;
+  let bytes = 0;
+  let p = r.pos;
+  // Addresses and lengths are read inline while they are at most 4 LEB bytes (28 bits) and the
+  // record is not near the block's end; anything else is left to readEvent.
+  while (i < n && p + 9 <= end && src[p] === WRITE_TAG) {
+    let q = p + 1;
+    let x = src[q++]!;
+    let addr = x & 0x7f;
+    for (let shift = 7; x >= 0x80 && shift < 28; shift += 7) {
+      x = src[q++]!;
+      addr |= (x & 0x7f) << shift;
+    }
+    if (x >= 0x80) break;
+    x = src[q++]!;
+    let len = x & 0x7f;
+    for (let shift = 7; x >= 0x80 && shift < 28; shift += 7) {
+      x = src[q++]!;
+      len |= (x & 0x7f) << shift;
+    }
+    if (x >= 0x80 || q + len > end || addr + len > mem.length) break;
+    // A byte loop beats TypedArray.set with its subarray (an object per call) on short writes.
+    if (len <= 64) {
+      for (let k = 0; k < len; k++) mem[addr + k] = src[q + k]!;
+    } else {
+      mem.set(src.subarray(q, q + len), addr);
+    }
+    p = q + len;
+    shape.setWrite(i, addr, len);
+    bytes += len;
+    i++;
+  }
+  r.pos = p;
+  if (bytes > 0) visitor.wrote!(bytes);
+  return i - start;
 }
 
 /** Checks a value's bits as readValueBits would, without decoding them. */
@@ -164,7 +218,16 @@ class BlockRecords {
     const n = r.varUint("event count");
     const shape = this.shape;
     let writesOnly = true;
-    for (let i = 0; i < n; i++) if (!readEvent(r, visitor, shape, i)) writesOnly = false;
+    for (let i = 0; i < n;) {
+      const mem = visitor.memory; // again after each other event: a grow replaces it
+      if (mem !== undefined) {
+        const copied = copyWrites(r, mem, shape, i, n, visitor);
+        i += copied;
+        if (copied > 0) continue;
+      }
+      if (!readEvent(r, visitor, shape, i)) writesOnly = false;
+      i++;
+    }
     const m = r.varU32("result count");
     const types = this.types;
     types.length = 0;
@@ -189,7 +252,13 @@ class BlockRecords {
       r.need(len, "write bytes");
       const offset = r.pos;
       r.pos += len;
-      visitor.write(addr, r.bytes, offset, len);
+      const mem = visitor.memory;
+      if (mem !== undefined && addr + len <= mem.length) {
+        for (let k = 0; k < len; k++) mem[addr + k] = r.bytes[offset + k]!;
+        visitor.wrote!(len);
+      } else {
+        visitor.write(addr, r.bytes, offset, len);
+      }
     }
     const inv: InvocationEnd = { index: ++this.lastIndex, status: "returned", returns: [] };
     for (const type of shape.types) {

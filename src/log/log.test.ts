@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "../binary/index.js";
 import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
-import { decodeLog, encodeLog, logToJson, LOG_VERSION, type EffectLog, type Invocation } from "./index.js";
+import { decodeLog, encodeLog, InvocationCursor, logToJson, openLog, LOG_VERSION, type EffectLog, type Invocation } from "./index.js";
 
 export const sample: Omit<EffectLog, "version"> = {
   header: {
@@ -96,6 +96,42 @@ describe("effect log", () => {
     spliced.set(block, endAt);
     spliced.set(bytes.subarray(endAt), endAt + block.length);
     assert.throws(() => decodeLog(spliced), /repeat record with no record to repeat/);
+  });
+
+  it("copies writes straight into a visitor's memory, and hands it the writes that do not fit", () => {
+    const events: Invocation["events"] = [
+      { kind: "write", addr: 0, bytes: new Uint8Array([1, 2, 3, 4]) },
+      { kind: "write", addr: 14, bytes: new Uint8Array([5, 6, 7, 8]) },
+      { kind: "write", addr: 4, bytes: new Uint8Array(20).fill(9).subarray(0, 2) },
+      { kind: "grow", fromPages: 1, toPages: 2 },
+      { kind: "write", addr: 10, bytes: new Uint8Array([7]) },
+    ];
+    const invocations: Invocation[] = [0, 1].map((index) => ({ index, status: "returned", events: index === 0 ? events : [events[0]!], returns: [] }));
+    const log = openLog(encodeLog({ ...sample, invocations, end: { ...sample.end, invocationCount: 2 } }));
+    const calls: string[] = [];
+    let copied = 0;
+    const visitor = {
+      memory: new Uint8Array(16),
+      wrote: (n: number) => void (copied += n),
+      // The slow path (as the replayer's): copies what fits, reports the rest.
+      write: (addr: number, src: Uint8Array, offset: number, length: number) => {
+        if (addr + length <= visitor.memory.length) visitor.memory.set(src.subarray(offset, offset + length), addr);
+        else calls.push(`write ${addr}+${length}`);
+      },
+      global: () => undefined,
+      grow: (from: number, to: number) => {
+        calls.push(`grow ${from}-${to}`);
+        visitor.memory = new Uint8Array(32);
+      },
+      syscall: () => undefined,
+    };
+    const cursor = new InvocationCursor(log);
+    cursor.next(visitor);
+    assert.deepEqual(calls, ["write 14+4", "grow 1-2"]);
+    assert.ok(copied >= 4 + 2, `${copied} bytes copied directly`);
+    assert.deepEqual([...visitor.memory.subarray(8, 12)], [0, 0, 7, 0], "the write after the grow went to the new memory");
+    cursor.next(visitor);
+    assert.deepEqual([...visitor.memory.subarray(0, 4)], [1, 2, 3, 4]);
   });
 
   it("detects truncation at every cut point", () => {

@@ -70,6 +70,7 @@ export class Replayer implements EventVisitor {
     const t0 = this.options.now();
     this.h.runOriginal!.value = 0;
     this.current = k;
+    this.refreshMemory();
     let returns: Value[];
     let status: string;
     let exitCode: number | undefined;
@@ -89,9 +90,19 @@ export class Replayer implements EventVisitor {
     for (let i = 0; i < returns.length; i++) setResult(this.h.results[i]!, returns[i]!);
   };
 
+  /** EventVisitor: guest memory, for the decoder to copy writes into directly. */
+  get memory(): Uint8Array {
+    return this.mem;
+  }
+
+  /** EventVisitor: the decoder copied this many write bytes into `memory`. */
+  wrote(bytes: number): void {
+    this.stats.bytesWritten += bytes;
+  }
+
   /** EventVisitor: bytes F wrote outside its frames. */
   write(addr: number, src: Uint8Array, offset: number, length: number): void {
-    const mem = this.memoryView();
+    const mem = this.mem;
     if (addr + length > mem.length) {
       throw new ReplayError(`invocation ${this.current}: write of ${length} bytes at 0x${addr.toString(16)} is outside memory (${mem.length} bytes)`);
     }
@@ -118,13 +129,17 @@ export class Replayer implements EventVisitor {
       throw new ReplayError(`invocation ${this.current}: memory has ${pages} pages where the analyzed run had ${fromPages}`);
     }
     this.h.memory.grow(toPages - fromPages);
+    this.refreshMemory();
   }
 
-  /** A view of linear memory, remade only when growth replaced its ArrayBuffer. */
-  private memoryView(): Uint8Array {
+  /**
+   * Remakes the view of linear memory when growth replaced its ArrayBuffer. Called when an
+   * invocation starts and after a grow event: only those can change memory during a replay, and
+   * reading `memory.buffer` per write would cost more than most writes.
+   */
+  private refreshMemory(): void {
     const ab = this.h.memory.buffer;
     if (this.mem.buffer !== ab) this.mem = new Uint8Array(ab);
-    return this.mem;
   }
 
   private writeRange(addr: number, bytes: Uint8Array): void {
@@ -150,7 +165,7 @@ export class Replayer implements EventVisitor {
       this.mismatch(`invocation ${invocation}: ${e.name} returned ${result}, the analyzed run got ${e.result}`);
       return;
     }
-    const mem = this.memoryView();
+    const mem = this.mem;
     for (const w of e.writes) {
       const now = mem.subarray(w.addr, w.addr + w.bytes.length);
       if (Buffer.compare(now, w.bytes) !== 0) {
