@@ -118,17 +118,11 @@ export class ByteWriter {
     return this;
   }
 
-  /** Appends src[start, end); short ranges by a loop, which beats making a subarray. */
+  /** Appends src[start, end) (by copyBytes). */
   bytesOf(src: Uint8Array, start: number, end: number): this {
-    const n = end - start;
-    this.reserve(n);
-    if (n > 32) {
-      this.buf.set(src.subarray(start, end), this.length);
-    } else {
-      const buf = this.buf;
-      for (let i = 0, at = this.length; i < n; i++) buf[at + i] = src[start + i]!;
-    }
-    this.length += n;
+    this.reserve(end - start);
+    copyBytes(this.buf, this.length, src, start, end);
+    this.length += end - start;
     return this;
   }
 
@@ -155,5 +149,18 @@ export class ByteWriter {
 
   reset(): void {
     this.length = 0;
+  }
+}
+
+/**
+ * Copies src[start, end) to dst at `at`: short ranges by a byte loop, which beats making a
+ * subarray for TypedArray.set (the log's writes are mostly a few bytes), longer ones by set.
+ */
+export function copyBytes(dst: Uint8Array, at: number, src: Uint8Array, start: number, end: number): void {
+  const n = end - start;
+  if (n > 32) {
+    dst.set(src.subarray(start, end), at);
+  } else {
+    for (let i = 0; i < n; i++) dst[at + i] = src[start + i]!;
   }
 }

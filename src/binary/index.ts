@@ -1,4 +1,4 @@
 /** Byte-level encoding shared by the Wasm and log layers. */
 export { ByteReader } from "./byte-reader.js";
-export { ByteWriter } from "./byte-writer.js";
+export { ByteWriter, copyBytes } from "./byte-writer.js";
 export { crc32 } from "./crc32.js";

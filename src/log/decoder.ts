@@ -7,7 +7,7 @@
  * whole object model on top. Truncated input throws TruncatedError, malformed input
  * DecodeError, both with the byte offset. Pure.
  */
-import { ByteReader, crc32 } from "../binary/index.js";
+import { ByteReader, copyBytes, crc32 } from "../binary/index.js";
 import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
 import {
   BACKEND, BLOCK, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAX_BLOCK_BYTES, STATUS, VALTYPE, nameOfCode,
@@ -153,12 +153,7 @@ function copyWrites(r: ByteReader, mem: Uint8Array, shape: RecordShape, i: numbe
       len |= (x & 0x7f) << shift;
     }
     if (x >= 0x80 || q + len > end || addr + len > mem.length) break;
-    // A byte loop beats TypedArray.set with its subarray (an object per call) on short writes.
-    if (len <= 64) {
-      for (let k = 0; k < len; k++) mem[addr + k] = src[q + k]!;
-    } else {
-      mem.set(src.subarray(q, q + len), addr);
-    }
+    copyBytes(mem, addr, src, q, q + len);
     p = q + len;
     shape.setWrite(i, addr, len);
     bytes += len;
@@ -254,7 +249,7 @@ class BlockRecords {
       r.pos += len;
       const mem = visitor.memory;
       if (mem !== undefined && addr + len <= mem.length) {
-        for (let k = 0; k < len; k++) mem[addr + k] = r.bytes[offset + k]!;
+        copyBytes(mem, addr, r.bytes, offset, offset + len);
         visitor.wrote!(len);
       } else {
         visitor.write(addr, r.bytes, offset, len);

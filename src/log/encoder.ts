@@ -167,12 +167,8 @@ export class LogEncoder {
       }
       for (const e of parts.after) encodeEvent(w, e);
       w.varUint(results.length);
-      if (writesOnly) {
-        this.shape.reset(runs, results);
-        for (let i = 0; i < runs; i++) this.shape.setWrite(i, starts[i]!, ends[i]! - starts[i]!);
-      } else {
-        this.shape.clear();
-      }
+      if (writesOnly) this.shape.takeRuns(starts, ends, runs, results);
+      else this.shape.clear();
     }
     for (let i = 0; i < results.length; i++) {
       const t = results[i]!;

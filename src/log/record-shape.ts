@@ -20,13 +20,6 @@ export class RecordShape {
     this.valid = false;
   }
 
-  /** Total write bytes of a record of this shape. */
-  byteCount(): number {
-    let n = 0;
-    for (let i = 0; i < this.count; i++) n += this.lens[i]!;
-    return n;
-  }
-
   /** Starts a new shape of `count` writes (set them with setWrite) and these result types. */
   reset(count: number, types: readonly ValType[]): void {
     this.reserve(count);
@@ -70,6 +63,12 @@ export class RecordShape {
       if (starts[i] !== this.addrs[i] || ends[i]! - starts[i]! !== this.lens[i]) return false;
     }
     return true;
+  }
+
+  /** Remembers the shape of a returned record of `runs` writes [starts[i], ends[i]) and these result types. */
+  takeRuns(starts: Float64Array, ends: Float64Array, runs: number, types: readonly ValType[]): void {
+    this.reset(runs, types);
+    for (let i = 0; i < runs; i++) this.setWrite(i, starts[i]!, ends[i]! - starts[i]!);
   }
 
   /** Remembers `inv`'s shape, or forgets the shape when `inv` cannot be repeated. */

@@ -407,7 +407,9 @@ static inline __attribute__((always_inline)) int finish_single(u32 sp_entry, u32
     first = (u32)__builtin_ctzll(diff) / 8;
     last = (63 - (u32)__builtin_clzll(diff)) / 8;
   }
-  /* repeats_shape for at most one run, without the run arrays. */
+  /* repeats_shape for at most one run, without the run arrays. This path, the 32-bit LEB and
+   * byte loops below and the inlining are the tiny-F hot path: with push_run + repeats_shape,
+   * leb() and no always_inline, 20M calls took 0.53-0.57 s against 0.44 s (guest, 2026-12-03). */
   int repeat = shape_valid && shape_count == runs && (!runs || (shape_addr.v[0] == addr + first && shape_len.v[0] == last - first + 1));
   if (!repeat) {
     reserve(&shape_addr, 1);

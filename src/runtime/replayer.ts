@@ -9,14 +9,13 @@
  * error in strict mode. Every write is bounds-checked.
  */
 import { InvocationCursor, type EventVisitor, type OpenedLog, type SyscallEvent, type Value } from "../log/index.js";
+import { copyBytes } from "../binary/index.js";
 import { ReplayError } from "../errors/index.js";
 import { WASI_TABLE, bitsToArgs, type WasmValType } from "../wasm/index.js";
 import type { ReplayStats } from "./types.js";
 import { setResult, valueToGlobal, type GuestHandles } from "./guest-handles.js";
 
 const PAGE = 65536;
-/** Writes up to this many bytes are copied in a loop; longer ones with TypedArray.set. */
-const SHORT_WRITE_BYTES = 32;
 
 /** Thrown to end the run the way the analyzed invocation ended: by a trap. */
 export class ReplayedTrap extends Error {}
@@ -106,11 +105,7 @@ export class Replayer implements EventVisitor {
     if (addr + length > mem.length) {
       throw new ReplayError(`invocation ${this.current}: write of ${length} bytes at 0x${addr.toString(16)} is outside memory (${mem.length} bytes)`);
     }
-    if (length <= SHORT_WRITE_BYTES) {
-      for (let i = 0; i < length; i++) mem[addr + i] = src[offset + i]!;
-    } else {
-      mem.set(src.subarray(offset, offset + length), addr);
-    }
+    copyBytes(mem, addr, src, offset, offset + length);
     this.stats.bytesWritten += length;
   }
 
