@@ -1,0 +1,85 @@
+/**
+ * How fast can JavaScript apply a log's write events at all? For one effect log, side by side in
+ * one process: the replay's own path (InvocationCursor into a scratch memory, the decoder's
+ * copyWrites loop) and the least a JS loop can do with the same events (tag, two LEB128s, copy;
+ * no checks, no shape, no visitor), each on a fresh copy of the bytes so the first pass is cold
+ * (what a disabled run gets: F's one invocation runs before V8 has optimized the loop) and the
+ * later passes warm. Prints ms, ns per event and MB/s of write bytes. Not part of `make check`:
+ *   node bin/alpaca.js analyze -f kernel_seidel_2d -l /tmp/seidel.alog build/bench/seidel-2d.wasm
+ *   node --import tsx bench/replay-floor.ts /tmp/seidel.alog [PASSES]
+ */
+import * as fs from "node:fs";
+import { ByteWriter } from "../src/binary/index.js";
+import { InvocationCursor, decodeLog, openLog, type EventVisitor } from "../src/log/index.js";
+
+const file = process.argv[2];
+if (!file) {
+  console.error("usage: node --import tsx bench/replay-floor.ts LOG [PASSES]");
+  process.exit(125);
+}
+const passes = Number(process.argv[3] ?? 4);
+const logBytes = new Uint8Array(fs.readFileSync(file));
+
+// The write events, in log order, as the minimal stream: tag 1, LEB address, LEB length, bytes.
+const stream = new ByteWriter();
+let events = 0;
+let writeBytes = 0;
+let top = 0;
+for (const inv of decodeLog(logBytes).invocations) {
+  for (const e of inv.events) {
+    if (e.kind !== "write") continue;
+    stream.u8(1).varUint(e.addr).varUint(e.bytes.length).bytes(e.bytes);
+    events++;
+    writeBytes += e.bytes.length;
+    top = Math.max(top, e.addr + e.bytes.length);
+  }
+}
+const minimal = stream.toBytes();
+const scratch = new Uint8Array(top);
+
+/** The floor: parse and copy, nothing else. */
+function minimalLoop(src: Uint8Array, mem: Uint8Array): number {
+  const end = src.length;
+  let p = 0;
+  let n = 0;
+  while (p < end && src[p] === 1) {
+    let q = p + 1;
+    let x = src[q++]!;
+    let addr = x & 0x7f;
+    for (let s = 7; x >= 0x80; s += 7) addr |= ((x = src[q++]!) & 0x7f) << s;
+    x = src[q++]!;
+    let len = x & 0x7f;
+    for (let s = 7; x >= 0x80; s += 7) len |= ((x = src[q++]!) & 0x7f) << s;
+    if (len > 32) mem.set(src.subarray(q, q + len), addr);
+    else for (let k = 0; k < len; k++) mem[addr + k] = src[q + k]!;
+    p = q + len;
+    n++;
+  }
+  return n;
+}
+
+const visitor: EventVisitor = {
+  memory: scratch,
+  wrote() {},
+  write() { throw new Error("a write outside the scratch memory"); },
+  global() {},
+  grow() {},
+  syscall() {},
+};
+
+function timed(run: () => void): number {
+  const t0 = process.hrtime.bigint();
+  run();
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+
+const opened = openLog(logBytes);
+console.log(`${file}: ${events} write events, ${writeBytes} bytes, ${(writeBytes / events).toFixed(1)} bytes/event on average`);
+console.log("pass  replay-path ms  ns/event  MB/s   | minimal-loop ms  ns/event  MB/s");
+for (let pass = 1; pass <= passes; pass++) {
+  const cursor = new InvocationCursor(opened);
+  const a = timed(() => { while (cursor.next(visitor)) { /* applies every invocation */ } });
+  const b = timed(() => minimalLoop(minimal, scratch));
+  const row = (ms: number) => `${ms.toFixed(2).padStart(8)}  ${((ms * 1e6) / events).toFixed(1).padStart(8)}  ${(writeBytes / 1e3 / ms).toFixed(0).padStart(5)}`;
+  console.log(`${String(pass).padStart(4)}  ${row(a)}    | ${row(b)}`);
+}
