@@ -24,7 +24,21 @@ $(BUILD)/bench/big-module.c: bench/gen-big-module.ts | deps
 $(BUILD)/bench/big-module.o: $(BUILD)/bench/big-module.c | toolchain
 	$(WASM_CC) $(WASM_CFLAGS) -c $< -o $@
 
-bench-build: $(BENCH_WASM) $(BENCH_BIG)
+# bench/replay-floor.ts's experiment: a freestanding replay core and a stand-in guest (no libc).
+REPLAY_CORE_CC    := clang --target=wasm32 -O2 -g0 -Wall -nostdlib -ffreestanding
+REPLAY_CORE_WASM  := $(BUILD)/bench/replay-core/core.wasm $(BUILD)/bench/replay-core/guest.wasm
+
+$(BUILD)/bench/replay-core/core.wasm: bench/replay-core/core.c | toolchain
+	@mkdir -p $(dir $@)
+	$(REPLAY_CORE_CC) -fno-builtin -c $< -o $(@:.wasm=.o)
+	$(REPLAY_CORE_CC) -Wl,--no-entry -Wl,--export=apply -Wl,--export=events_base -Wl,--strip-all $(@:.wasm=.o) -o $@
+
+$(BUILD)/bench/replay-core/guest.wasm: bench/replay-core/guest.c | toolchain
+	@mkdir -p $(dir $@)
+	$(REPLAY_CORE_CC) -c $< -o $(@:.wasm=.o)
+	$(REPLAY_CORE_CC) -Wl,--no-entry -Wl,--export=store8 -Wl,--export=store64 -Wl,--initial-memory=33554432 -Wl,--strip-all $(@:.wasm=.o) -o $@
+
+bench-build: $(BENCH_WASM) $(BENCH_BIG) $(REPLAY_CORE_WASM)
 
 bench: deps bench-build
 	$(NODE) --import tsx bench/run-bench.ts
