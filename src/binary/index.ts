@@ -2,3 +2,4 @@
 export { ByteReader } from "./byte-reader.js";
 export { ByteWriter, copyBytes } from "./byte-writer.js";
 export { crc32 } from "./crc32.js";
+export { withCapacity } from "./typed-arrays.js";

@@ -6,6 +6,7 @@
  * A tiny F called millions of times writes the same few bytes each time, so most of its records
  * shrink to a form byte, the changed bytes and the result. Pure.
  */
+import { withCapacity } from "../binary/index.js";
 import type { Invocation, ValType } from "./format.js";
 
 export class RecordShape {
@@ -38,12 +39,8 @@ export class RecordShape {
   private reserve(n: number): void {
     if (n <= this.addrs.length) return;
     const cap = Math.max(n, this.addrs.length * 2);
-    const addrs = new Float64Array(cap);
-    addrs.set(this.addrs);
-    const lens = new Float64Array(cap);
-    lens.set(this.lens);
-    this.addrs = addrs;
-    this.lens = lens;
+    this.addrs = withCapacity(this.addrs, cap);
+    this.lens = withCapacity(this.lens, cap);
   }
 
   /** Whether `inv` has this shape. */

@@ -5,6 +5,7 @@
  * the start of the epoch (the first mark of a byte holds it) and reports the runs that differ
  * now, merged exactly as memory diffing merges them.
  */
+import { withCapacity } from "../binary/index.js";
 import { diffAndSync } from "./memory-diff.js";
 
 /** Small copies in a JS loop: Buffer#copy and subarray cost ~0.5 µs of overhead per call. */
@@ -164,24 +165,14 @@ export class MarkSet {
   }
 
   private growRanges(): void {
-    const s = new Float64Array(this.rangeStarts.length * 2);
-    s.set(this.rangeStarts);
-    const e = new Float64Array(this.rangeEnds.length * 2);
-    e.set(this.rangeEnds);
-    this.rangeStarts = s;
-    this.rangeEnds = e;
+    this.rangeStarts = withCapacity(this.rangeStarts, this.rangeStarts.length * 2);
+    this.rangeEnds = withCapacity(this.rangeEnds, this.rangeEnds.length * 2);
   }
 
   private growIndex(): void {
     const n = this.addrs.length * 2;
-    const a = new Float64Array(n);
-    a.set(this.addrs);
-    const s = new Uint32Array(n);
-    s.set(this.sizes);
-    const o = new Uint32Array(n);
-    o.set(this.oldOffsets);
-    this.addrs = a;
-    this.sizes = s;
-    this.oldOffsets = o;
+    this.addrs = withCapacity(this.addrs, n);
+    this.sizes = withCapacity(this.sizes, n);
+    this.oldOffsets = withCapacity(this.oldOffsets, n);
   }
 }

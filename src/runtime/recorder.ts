@@ -13,6 +13,7 @@
  * WASI calls inside the extent are recorded with the memory they read and write; clock, random
  * and stdin are recorded everywhere as inputs for the disabled and baseline runs.
  */
+import { withCapacity } from "../binary/index.js";
 import type { Event, Invocation, LogEncoder, MemoryRange, SyscallEvent, ValType } from "../log/index.js";
 import { VALTYPE } from "../log/index.js";
 import { HOOK, WASI_TABLE, argsToBits, type Range, type RewriteLayout, type WasiArgs, type WasiContext, type WasmValType } from "../wasm/index.js";
@@ -267,12 +268,8 @@ export class Recorder {
   private pushRun(s: number, e: number): void {
     if (e <= s) return;
     if (this.runCount === this.runStarts.length) {
-      const starts = new Float64Array(this.runCount * 2);
-      starts.set(this.runStarts);
-      const ends = new Float64Array(this.runCount * 2);
-      ends.set(this.runEnds);
-      this.runStarts = starts;
-      this.runEnds = ends;
+      this.runStarts = withCapacity(this.runStarts, this.runCount * 2);
+      this.runEnds = withCapacity(this.runEnds, this.runCount * 2);
     }
     this.runStarts[this.runCount] = s;
     this.runEnds[this.runCount] = e;
