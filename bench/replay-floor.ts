@@ -14,6 +14,7 @@
 import * as fs from "node:fs";
 import { ByteWriter } from "../src/binary/index.js";
 import { InvocationCursor, decodeLog, openLog, type EventVisitor } from "../src/log/index.js";
+import { encodeEvent } from "../src/log/encoder.js";
 
 const file = process.argv[2];
 if (!file) {
@@ -31,7 +32,7 @@ let top = 0;
 for (const inv of decodeLog(logBytes).invocations) {
   for (const e of inv.events) {
     if (e.kind !== "write") continue;
-    stream.u8(1).varUint(e.addr).varUint(e.bytes.length).bytes(e.bytes);
+    encodeEvent(stream, e); // the log's own write-event bytes: tag 1, LEB128 address and length, bytes
     events++;
     writeBytes += e.bytes.length;
     top = Math.max(top, e.addr + e.bytes.length);
@@ -120,7 +121,7 @@ for (let pass = 1; pass <= passes; pass++) {
   const c = wasmCore ? timed(() => { applied = wasmCorePass(wasmCore); }) : NaN;
   if (applied !== events) throw new Error(`the Wasm core applied ${applied} of ${events} events`);
   const row = (ms: number) => `${ms.toFixed(2).padStart(8)}  ${((ms * 1e6) / events).toFixed(1).padStart(8)}  ${(writeBytes / 1e3 / ms).toFixed(0).padStart(5)}`;
-  console.log(`${String(pass).padStart(4)}  ${row(a)}    | ${row(b)}    | ${wasmCore ? row(c) : "(make bench-build)"}`);
+  console.log(`${String(pass).padStart(4)}  ${row(a)}    | ${row(b)}    | ${wasmCore ? row(c) : top > 32 << 20 ? "(writes beyond the stand-in guest's 32 MiB)" : "(make bench-build)"}`);
 }
 if (wasmCore) {
   const same = Buffer.compare(new Uint8Array(wasmCore.guestMemory.buffer, 0, top), scratch) === 0;
