@@ -184,7 +184,7 @@ static void put_var(u64 v) {
   out.v[out.len++] = (u8)v;
 }
 
-EXPORT("flush_now") void flush_now(void) {
+EXPORT("flush_now") __attribute__((noinline)) void flush_now(void) {
   if (out_count == 0) return;
   host_flush((u32)out.v, out.len, out_count);
   out.len = 0;
@@ -379,15 +379,61 @@ static inline u8 *leb(u8 *p, u64 v) {
   return p;
 }
 
-/* leb() of a value given as 32-bit halves, in 32-bit arithmetic when the high half is 0 (an i32 or f32 result). */
-static inline u8 *leb_halves(u8 *p, u32 lo, u32 hi) {
-  if (hi != 0) return leb(p, ((u64)hi << 32) | lo);
-  while (lo >= 0x80) {
-    *p++ = (u8)(lo | 0x80);
-    lo >>= 7;
+typedef struct __attribute__((packed)) { u64 v; } Unaligned64;
+
+/* Stores 8 bytes at p, little-endian, whatever p's alignment. */
+static inline void store_u64(u8 *p, u64 v) { ((Unaligned64 *)p)->v = v; }
+
+/* leb() of a 32-bit value without a loop: the 7-bit groups spread over five bytes, continuation
+ * bits set on all but the last, written as one 8-byte store (p needs 8 bytes of room). */
+static inline __attribute__((always_inline)) u8 *leb32_wide(u8 *p, u32 v) {
+  u32 n = (32 - (u32)__builtin_clz(v | 1) + 6) / 7;
+  u64 e = (v & 0x7fu) | ((u64)(v & 0x3f80u) << 1) | ((u64)(v & 0x1fc000u) << 2) | ((u64)(v & 0xfe00000u) << 3) | ((u64)(v & 0xf0000000u) << 4);
+  e |= 0x8080808080ull & ((1ull << (8 * (n - 1))) - 1);
+  store_u64(p, e);
+  return p + n;
+}
+
+/* bytes_reserve(&out, extra), out of the hot path's line. */
+static __attribute__((noinline)) void out_reserve(u32 extra) { bytes_reserve(&out, extra); }
+
+/* Ends a finished record at p: counts it, clears the marks, hands full blocks to the host. */
+static inline void end_record(u8 *p) {
+  out.len = (u32)(p - out.v);
+  next_index++;
+  out_count++;
+  mark_count = 0;
+  old.len = 0;
+  if (out.len >= flush_at) flush_now();
+}
+
+/* The single-store record in the full form: its one run (if any) becomes the block's shape. */
+static __attribute__((noinline)) void finish_single_full(u32 lo, u32 hi, u32 at, u32 len, u64 bytes) {
+  reserve(&shape_addr, 1);
+  reserve(&shape_len, 1);
+  shape_addr.v[0] = at;
+  shape_len.v[0] = len;
+  shape_count = len != 0;
+  shape_valid = 1;
+  bytes_reserve(&out, 48);
+  u8 *p = out.v + out.len;
+  *p++ = FORM_FULL;
+  p = leb(p, next_index);
+  *p++ = 0; /* returned */
+  *p++ = (u8)(len != 0);
+  if (len) {
+    *p++ = 1; /* write */
+    p = leb(p, at);
+    *p++ = (u8)len;
+    store_u64(p, bytes);
+    p += len;
   }
-  *p++ = (u8)lo;
-  return p;
+  *p++ = (u8)result_count;
+  if (result_count == 1) {
+    *p++ = (u8)result_type;
+    p = leb(p, ((u64)hi << 32) | lo);
+  }
+  end_record(p);
 }
 
 /*
@@ -395,67 +441,36 @@ static inline u8 *leb_halves(u8 *p, u32 lo, u32 hi) {
  * bytes, clear of F's frames), written directly from the slot's old and new bytes, without
  * reading the guest. Within 8 bytes every two changed bytes are fewer than MERGE_GAP apart, so
  * the changed bytes form one run, from the lowest to the highest byte that differs. Returns 0
- * when the case does not apply.
+ * when the case does not apply. This is the tiny-F hot path: only the repeat form is written
+ * here, everything else (full form, block growth, other exits) is out of line, so that V8 compiles
+ * exit0/exit1 into a small function with a small frame, and the LEB128 of an i32 result and the
+ * changed bytes are written without loops. With all of it inlined into exit1 (a 22 KB function
+ * that spilled its arguments on entry), 20M calls of bench/kernels/tiny-calls.c took 0.458-0.474 s
+ * of guest time against 0.395-0.406 s (4 alternating runs each, 2026-12-03).
  */
 static inline __attribute__((always_inline)) int finish_single(u32 sp_entry, u32 min_sp, u32 lo, u32 hi, u32 addr, u32 size, u64 was, u64 now) {
   if (addr < sp_entry && addr + size > min_sp) return 0;
   if (size < 8) now &= (1ull << (8 * size)) - 1;
   u64 diff = was ^ now;
-  u32 first = 0, last = 0;
-  u32 runs = diff != 0;
-  if (runs) {
+  u32 first = 0, len = 0;
+  if (diff) {
     first = (u32)__builtin_ctzll(diff) / 8;
-    last = (63 - (u32)__builtin_clzll(diff)) / 8;
+    len = (63 - (u32)__builtin_clzll(diff)) / 8 - first + 1;
   }
-  /* repeats_shape for at most one run, without the run arrays. This path, the 32-bit LEB and
-   * byte loops below and the inlining are the tiny-F hot path: with push_run + repeats_shape,
-   * leb() and no always_inline, 20M calls took 0.53-0.57 s against 0.44 s (guest, 2026-12-03). */
-  int repeat = shape_valid && shape_count == runs && (!runs || (shape_addr.v[0] == addr + first && shape_len.v[0] == last - first + 1));
+  u64 bytes = now >> (8 * first);
+  /* repeats_shape for at most one run, without the run arrays. */
+  int repeat = shape_valid && shape_count == (len != 0) && (!len || (shape_addr.v[0] == addr + first && shape_len.v[0] == len));
   if (!repeat) {
-    reserve(&shape_addr, 1);
-    reserve(&shape_len, 1);
-    shape_addr.v[0] = addr + first;
-    shape_len.v[0] = last - first + 1;
-    shape_count = runs;
-    shape_valid = 1;
+    finish_single_full(lo, hi, addr + first, len, bytes);
+    return 1;
   }
-  bytes_reserve(&out, 48);
+  if (out.len + 48 > out.cap) out_reserve(48);
   u8 *p = out.v + out.len;
-  if (repeat) {
-    *p++ = FORM_REPEAT;
-  } else {
-    *p++ = FORM_FULL;
-    p = leb(p, next_index);
-    *p++ = 0; /* returned */
-    *p++ = (u8)runs;
-    if (runs) {
-      *p++ = 1; /* write */
-      p = leb(p, addr + first);
-      *p++ = (u8)(last - first + 1);
-    }
-  }
-  if (runs) {
-    /* The changed bytes, lowest first: 32-bit shifts for the common case of a run in the low word. */
-    u64 bytes = now >> (8 * first);
-    u32 n = last - first + 1;
-    if (n <= 4) {
-      u32 b32 = (u32)bytes;
-      for (u32 i = 0; i < n; i++, b32 >>= 8) *p++ = (u8)b32;
-    } else {
-      for (u32 i = 0; i < n; i++, bytes >>= 8) *p++ = (u8)bytes;
-    }
-  }
-  if (!repeat) *p++ = (u8)result_count;
-  if (result_count == 1) {
-    if (!repeat) *p++ = (u8)result_type;
-    p = leb_halves(p, lo, hi);
-  }
-  out.len = (u32)(p - out.v);
-  next_index++;
-  out_count++;
-  mark_count = 0;
-  old.len = 0;
-  if (out.len >= flush_at) flush_now();
+  *p++ = FORM_REPEAT;
+  store_u64(p, bytes); /* the changed bytes, lowest first: the first len bytes of the 8 count */
+  p += len;
+  if (result_count == 1) p = hi == 0 ? leb32_wide(p, lo) : leb(p, ((u64)hi << 32) | lo);
+  end_record(p);
   return 1;
 }
 
@@ -480,11 +495,8 @@ static void prepend_slot(u32 addr, u32 size, u64 was) {
 
 /* F returned. `used`: the slot holds the invocation's first store (`size` bytes at `addr`, which
  * held `was` and were set to `now`); the marks the core took came after it. */
-static inline __attribute__((always_inline)) void exit_any(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi, u32 used, u32 addr, u32 size, u64 was, u64 now) {
-  if (used) {
-    if (!flag && mark_count == 0 && finish_single(sp_entry, min_sp, lo, hi, addr, size, was, now)) return;
-    prepend_slot(addr, size, was);
-  }
+static __attribute__((noinline)) void exit_other(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi, u32 used, u32 addr, u32 size, u64 was) {
+  if (used) prepend_slot(addr, size, was);
   if (flag) {
     /* A global changed or memory grew: the host records this invocation, marks included; its
      * record has more than writes, so the next one cannot repeat it. */
@@ -494,6 +506,11 @@ static inline __attribute__((always_inline)) void exit_any(u32 sp_entry, u32 min
     return;
   }
   finish_record(sp_entry, min_sp, lo, hi);
+}
+
+static inline __attribute__((always_inline)) void exit_any(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi, u32 used, u32 addr, u32 size, u64 was, u64 now) {
+  if (used && !flag && mark_count == 0 && finish_single(sp_entry, min_sp, lo, hi, addr, size, was, now)) return;
+  exit_other(sp_entry, min_sp, flag, lo, hi, used, addr, size, was);
 }
 
 /* F returned (no results / one result as two 32-bit halves of its bit pattern), then the slot. */
