@@ -617,6 +617,11 @@ export const CASES: Case[] = [
           if (!last || last.kind !== "global") return `invocation ${inv.index}: no global event for g_ticks (global ${idx})`;
           if (last.type !== "i64" || String(last.value) !== expected) return `invocation ${inv.index}: g_ticks = ${JSON.stringify(last)}, want i64 ${expected}`;
         }
+        const epoch = ctx.globalIndex("g_epoch");
+        if (epoch === undefined) return "the module has no global named g_epoch";
+        for (const inv of ctx.dump.invocations) {
+          if (inv.events.some((e) => e.kind === "global" && e.index === epoch)) return `invocation ${inv.index}: a global event for g_epoch (global ${epoch}), which only main sets`;
+        }
         return undefined;
       },
     },

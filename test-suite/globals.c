@@ -1,5 +1,7 @@
 /* Globals: F = record updates C globals in linear memory (data and bss) and a mutable Wasm
- * global defined in assembly (global.set inside F's extent). Later output reads all of them. */
+ * global defined in assembly (global.set inside F's extent). Later output reads all of them.
+ * A second Wasm global, g_epoch, is set only outside F (main bumps it after every call): it is
+ * never an effect of F, even though F's invocations change another global. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,9 +27,30 @@ __asm__(
     "  local.get 0\n"
     "  global.get g_ticks\n"
     "  i64.store 0\n"
+    "  end_function\n"
+    ".globaltype g_epoch, i32\n"
+    "g_epoch:\n"
+    ".globl epoch_bump\n"
+    ".type epoch_bump,@function\n"
+    "epoch_bump:\n"
+    ".functype epoch_bump () -> ()\n"
+    "  global.get g_epoch\n"
+    "  i32.const 7\n"
+    "  i32.add\n"
+    "  global.set g_epoch\n"
+    "  end_function\n"
+    ".globl epoch_read\n"
+    ".type epoch_read,@function\n"
+    "epoch_read:\n"
+    ".functype epoch_read (i32) -> ()\n"
+    "  local.get 0\n"
+    "  global.get g_epoch\n"
+    "  i32.store 0\n"
     "  end_function\n");
 void ticks_add(long long delta);
 void ticks_read(long long *out);
+void epoch_bump(void);
+void epoch_read(int *out);
 
 int counter;                  /* bss */
 long long total = 1000;       /* data */
@@ -48,8 +71,11 @@ int main(int argc, char **argv) {
     record(argv[i], atoi(argv[i + 1]));
     long long ticks;
     ticks_read(&ticks);
-    printf("counter=%d total=%lld last=%s range=[%d,%d] ticks=%lld\n", counter, total, last_name,
-           range.min, range.max, ticks);
+    epoch_bump();
+    int epoch;
+    epoch_read(&epoch);
+    printf("counter=%d total=%lld last=%s range=[%d,%d] ticks=%lld epoch=%d\n", counter, total, last_name,
+           range.min, range.max, ticks, epoch);
   }
   return 0;
 }

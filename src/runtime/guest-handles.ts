@@ -29,9 +29,9 @@ export interface FastPathHandles {
   enabled: WebAssembly.Global;
   /** 1 while a fast-path invocation runs. */
   inside: WebAssembly.Global;
-  /** Memory pages when that invocation entered. */
-  entryPages: WebAssembly.Global;
-  /** Each mutable global's value when that invocation entered, by global index. */
+  /** Memory pages when that invocation entered; absent when F's extent cannot grow memory (the pages now, then). */
+  entryPages: WebAssembly.Global | undefined;
+  /** The value when that invocation entered of each mutable global F's extent sets, by global index (the others cannot change inside F). */
   entryGlobals: Map<number, WebAssembly.Global>;
   /** The mark slot (src/wasm/trace.ts MarkSlot): free, addr, size, old, new. */
   slot: Record<"free" | "addr" | "size" | "old" | "new", WebAssembly.Global>;
@@ -56,8 +56,8 @@ export function resolveHandles(instance: WebAssembly.Instance, layout: RewriteLa
       ? {
         enabled: ex[EXPORT.fast] as WebAssembly.Global,
         inside: ex[EXPORT.inside] as WebAssembly.Global,
-        entryPages: ex[EXPORT.entryPages] as WebAssembly.Global,
-        entryGlobals: new Map(layout.mutableGlobals.map((idx) => [idx, ex[EXPORT.entryGlobal(idx)] as WebAssembly.Global])),
+        entryPages: ex[EXPORT.entryPages] as WebAssembly.Global | undefined,
+        entryGlobals: new Map(layout.mutableGlobals.filter((idx) => EXPORT.entryGlobal(idx) in ex).map((idx) => [idx, ex[EXPORT.entryGlobal(idx)] as WebAssembly.Global])),
         slot: {
           free: ex[EXPORT.slot("free")] as WebAssembly.Global,
           addr: ex[EXPORT.slot("addr")] as WebAssembly.Global,

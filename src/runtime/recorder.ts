@@ -239,10 +239,9 @@ export class Recorder {
     let before = NO_EVENTS;
     let after = NO_EVENTS;
     if (flag !== 0) {
-      const fast = this.h.fast!;
-      const entryPages = fast.entryPages.value as number;
+      const entryPages = this.fastEntryPages();
       if (cur.length / PAGE > entryPages) before = [{ kind: "grow", fromPages: entryPages, toPages: cur.length / PAGE }];
-      for (let i = 0; i < this.globalList.length; i++) this.entryGlobals[i] = fast.entryGlobals.get(this.globalList[i]!.idx)!.value;
+      this.takeFastEntryGlobals();
       this.events = [];
       this.recordGlobals();
       after = this.events;
@@ -289,11 +288,25 @@ export class Recorder {
     this.core!.takeMarks((addr, size, saved, at) => this.marks.addSaved(addr, size, saved, at));
     this.depth = 1;
     this.marking = true;
-    this.epochPages = fast.entryPages.value as number;
-    const sp = this.layout.stackPointerIdx;
-    this.spEntry = sp >= 0 ? (fast.entryGlobals.get(sp)!.value as number) >>> 0 : 0;
-    for (let i = 0; i < this.globalList.length; i++) this.entryGlobals[i] = fast.entryGlobals.get(this.globalList[i]!.idx)!.value;
+    this.epochPages = this.fastEntryPages();
+    this.takeFastEntryGlobals();
+    const sp = this.globalList.findIndex((g) => g.idx === this.layout.stackPointerIdx);
+    this.spEntry = sp >= 0 ? (this.entryGlobals[sp] as number) >>> 0 : 0;
     this.events = [];
+  }
+
+  /** Memory pages when the fast-path invocation entered (the pages now when its extent cannot grow memory). */
+  private fastEntryPages(): number {
+    return (this.h.fast!.entryPages?.value as number | undefined) ?? this.h.memory.buffer.byteLength / PAGE;
+  }
+
+  /** Globals' values when the fast-path invocation entered into entryGlobals (the values now for those its extent never sets). */
+  private takeFastEntryGlobals(): void {
+    const saved = this.h.fast!.entryGlobals;
+    for (let i = 0; i < this.globalList.length; i++) {
+      const { idx, g } = this.globalList[i]!;
+      this.entryGlobals[i] = (saved.get(idx) ?? g).value;
+    }
   }
 
   /** Wraps every WASI import. `real` performs the call. */

@@ -12,7 +12,7 @@ import { VALTYPE_CODE, type WasmModule } from "./module.js";
 
 const OP = {
   call: 0x10, callIndirect: 0x11, returnCall: 0x12, returnCallIndirect: 0x13, callRef: 0x14, returnCallRef: 0x15,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32Add: 0x6a,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, memoryGrow: 0x40, i32Const: 0x41, i32Add: 0x6a,
   if: 0x04, else: 0x05, end: 0x0b, i64ExtendI32U: 0xad, i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd,
 } as const;
 
@@ -50,6 +50,10 @@ export interface ExtentPlan {
   indirect: boolean;
   /** Whether the extent may call an imported function (a WASI call, for the programs we run). */
   callsImports: boolean;
+  /** Globals the extent's code sets (`global.set`), ascending; only these can change inside F when it calls no import. */
+  globalsSet: number[];
+  /** Whether the extent's code grows memory (`memory.grow`). */
+  grows: boolean;
 }
 
 /**
@@ -61,6 +65,8 @@ export function planExtent(m: WasmModule, funcIdx: number): ExtentPlan | { reaso
   const queue = [funcIdx];
   let indirect = false;
   let callsImports = false;
+  let grows = false;
+  const globalsSet = new Set<number>();
   const addTable = () => {
     if (indirect) return;
     indirect = true;
@@ -80,10 +86,12 @@ export function planExtent(m: WasmModule, funcIdx: number): ExtentPlan | { reaso
     forEachInstruction(body, skipLocals(body), (ins) => {
       if (ins.op === OP.call || ins.op === OP.returnCall) queue.push(new ByteReader(body, ins.immStart).varU32());
       if (ins.op === OP.callIndirect || ins.op === OP.returnCallIndirect) addTable();
+      if (ins.op === OP.globalSet) globalsSet.add(new ByteReader(body, ins.immStart).varU32());
+      if (ins.op === OP.memoryGrow) grows = true;
     });
   }
   if (indirect && (m.elements === null || m.tableMins.length === 0)) return { reason: "unsupported element segments" };
-  return { funcs: [...seen].sort((a, b) => a - b), indirect, callsImports };
+  return { funcs: [...seen].sort((a, b) => a - b), indirect, callsImports, globalsSet: [...globalsSet].sort((a, b) => a - b), grows };
 }
 
 /**
