@@ -140,6 +140,11 @@ export function traceBody(body: Uint8Array, numParams: number, t: TraceTargets):
   const markStore = (valueType: keyof typeof L, offset: number, size: number) => {
     const valueLocal = L[valueType];
     w.u8(OP.localSet).varUint(valueLocal).u8(OP.localSet).varUint(L.addr);
+    const markRange = () => {
+      effectiveAddr(offset);
+      w.i32Const(size);
+      mark();
+    };
     const slot = t.slot;
     if (slot && SLOT_LOAD[size] !== undefined && valueType !== "v128") {
       // First store of the invocation: into the slot, old bytes loaded as the store would address them.
@@ -153,14 +158,10 @@ export function traceBody(body: Uint8Array, numParams: number, t: TraceTargets):
       if (valueType === "i32" || valueType === "f32") w.u8(OP.i64ExtendI32U);
       w.u8(OP.globalSet).varUint(slot.new).i32Const(0).u8(OP.globalSet).varUint(slot.free);
       w.u8(OP.else);
-      effectiveAddr(offset);
-      w.i32Const(size);
-      mark();
+      markRange();
       w.u8(OP.end);
     } else {
-      effectiveAddr(offset);
-      w.i32Const(size);
-      mark();
+      markRange();
     }
     w.u8(OP.localGet).varUint(L.addr).u8(OP.localGet).varUint(valueLocal);
   };
