@@ -11,6 +11,7 @@ import { AlpacaError } from "../errors/index.js";
 import { forEachInstruction, readLocals } from "./instructions.js";
 import { SECTION, VALTYPE_CODE, type FuncType, type WasmModule, type WasmValType } from "./module.js";
 import { funcType } from "./read-module.js";
+import { APPLY_WRITES_TYPE, applyWritesBody } from "./apply-writes.js";
 import { planExtent, traceBody, type ExtentPlan, type MarkSlot } from "./trace.js";
 
 /** Export names the host uses to reach what the rewriter added. */
@@ -32,6 +33,10 @@ export const EXPORT = {
   slot: (part: keyof MarkSlot) => `alpaca.slot_${part}`,
   /** Analyzer with a fast path: guest-memory readers for the recorder core, (addr) -> value. */
   load: (bits: 8 | 32 | 64) => `alpaca.load${bits}`,
+  /** Disabled module: the write applier (apply-writes.ts), and the events and bytes its last call applied. */
+  applyWrites: "alpaca.apply_writes",
+  applied: "alpaca.applied",
+  appliedBytes: "alpaca.applied_bytes",
   result: (i: number) => `alpaca.result.${i}`,
   global: (idx: number) => `alpaca.global.${idx}`,
 } as const;
@@ -565,6 +570,10 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: "disa
     pushResultsFromGlobals(w, type.results, resultGlobals);
     w.u8(OP.end).u8(OP.end);
     add.bodies.set(def, w.toBytes());
+    if (hasMemory(m)) {
+      const body = applyWritesBody(add.addExportedGlobal(EXPORT.applied, "i32"), add.addExportedGlobal(EXPORT.appliedBytes, "i32"));
+      add.export(EXPORT.applyWrites, "func", add.addFunction(add.addType({ params: [...APPLY_WRITES_TYPE.params], results: [...APPLY_WRITES_TYPE.results] }), body));
+    }
   }
   return { bytes: encodeSections(m, add), layout };
 }
