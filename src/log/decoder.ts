@@ -70,6 +70,12 @@ export interface EventVisitor {
    */
   readonly memory?: Uint8Array;
   wrote?(bytes: number): void;
+  /**
+   * Optionally applies a run of write events itself (the replay, through the disabled module's
+   * write applier): from src[pos, end), at most `maxEvents`. Returns how many it applied and the
+   * position after them; no events means the decoder copies the next writes itself.
+   */
+  bulkWrites?(src: Uint8Array, pos: number, end: number, maxEvents: number): { events: number; pos: number };
   write(addr: number, src: Uint8Array, offset: number, length: number): void;
   global(index: number, value: Value): void;
   grow(fromPages: number, toPages: number): void;
@@ -87,6 +93,10 @@ export interface InvocationEnd {
 }
 
 const WRITE_TAG = EVENT.write;
+/** After bulkWrites declines, the decoder copies this many events itself before asking again. */
+const BULK_RETRY_EVENTS = 1;
+/** Fewer events left in a record than this are copied here: borrowing and giving back scratch memory costs more. */
+const BULK_MIN_EVENTS = 256;
 
 /** Keeps nothing: the validation pass reads every event to check it, then drops it. */
 const SKIP: EventVisitor = { write() {}, global() {}, grow() {}, syscall() {} };
@@ -179,6 +189,8 @@ class BlockRecords {
   private readonly shape = new RecordShape();
   private readonly types: ValType[] = [];
   private lastIndex = -1;
+  /** Where the events of the last record start when bulkWrites applied some of them: the shape's ranges are then still to be read. */
+  private shapeUnread = -1;
 
   constructor(private readonly r: ByteReader, private readonly version: number) {}
 
@@ -212,11 +224,25 @@ class BlockRecords {
     if (status === "trapped") inv.trapMessage = r.string("trap message");
     const n = r.varUint("event count");
     const shape = this.shape;
+    const eventsStart = r.pos;
     let writesOnly = true;
+    let bulk = false;
+    let bulkAt = 0; // the event from which bulkWrites is asked again after it declined
     for (let i = 0; i < n;) {
       const mem = visitor.memory; // again after each other event: a grow replaces it
       if (mem !== undefined) {
-        const copied = copyWrites(r, mem, shape, i, n, visitor);
+        const bulkable = visitor.bulkWrites !== undefined && n - i >= BULK_MIN_EVENTS;
+        if (bulkable && i >= bulkAt) {
+          const done = visitor.bulkWrites!(r.bytes, r.pos, r.bytes.length, n - i);
+          if (done.events > 0) {
+            r.pos = done.pos;
+            i += done.events;
+            bulk = true;
+            continue;
+          }
+          bulkAt = i + BULK_RETRY_EVENTS;
+        }
+        const copied = copyWrites(r, mem, shape, i, bulkable ? Math.min(n, bulkAt) : n, visitor);
         i += copied;
         if (copied > 0) continue;
       }
@@ -234,13 +260,30 @@ class BlockRecords {
     }
     if (writesOnly && status === "returned") shape.reset(n, types);
     else shape.clear();
+    this.shapeUnread = bulk && shape.valid ? eventsStart : -1;
     this.lastIndex = index;
     return inv;
+  }
+
+  /** Reads the write ranges of the last record (events from `at`), which bulkWrites applied without them. */
+  private readShapeRanges(at: number): void {
+    const r = new ByteReader(this.r.bytes, at);
+    for (let i = 0; i < this.shape.count; i++) {
+      r.u8("event tag");
+      const addr = r.varUint("address");
+      const len = r.varUint("length");
+      r.pos += len;
+      this.shape.setWrite(i, addr, len);
+    }
   }
 
   private readRepeat(visitor: EventVisitor, keepReturns: boolean): InvocationEnd {
     const r: ByteReader = this.r;
     const shape = this.shape;
+    if (this.shapeUnread >= 0) {
+      this.readShapeRanges(this.shapeUnread);
+      this.shapeUnread = -1;
+    }
     for (let i = 0; i < shape.count; i++) {
       const addr = shape.addrs[i]!;
       const len = shape.lens[i]!;

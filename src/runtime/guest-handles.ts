@@ -6,6 +6,7 @@
 import { EXPORT, type RewriteLayout } from "../wasm/index.js";
 import type { Value } from "../log/index.js";
 import type { WasmValType } from "../wasm/index.js";
+import type { WriteApplier } from "./bulk-writes.js";
 
 export interface GuestHandles {
   memory: WebAssembly.Memory;
@@ -22,6 +23,8 @@ export interface GuestHandles {
   mode: WebAssembly.Global | undefined;
   /** Analyzer modules with a fast path (RewriteLayout.fast): its switch and entry state. */
   fast: FastPathHandles | undefined;
+  /** Disabled modules with a memory: the write applier (src/wasm/apply-writes.ts). */
+  applier: WriteApplier | undefined;
 }
 
 export interface FastPathHandles {
@@ -66,6 +69,13 @@ export function resolveHandles(instance: WebAssembly.Instance, layout: RewriteLa
           new: ex[EXPORT.slot("new")] as WebAssembly.Global,
         },
         loads: { load8: ex[EXPORT.load(8)] as WebAssembly.ExportValue, load32: ex[EXPORT.load(32)] as WebAssembly.ExportValue, load64: ex[EXPORT.load(64)] as WebAssembly.ExportValue },
+      }
+      : undefined,
+    applier: EXPORT.applyWrites in ex
+      ? {
+        apply: ex[EXPORT.applyWrites] as WriteApplier["apply"],
+        applied: ex[EXPORT.applied] as WebAssembly.Global,
+        appliedBytes: ex[EXPORT.appliedBytes] as WebAssembly.Global,
       }
       : undefined,
   };

@@ -14,6 +14,7 @@ import { ReplayError } from "../errors/index.js";
 import { WASI_TABLE, bitsToArgs, type WasmValType } from "../wasm/index.js";
 import type { ReplayStats } from "./types.js";
 import { setResult, valueToGlobal, type GuestHandles } from "./guest-handles.js";
+import { BulkWrites, NOTHING_APPLIED, type BulkResult } from "./bulk-writes.js";
 
 const PAGE = 65536;
 
@@ -32,6 +33,7 @@ export class Replayer implements EventVisitor {
   private mem = new Uint8Array(0);
   private next = 0;
   private readonly cursor: InvocationCursor;
+  private bulk: BulkWrites | undefined;
   /** The invocation being applied, for error messages. */
   private current = 0;
   readonly stats: ReplayStats = { invocations: 0, bytesWritten: 0, callsReexecuted: 0, callsAnswered: 0, replayNs: 0 };
@@ -47,6 +49,7 @@ export class Replayer implements EventVisitor {
 
   attach(h: GuestHandles): void {
     this.h = h;
+    this.bulk = h.applier ? new BulkWrites(h.applier, h.stackPointer) : undefined;
   }
 
   /** Calls of F seen so far. */
@@ -92,6 +95,14 @@ export class Replayer implements EventVisitor {
   /** EventVisitor: guest memory, for the decoder to copy writes into directly. */
   get memory(): Uint8Array {
     return this.mem;
+  }
+
+  /** EventVisitor: a run of writes applied by the module's write applier (bulk-writes.ts). */
+  bulkWrites(src: Uint8Array, pos: number, end: number, maxEvents: number): BulkResult {
+    if (!this.bulk) return NOTHING_APPLIED;
+    const done = this.bulk.apply(this.mem, src, pos, end, maxEvents);
+    this.stats.bytesWritten += done.bytes;
+    return done;
   }
 
   /** EventVisitor: the decoder copied this many write bytes into `memory`. */

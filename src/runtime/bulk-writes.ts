@@ -1,0 +1,104 @@
+/**
+ * Applies runs of an effect log's write events through the disabled module's own write applier
+ * (src/wasm/apply-writes.ts), for the replayer. The applier reads the events from the guest's
+ * memory, since one Wasm instance has one memory (Node 20 has no multi-memory): each call borrows
+ * a scratch range of guest memory, saves its bytes, copies a chunk of the log's bytes into it,
+ * lets the applier apply every write it can, and puts the saved bytes back before anything else
+ * runs. The applier refuses writes into the scratch range, which the replay then applies itself
+ * after the restore, so guest memory ends exactly as if each write had been copied one by one:
+ * no byte of the log stays behind (tested byte for byte, src/runtime/bulk-writes.test.ts).
+ *
+ * The scratch range is the stack space just below the stack pointer when F is called: F's own
+ * frames would be there, so the log has no write into its top, and the guest is not running
+ * while the replay is. Without a stack pointer, the top of memory.
+ */
+
+const WRITE_TAG = 1;
+/** Largest scratch range, bytes. */
+const SCRATCH_BYTES = 64 * 1024;
+/** Smallest chunk worth a call: fewer bytes are left to the JavaScript copy loop. */
+const MIN_CHUNK_BYTES = 256;
+
+export interface WriteApplier {
+  apply: (p: number, end: number, maxEvents: number, lo: number, hi: number) => number;
+  applied: WebAssembly.Global;
+  appliedBytes: WebAssembly.Global;
+}
+
+/** What one call applied: events, bytes written, and the position after the last event. */
+export interface BulkResult {
+  events: number;
+  bytes: number;
+  pos: number;
+}
+
+export const NOTHING_APPLIED: BulkResult = Object.freeze({ events: 0, bytes: 0, pos: 0 });
+
+/** An unsigned LEB128 at src[q]: its value, and the position after it in `next` (NaN when malformed or cut short). */
+function leb(src: Uint8Array, q: number, next: { at: number }): number {
+  let v = 0;
+  for (let shift = 0; shift < 35; shift += 7) {
+    const x = src[q++];
+    if (x === undefined) break;
+    v += (x & 0x7f) * 2 ** shift;
+    if (x < 0x80) {
+      next.at = q;
+      return v;
+    }
+  }
+  return NaN;
+}
+
+const cursor = { at: 0 };
+
+/**
+ * Whether the event at src[pos] is a write the applier will take: its bytes within
+ * src[pos, pos + len), its destination in memory and clear of the borrowed range [lo, hi).
+ * Checked before borrowing, so that a write the applier would refuse costs no copies.
+ */
+function applierTakes(src: Uint8Array, pos: number, len: number, memBytes: number, lo: number, hi: number): boolean {
+  if (src[pos] !== WRITE_TAG) return false;
+  const addr = leb(src, pos + 1, cursor);
+  const n = leb(src, cursor.at, cursor);
+  return cursor.at + n <= pos + len && addr + n <= memBytes && !(addr < hi && addr + n > lo);
+}
+
+export class BulkWrites {
+  private readonly saved = new Uint8Array(SCRATCH_BYTES);
+
+  constructor(private readonly applier: WriteApplier, private readonly stackPointer: WebAssembly.Global | undefined) {}
+
+  /**
+   * Applies write events from src[pos, end) into `mem` (the guest's memory, current view), at
+   * most `maxEvents`, chunk after chunk through the same borrowed range (saved once, put back
+   * once); returns NOTHING_APPLIED when no write could be applied this way.
+   */
+  apply(mem: Uint8Array, src: Uint8Array, pos: number, end: number, maxEvents: number): BulkResult {
+    const top = this.stackPointer ? Math.min((this.stackPointer.value as number) >>> 0, mem.length) : mem.length;
+    const room = Math.min(SCRATCH_BYTES, top);
+    const lo = top - room;
+    const hi = top;
+    const first = Math.min(end - pos, room);
+    if (first < MIN_CHUNK_BYTES || !applierTakes(src, pos, first, mem.length, lo, hi)) return NOTHING_APPLIED;
+    const { applier } = this;
+    let events = 0;
+    let bytes = 0;
+    let at = pos;
+    this.saved.set(mem.subarray(lo, hi));
+    try {
+      while (events < maxEvents && at < end) {
+        const len = Math.min(end - at, room);
+        mem.set(src.subarray(at, at + len), lo);
+        const stop = applier.apply(lo, lo + len, maxEvents - events, lo, hi);
+        const n = applier.applied.value as number;
+        if (n === 0) break;
+        events += n;
+        bytes += (applier.appliedBytes.value as number) >>> 0;
+        at += stop - lo;
+      }
+    } finally {
+      mem.set(this.saved.subarray(0, room), lo);
+    }
+    return events === 0 ? NOTHING_APPLIED : { events, bytes, pos: at };
+  }
+}
