@@ -97,6 +97,8 @@ const WRITE_TAG = EVENT.write;
 const BULK_RETRY_EVENTS = 1;
 /** Fewer events left in a record than this are copied here: borrowing and giving back scratch memory costs more. */
 const BULK_MIN_EVENTS = 256;
+/** A bulk run shorter than this makes the decoder copy the next BULK_MIN_EVENTS events itself. */
+const BULK_SHORT_RUN = 32;
 
 /** Keeps nothing: the validation pass reads every event to check it, then drops it. */
 const SKIP: EventVisitor = { write() {}, global() {}, grow() {}, syscall() {} };
@@ -238,6 +240,8 @@ class BlockRecords {
             r.pos = done.pos;
             i += done.events;
             bulk = true;
+            // A short run (writes between WASI calls, say): the next few hundred are copied here.
+            if (done.events < BULK_SHORT_RUN) bulkAt = i + BULK_MIN_EVENTS;
             continue;
           }
           bulkAt = i + BULK_RETRY_EVENTS;

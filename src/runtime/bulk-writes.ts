@@ -2,11 +2,11 @@
  * Applies runs of an effect log's write events through the disabled module's own write applier
  * (src/wasm/apply-writes.ts), for the replayer. The applier reads the events from the guest's
  * memory, since one Wasm instance has one memory (Node 20 has no multi-memory): each call borrows
- * a scratch range of guest memory, saves its bytes, copies a chunk of the log's bytes into it,
- * lets the applier apply every write it can, and puts the saved bytes back before anything else
- * runs. The applier refuses writes into the scratch range, which the replay then applies itself
- * after the restore, so guest memory ends exactly as if each write had been copied one by one:
- * no byte of the log stays behind (tested byte for byte, src/runtime/bulk-writes.test.ts).
+ * a scratch range of guest memory, saves its bytes, copies the log's bytes into it chunk by chunk,
+ * lets the applier apply every write it can from each, and puts the saved bytes back before it
+ * returns. The applier refuses writes into the scratch range, which the replay then applies
+ * itself after the restore, so guest memory ends exactly as if each write had been copied one by
+ * one: no byte of the log stays behind (tested byte for byte, src/runtime/bulk-writes.test.ts).
  *
  * The scratch range is the stack space just below the stack pointer when F is called: F's own
  * frames would be there, so the log has no write into its top, and the guest is not running
@@ -14,8 +14,9 @@
  */
 
 const WRITE_TAG = 1;
-/** Largest scratch range, bytes. */
+/** Largest scratch range, and the range a call starts with, bytes. */
 const SCRATCH_BYTES = 64 * 1024;
+const FIRST_BORROW = 4 * 1024;
 /** Smallest chunk worth a call: fewer bytes are left to the JavaScript copy loop. */
 const MIN_CHUNK_BYTES = 256;
 
@@ -71,33 +72,39 @@ export class BulkWrites {
   /**
    * Applies write events from src[pos, end) into `mem` (the guest's memory, current view), at
    * most `maxEvents`, chunk after chunk through the same borrowed range (saved once, put back
-   * once); returns NOTHING_APPLIED when no write could be applied this way.
+   * once); returns NOTHING_APPLIED when no write could be applied this way. The range starts at
+   * FIRST_BORROW bytes, so that a short run of writes costs little, and grows to SCRATCH_BYTES
+   * once a chunk has been mostly used (the bytes it adds are saved then, as they are then).
    */
   apply(mem: Uint8Array, src: Uint8Array, pos: number, end: number, maxEvents: number): BulkResult {
     const top = this.stackPointer ? Math.min((this.stackPointer.value as number) >>> 0, mem.length) : mem.length;
     const room = Math.min(SCRATCH_BYTES, top);
-    const lo = top - room;
-    const hi = top;
-    const first = Math.min(end - pos, room);
-    if (first < MIN_CHUNK_BYTES || !applierTakes(src, pos, first, mem.length, lo, hi)) return NOTHING_APPLIED;
-    const { applier } = this;
+    const base = top - room;
+    let lo = top - Math.min(FIRST_BORROW, room);
+    const first = Math.min(end - pos, top - lo);
+    if (first < MIN_CHUNK_BYTES || !applierTakes(src, pos, first, mem.length, lo, top)) return NOTHING_APPLIED;
+    const { applier, saved } = this;
     let events = 0;
     let bytes = 0;
     let at = pos;
-    this.saved.set(mem.subarray(lo, hi));
+    saved.set(mem.subarray(lo, top), lo - base);
     try {
       while (events < maxEvents && at < end) {
-        const len = Math.min(end - at, room);
+        const len = Math.min(end - at, top - lo);
         mem.set(src.subarray(at, at + len), lo);
-        const stop = applier.apply(lo, lo + len, maxEvents - events, lo, hi);
+        const stop = applier.apply(lo, lo + len, maxEvents - events, lo, top);
         const n = applier.applied.value as number;
         if (n === 0) break;
         events += n;
         bytes += (applier.appliedBytes.value as number) >>> 0;
         at += stop - lo;
+        if (lo > base && stop - lo > len / 2) {
+          saved.set(mem.subarray(base, lo), 0);
+          lo = base;
+        }
       }
     } finally {
-      mem.set(this.saved.subarray(0, room), lo);
+      mem.set(saved.subarray(lo - base, room), lo);
     }
     return events === 0 ? NOTHING_APPLIED : { events, bytes, pos: at };
   }
