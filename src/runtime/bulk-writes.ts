@@ -12,8 +12,9 @@
  * frames would be there, so the log has no write into its top, and the guest is not running
  * while the replay is. Without a stack pointer, the top of memory.
  */
+import { EVENT } from "../log/index.js";
 
-const WRITE_TAG = 1;
+const WRITE_TAG = EVENT.write;
 /** Largest scratch range, and the range a call starts with, bytes. */
 const SCRATCH_BYTES = 64 * 1024;
 const FIRST_BORROW = 4 * 1024;

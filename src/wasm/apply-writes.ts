@@ -14,6 +14,7 @@
  * Events and bytes applied are left in two globals. Pure: returns the function's body.
  */
 import { ByteWriter } from "../binary/index.js";
+import { EVENT } from "../log/format.js";
 import { VALTYPE_CODE } from "./module.js";
 
 const OP = {
@@ -24,7 +25,7 @@ const OP = {
   i32Add: 0x6a, i32And: 0x71, i32Or: 0x72, i32Shl: 0x74, i64Add: 0x7c, i64Shl: 0x86, i64ExtendI32U: 0xad,
 } as const;
 const VOID = 0x40;
-const WRITE_TAG = 1;
+const WRITE_TAG = EVENT.write;
 /** Writes of at most this many bytes are copied byte by byte; longer ones by memory.copy. */
 const BYTE_LOOP_MAX = 8;
 
