@@ -75,7 +75,7 @@ export interface EventVisitor {
    * write applier): from src[pos, end), at most `maxEvents`. Returns how many it applied and the
    * position after them; no events means the decoder copies the next writes itself.
    */
-  bulkWrites?(src: Uint8Array, pos: number, end: number, maxEvents: number): { events: number; pos: number };
+  bulkWrites?: ((src: Uint8Array, pos: number, end: number, maxEvents: number) => { events: number; pos: number }) | undefined;
   write(addr: number, src: Uint8Array, offset: number, length: number): void;
   global(index: number, value: Value): void;
   grow(fromPages: number, toPages: number): void;
@@ -272,13 +272,7 @@ class BlockRecords {
   /** Reads the write ranges of the last record (events from `at`), which bulkWrites applied without them. */
   private readShapeRanges(at: number): void {
     const r = new ByteReader(this.r.bytes, at);
-    for (let i = 0; i < this.shape.count; i++) {
-      r.u8("event tag");
-      const addr = r.varUint("address");
-      const len = r.varUint("length");
-      r.pos += len;
-      this.shape.setWrite(i, addr, len);
-    }
+    for (let i = 0; i < this.shape.count; i++) readEvent(r, SKIP, this.shape, i);
   }
 
   private readRepeat(visitor: EventVisitor, keepReturns: boolean): InvocationEnd {

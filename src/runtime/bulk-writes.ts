@@ -12,14 +12,13 @@
  * frames would be there, so the log has no write into its top, and the guest is not running
  * while the replay is. Without a stack pointer, the top of memory.
  */
+import { ByteReader } from "../binary/index.js";
 import { EVENT } from "../log/index.js";
 
 const WRITE_TAG = EVENT.write;
 /** Largest scratch range, and the range a call starts with, bytes. */
 const SCRATCH_BYTES = 64 * 1024;
 const FIRST_BORROW = 4 * 1024;
-/** Smallest chunk worth a call: fewer bytes are left to the JavaScript copy loop. */
-const MIN_CHUNK_BYTES = 256;
 
 export interface WriteApplier {
   apply: (p: number, end: number, maxEvents: number, lo: number, hi: number) => number;
@@ -36,37 +35,10 @@ export interface BulkResult {
 
 export const NOTHING_APPLIED: BulkResult = Object.freeze({ events: 0, bytes: 0, pos: 0 });
 
-/** An unsigned LEB128 at src[q]: its value, and the position after it in `next` (NaN when malformed or cut short). */
-function leb(src: Uint8Array, q: number, next: { at: number }): number {
-  let v = 0;
-  for (let shift = 0; shift < 35; shift += 7) {
-    const x = src[q++];
-    if (x === undefined) break;
-    v += (x & 0x7f) * 2 ** shift;
-    if (x < 0x80) {
-      next.at = q;
-      return v;
-    }
-  }
-  return NaN;
-}
-
-const cursor = { at: 0 };
-
-/**
- * Whether the event at src[pos] is a write the applier will take: its bytes within
- * src[pos, pos + len), its destination in memory and clear of the borrowed range [lo, hi).
- * Checked before borrowing, so that a write the applier would refuse costs no copies.
- */
-function applierTakes(src: Uint8Array, pos: number, len: number, memBytes: number, lo: number, hi: number): boolean {
-  if (src[pos] !== WRITE_TAG) return false;
-  const addr = leb(src, pos + 1, cursor);
-  const n = leb(src, cursor.at, cursor);
-  return cursor.at + n <= pos + len && addr + n <= memBytes && !(addr < hi && addr + n > lo);
-}
-
 export class BulkWrites {
   private readonly saved = new Uint8Array(SCRATCH_BYTES);
+  /** A reader over the log block being applied, for looking at an event before borrowing. */
+  private reader: ByteReader | undefined;
 
   constructor(private readonly applier: WriteApplier, private readonly stackPointer: WebAssembly.Global | undefined) {}
 
@@ -82,8 +54,7 @@ export class BulkWrites {
     const room = Math.min(SCRATCH_BYTES, top);
     const base = top - room;
     let lo = top - Math.min(FIRST_BORROW, room);
-    const first = Math.min(end - pos, top - lo);
-    if (first < MIN_CHUNK_BYTES || !applierTakes(src, pos, first, mem.length, lo, top)) return NOTHING_APPLIED;
+    if (!this.applierTakes(mem, src, pos, Math.min(end - pos, top - lo), lo, top)) return NOTHING_APPLIED;
     const { applier, saved } = this;
     let events = 0;
     let bytes = 0;
@@ -108,5 +79,20 @@ export class BulkWrites {
       mem.set(saved.subarray(lo - base, room), lo);
     }
     return events === 0 ? NOTHING_APPLIED : { events, bytes, pos: at };
+  }
+
+  /**
+   * Whether the event at src[pos] (of a checked log block) is a write the applier will take: its
+   * bytes within src[pos, pos + len), its destination in memory and clear of the borrowed range
+   * [lo, hi). Checked before borrowing, so that a write the applier would refuse costs no copies.
+   */
+  private applierTakes(mem: Uint8Array, src: Uint8Array, pos: number, len: number, lo: number, hi: number): boolean {
+    if (src[pos] !== WRITE_TAG) return false;
+    if (this.reader?.bytes !== src) this.reader = new ByteReader(src);
+    const r = this.reader;
+    r.pos = pos + 1;
+    const addr = r.varUint("address");
+    const n = r.varUint("length");
+    return r.pos + n <= pos + len && addr + n <= mem.length && !(addr < hi && addr + n > lo);
   }
 }

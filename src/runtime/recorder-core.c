@@ -331,6 +331,16 @@ static int repeats_shape(void) {
   return 0;
 }
 
+/* Ends a finished record at p: counts it, clears the marks, hands full blocks to the host. */
+static inline void end_record(u8 *p) {
+  out.len = (u32)(p - out.v);
+  next_index++;
+  out_count++;
+  mark_count = 0;
+  old.len = 0;
+  if (out.len >= flush_at) flush_now();
+}
+
 static void finish_record(u32 sp_entry, u32 min_sp, u32 lo, u32 hi) {
   changed_runs(min_sp, sp_entry);
   int repeat = repeats_shape();
@@ -362,11 +372,7 @@ static void finish_record(u32 sp_entry, u32 min_sp, u32 lo, u32 hi) {
     if (!repeat) put_u8(result_type);
     put_var(((u64)hi << 32) | lo);
   }
-  next_index++;
-  out_count++;
-  mark_count = 0;
-  old.len = 0;
-  if (out.len >= flush_at) flush_now();
+  end_record(out.v + out.len);
 }
 
 /* Writes `v` as unsigned LEB128 at p; returns the end. */
@@ -396,16 +402,6 @@ static inline __attribute__((always_inline)) u8 *leb32_wide(u8 *p, u32 v) {
 
 /* bytes_reserve(&out, extra), out of the hot path's line. */
 static __attribute__((noinline)) void out_reserve(u32 extra) { bytes_reserve(&out, extra); }
-
-/* Ends a finished record at p: counts it, clears the marks, hands full blocks to the host. */
-static inline void end_record(u8 *p) {
-  out.len = (u32)(p - out.v);
-  next_index++;
-  out_count++;
-  mark_count = 0;
-  old.len = 0;
-  if (out.len >= flush_at) flush_now();
-}
 
 /* The single-store record in the full form: its one run (if any) becomes the block's shape. */
 static __attribute__((noinline)) void finish_single_full(u32 lo, u32 hi, u32 at, u32 len, u64 bytes) {

@@ -14,7 +14,7 @@ import { ReplayError } from "../errors/index.js";
 import { WASI_TABLE, bitsToArgs, type WasmValType } from "../wasm/index.js";
 import type { ReplayStats } from "./types.js";
 import { setResult, valueToGlobal, type GuestHandles } from "./guest-handles.js";
-import { BulkWrites, NOTHING_APPLIED, type BulkResult } from "./bulk-writes.js";
+import { BulkWrites } from "./bulk-writes.js";
 
 const PAGE = 65536;
 
@@ -33,10 +33,11 @@ export class Replayer implements EventVisitor {
   private mem = new Uint8Array(0);
   private next = 0;
   private readonly cursor: InvocationCursor;
-  private bulk: BulkWrites | undefined;
   /** The invocation being applied, for error messages. */
   private current = 0;
   readonly stats: ReplayStats = { invocations: 0, bytesWritten: 0, callsReexecuted: 0, callsAnswered: 0, replayNs: 0 };
+  /** EventVisitor: runs of writes applied by the module's write applier (bulk-writes.ts), when the module has one. */
+  bulkWrites: EventVisitor["bulkWrites"];
 
   constructor(
     private readonly log: OpenedLog,
@@ -49,7 +50,14 @@ export class Replayer implements EventVisitor {
 
   attach(h: GuestHandles): void {
     this.h = h;
-    this.bulk = h.applier ? new BulkWrites(h.applier, h.stackPointer) : undefined;
+    const bulk = h.applier ? new BulkWrites(h.applier, h.stackPointer) : undefined;
+    this.bulkWrites = bulk
+      ? (src, pos, end, maxEvents) => {
+        const done = bulk.apply(this.mem, src, pos, end, maxEvents);
+        this.stats.bytesWritten += done.bytes;
+        return done;
+      }
+      : undefined;
   }
 
   /** Calls of F seen so far. */
@@ -95,14 +103,6 @@ export class Replayer implements EventVisitor {
   /** EventVisitor: guest memory, for the decoder to copy writes into directly. */
   get memory(): Uint8Array {
     return this.mem;
-  }
-
-  /** EventVisitor: a run of writes applied by the module's write applier (bulk-writes.ts). */
-  bulkWrites(src: Uint8Array, pos: number, end: number, maxEvents: number): BulkResult {
-    if (!this.bulk) return NOTHING_APPLIED;
-    const done = this.bulk.apply(this.mem, src, pos, end, maxEvents);
-    this.stats.bytesWritten += done.bytes;
-    return done;
   }
 
   /** EventVisitor: the decoder copied this many write bytes into `memory`. */
