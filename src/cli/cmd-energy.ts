@@ -6,22 +6,8 @@
 import * as fs from "node:fs";
 import { Command, Option } from "commander";
 import { AlpacaError, UsageError } from "../errors/index.js";
-import {
-  DEFAULT_WATTS_PER_CORE,
-  describeMachine,
-  formatReport,
-  launcherSamplerCommand,
-  POWERCAP_ROOT,
-  resolveSource,
-  runEnergy,
-  SOURCE_CHOICES,
-  summarizeEnergy,
-  toCsv,
-  toJson,
-  type EnergyOptions,
-  type ProgressEvent,
-  type SourceChoice,
-} from "../energy/index.js";
+import type { EnergyOptions, ProgressEvent, SourceChoice } from "../energy/index.js";
+import { DEFAULT_WATTS_PER_CORE, POWERCAP_ROOT, SOURCE_CHOICES } from "../energy/options.js";
 import type { CliContext } from "./context.js";
 
 interface EnergyCliOptions {
@@ -81,6 +67,7 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
       const seed = parseCount("--seed", o.seed, 0);
       const wattsPerCore = parseWatts(o.watts);
       if (!fs.existsSync(prog)) throw new UsageError(`energy: ${prog}: no such file`);
+      const { describeMachine, formatReport, launcherSamplerCommand, resolveSource, runEnergy, summarizeEnergy, toCsv, toJson } = await import("../energy/index.js");
       const { source, notice } = resolveSource(o.source, { powercapRoot: o.powercapRoot, wattsPerCore });
       if (notice) ctx.err(`alpaca: ${notice}`);
       const machine = describeMachine();

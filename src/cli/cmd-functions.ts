@@ -1,7 +1,5 @@
 /** `alpaca functions PROGRAM [--json]`: index, name, signature and body size of each function. */
 import type { Command } from "commander";
-import { funcName, funcType } from "../wasm/index.js";
-import { loadProgram } from "../runtime/index.js";
 import type { CliContext } from "./context.js";
 import { isNativeProgram } from "./run-request.js";
 
@@ -13,13 +11,9 @@ interface FunctionRow {
   imported?: boolean;
 }
 
-interface NativeListing {
-  listNativeFunctions(path: string): Promise<FunctionRow[]>;
-}
-const NATIVE_BACKEND = "../native/index.js";
-
-function listWasmFunctions(path: string): FunctionRow[] {
-  const m = loadProgram(path).module;
+async function listWasmFunctions(path: string): Promise<FunctionRow[]> {
+  const { funcName, funcType } = await import("../wasm/index.js");
+  const m = (await import("../runtime/index.js")).loadProgram(path).module;
   const rows: FunctionRow[] = [];
   const total = m.importedFuncCount + m.bodies.length;
   for (let i = 0; i < total; i++) {
@@ -43,9 +37,9 @@ export function registerFunctions(program: Command, ctx: CliContext): void {
     .argument("<program>")
     .option("--json", "print JSON")
     .action(async (path: string, o: { json?: boolean }) => {
-      const rows = isNativeProgram(path)
-        ? await ((await import(NATIVE_BACKEND)) as NativeListing).listNativeFunctions(path)
-        : listWasmFunctions(path);
+      const rows: FunctionRow[] = isNativeProgram(path)
+        ? await (await import("../native/index.js")).listNativeFunctions(path)
+        : await listWasmFunctions(path);
       if (o.json) {
         ctx.out(JSON.stringify(rows.map((r) => ({ index: r.index, name: r.name, signature: r.signature, size_bytes: r.sizeBytes, ...(r.imported ? { imported: true } : {}) })), null, 2) + "\n");
         return;

@@ -2,7 +2,6 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import { AlpacaError, UsageError } from "../errors/index.js";
-import { decodeLog, formatLogText, logToJson } from "../log/index.js";
 import type { CliContext } from "./context.js";
 
 export function registerLog(program: Command, ctx: CliContext): void {
@@ -12,7 +11,8 @@ export function registerLog(program: Command, ctx: CliContext): void {
     .description("print an effect log")
     .argument("<file>")
     .option("--json", "print JSON (i64 as decimal strings, floats with their bit patterns)")
-    .action((path: string, o: { json?: boolean }) => {
+    .action(async (path: string, o: { json?: boolean }) => {
+      const { decodeLog, formatLogText, logToJson } = await import("../log/index.js");
       let bytes: Uint8Array;
       try {
         bytes = readFileSync(path);

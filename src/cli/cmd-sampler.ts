@@ -12,21 +12,8 @@ import { constants as osConstants } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Command, Option } from "commander";
 import { UsageError } from "../errors/index.js";
-import {
-  createChannelDir,
-  DEFAULT_WATTS_PER_CORE,
-  diffSnapshots,
-  ENV_CHANNEL,
-  ENV_PPID,
-  formatSnapshotDiffs,
-  POWERCAP_ROOT,
-  resolveSource,
-  Sampler,
-  serveSampler,
-  SOURCE_CHOICES,
-  type SamplerSource,
-  type SourceChoice,
-} from "../energy/index.js";
+import type { SamplerSource, SourceChoice } from "../energy/index.js";
+import { DEFAULT_WATTS_PER_CORE, POWERCAP_ROOT, SOURCE_CHOICES } from "../energy/options.js";
 import type { CliContext } from "./context.js";
 import { ExitStatus } from "./exit-status.js";
 
@@ -95,6 +82,7 @@ export function registerSampler(program: Command, ctx: CliContext): void {
     .action(async (prog: string | undefined, args: string[], o: SamplerCliOptions) => {
       const wattsPerCore = Number(o.watts);
       if (!Number.isFinite(wattsPerCore) || wattsPerCore <= 0) throw new UsageError(`--watts ${o.watts}: expected a power in watts > 0`);
+      const { createChannelDir, diffSnapshots, ENV_CHANNEL, ENV_PPID, formatSnapshotDiffs, resolveSource, Sampler, serveSampler } = await import("../energy/index.js");
       if (o.serve) {
         await serveSampler({ source: o.source, powercapRoot: o.powercapRoot, wattsPerCore });
         return;

@@ -1,12 +1,14 @@
 /**
  * What every subcommand gets from the CLI shell: the logger, stderr/stdout writers, the process
- * environment, and the registry of per-backend runners. Only the CLI reads process.env / argv.
+ * environment, and the launcher's path. Only the CLI reads process.env / argv.
  */
-import pino, { type Logger } from "pino";
+import { createRequire } from "node:module";
+import type { Logger } from "pino";
 
 export interface CliContext {
   logger: Logger;
   env: NodeJS.ProcessEnv;
+  /** Set once the command line is parsed: --verbose before PROGRAM (debug logging, stack traces). */
   verbose: boolean;
   /** Report output (stdout belongs to the profiled program in run modes; reports use it otherwise). */
   out: (text: string) => void;
@@ -16,6 +18,29 @@ export interface CliContext {
   launcherPath: string;
 }
 
-export function createLogger(level: string): Logger {
-  return pino({ level, base: null, timestamp: false }, pino.destination({ fd: 2, sync: true }));
+/** pino's numeric levels, to tell a call that logs from one that is switched off without loading pino. */
+const LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/**
+ * A pino logger on stderr at `level()`, created on its first enabled call: loading pino costs
+ * about 20 ms of start-up, and most runs never log. `level` is read then, so the CLI can settle
+ * --verbose after parsing the command line.
+ */
+export function createLogger(level: () => string): Logger {
+  let real: Logger | undefined;
+  const load = (): Logger => {
+    if (!real) {
+      const pino = createRequire(import.meta.url)("pino") as typeof import("pino");
+      real = pino.default({ level: level(), base: null, timestamp: false }, pino.default.destination({ fd: 2, sync: true }));
+    }
+    return real;
+  };
+  const noop = (): void => {};
+  return new Proxy({} as Logger, {
+    get(_target, prop) {
+      if (!real && typeof prop === "string" && prop in LEVELS && LEVELS[prop]! < (LEVELS[level()] ?? LEVELS.warn!)) return noop;
+      const value: unknown = Reflect.get(load(), prop);
+      return typeof value === "function" ? (value as (...a: unknown[]) => unknown).bind(real) : value;
+    },
+  });
 }

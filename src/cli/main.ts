@@ -4,6 +4,7 @@
  * anything else the same plus a stack trace under --verbose. Returns the exit status; only the
  * launcher (bin/alpaca.js) sets it.
  */
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { AlpacaError } from "../errors/index.js";
@@ -42,20 +43,34 @@ function quietOnClosedStdout(): void {
   });
 }
 
+/** The version in package.json (two folders up from src/cli and from dist/cli alike). */
+function readVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
+  return pkg.version ?? "unknown";
+}
+
+/**
+ * Alpaca's options are read only before PROGRAM: commander stops at the first argument of a
+ * subcommand (passThroughOptions), so `-v` after PROGRAM is the program's. Every subcommand takes
+ * -v/--verbose as the top level does, and `verbose` is settled once parsing has reached an action.
+ */
+function addVerboseOption(cmd: Command): void {
+  if (!cmd.options.some((o) => o.long === "--verbose")) cmd.option("-v, --verbose", "debug logging and stack traces on failure");
+}
+
 export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   quietOnClosedStdout();
-  const verbose = argv.includes("--verbose") || argv.includes("-v");
-  const level = verbose ? "debug" : (env.ALPACA_LOG_LEVEL ?? "warn");
   const ctx: CliContext = {
-    logger: createLogger(level),
+    logger: createLogger(() => (ctx.verbose ? "debug" : (env.ALPACA_LOG_LEVEL ?? "warn"))),
     env,
-    verbose,
+    verbose: false,
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text.endsWith("\n") ? text : `${text}\n`),
     launcherPath: fileURLToPath(new URL("../../bin/alpaca.js", import.meta.url)),
   };
   const program = new Command("alpaca")
     .description("function-level energy profiler: analyze a function, disable it by replay, compare energy")
+    .version(readVersion(), "-V, --version", "print alpaca's version")
     .option("-v, --verbose", "debug logging and stack traces on failure")
     .enablePositionalOptions()
     .showSuggestionAfterError(true)
@@ -68,8 +83,12 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   registerSampler(program, ctx);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(OUTPUT);
-    for (const sub of cmd.commands) sub.exitOverride().configureOutput(OUTPUT);
+    if (cmd.commands.length === 0) addVerboseOption(cmd);
+    for (const sub of cmd.commands) addVerboseOption(sub.exitOverride().configureOutput(OUTPUT));
   }
+  program.hook("preAction", (_top, action) => {
+    ctx.verbose = Boolean(program.opts().verbose || action.opts().verbose);
+  });
   try {
     await program.parseAsync(argv, { from: "user" });
     return 0;
@@ -80,7 +99,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
       // commander already printed "error: ..."; keep our one-line contract by not adding more.
       return EXIT_ALPACA_FAILURE;
     }
-    ctx.err(describe(error, verbose));
+    ctx.err(describe(error, ctx.verbose));
     return EXIT_ALPACA_FAILURE;
   }
 }

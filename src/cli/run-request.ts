@@ -6,24 +6,16 @@
 import { openSync, readSync, closeSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors/index.js";
-import { runWasm } from "../runtime/index.js";
 import type { DirMapping, RunMode, RunOutcome, RunRequest } from "../runtime/index.js";
 import type { CliContext } from "./context.js";
 import { ExitStatus } from "./exit-status.js";
 import { makeStdoutAndStderrBlocking } from "./stdio.js";
 
-/**
- * The native backend and the energy notifier are loaded only when a run needs them: a Wasm run
- * pays neither for capstone's decoder nor for the sampler protocol.
+/*
+ * Backends and the energy notifier are imported where a run needs them, not at the top: `--help`
+ * loads none of them, and a Wasm run pays neither for capstone's decoder nor for the sampler
+ * protocol.
  */
-interface NativeBackend {
-  runNative(req: RunRequest): Promise<RunOutcome>;
-}
-interface NotifyModule {
-  createRunNotifier(env: NodeJS.ProcessEnv): RunRequest["notify"] | undefined;
-}
-const NATIVE_BACKEND = "../native/index.js";
-const NOTIFY_MODULE = "../energy/notify.js";
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
@@ -116,8 +108,8 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
   if (o.func !== undefined) req.func = o.func;
   if (o.log !== undefined) req.logPath = o.log;
   if (hostEnv.ALPACA_PPID) {
-    const notifyModule = (await import(NOTIFY_MODULE)) as NotifyModule;
-    const notify = notifyModule.createRunNotifier(hostEnv);
+    const { createRunNotifier } = await import("../energy/index.js");
+    const notify = createRunNotifier(hostEnv);
     if (notify) req.notify = notify;
   }
   return req;
@@ -128,7 +120,7 @@ export async function executeRun(ctx: CliContext, req: RunRequest, showStats: bo
   ctx.logger.debug({ mode: req.mode, program: req.programPath, func: req.func }, "run");
   makeStdoutAndStderrBlocking();
   const native = isNativeProgram(req.programPath);
-  const outcome: RunOutcome = native ? await ((await import(NATIVE_BACKEND)) as NativeBackend).runNative(req) : await runWasm(req);
+  const outcome: RunOutcome = native ? await (await import("../native/index.js")).runNative(req) : await (await import("../runtime/index.js")).runWasm(req);
   // How the program died, printed the same way in every mode.
   if (outcome.trapMessage !== undefined) ctx.err(native ? `program ${outcome.trapMessage}` : `wasm trap: ${outcome.trapMessage}`);
   for (const w of outcome.warnings) ctx.err(`alpaca: warning: ${w}`);

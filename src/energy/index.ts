@@ -14,6 +14,8 @@ export { diffSnapshots, formatReport, formatSnapshotDiffs, toCsv, toJson } from 
 export { launcherSamplerCommand } from "./sampler-command.js";
 export { serveSampler } from "./sampler-serve.js";
 export { createChannelDir, Sampler, type SamplerSource } from "./sampler.js";
-export { resolveSource, SOURCE_CHOICES, type ResolvedSource, type SourceChoice } from "./source.js";
+export { resolveSource, type ResolvedSource } from "./source.js";
+export { SOURCE_CHOICES } from "./options.js";
+export type { SourceChoice } from "./types.js";
 export { summarizeEnergy, type EnergySummary } from "./summary.js";
 export type { EnergyResult, RunRecord, Snapshot } from "./types.js";

@@ -4,7 +4,6 @@
  * header is context, not a precondition.
  */
 import * as fs from "node:fs";
-import si from "systeminformation";
 
 export interface MachineInfo {
   cpu: string;
@@ -26,6 +25,8 @@ function readGovernor(path = "/sys/devices/system/cpu/cpu0/cpufreq/scaling_gover
 }
 
 export async function describeMachine(): Promise<MachineInfo> {
+  // Loaded here, not at the top: systeminformation takes tens of ms to load, and only reports need it.
+  const si: typeof import("systeminformation") = (await import("systeminformation")).default;
   const [cpu, osInfo] = await Promise.all([si.cpu().catch(() => undefined), si.osInfo().catch(() => undefined)]);
   const brand = [cpu?.manufacturer, cpu?.brand].filter((s) => s && s.trim()).join(" ").trim();
   return {

@@ -10,7 +10,6 @@ import type { ResolvedSource, SourceChoice } from "./types.js";
 
 export type { ResolvedSource, SourceChoice };
 
-export const SOURCE_CHOICES: readonly SourceChoice[] = ["auto", "rapl", "model"];
 
 export interface SourceResolution {
   source: ResolvedSource;

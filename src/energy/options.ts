@@ -1,0 +1,13 @@
+/**
+ * The energy layer's option vocabulary for the CLI's command definitions: choices and defaults
+ * only. A second, light entry point beside index.ts, so that `alpaca --help` and the run
+ * commands describe energy options without loading the sampler, the orchestrator and the
+ * statistics.
+ */
+import type { SourceChoice } from "./types.js";
+
+export { DEFAULT_WATTS_PER_CORE } from "./model.js";
+export { POWERCAP_ROOT } from "./powercap.js";
+
+/** `--source`: RAPL, the CPU-time model, or RAPL when readable. */
+export const SOURCE_CHOICES: readonly SourceChoice[] = ["auto", "rapl", "model"];
