@@ -9,15 +9,25 @@ WASM_CFLAGS := -O2 -g0 -Wall -Wno-unused-function
 TS_SUITE  := $(wildcard test-suite/*.c)
 TS_WASM   := $(patsubst test-suite/%.c,$(BUILD)/test-suite/%.wasm,$(TS_SUITE))
 
-.PHONY: all check deps toolchain test-suite typecheck lint unit e2e bench demo clean
+.PHONY: all check deps build toolchain test-suite typecheck lint unit e2e bench demo clean
 
-all: deps test-suite
+all: deps build test-suite
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm install --no-audit --no-fund
 	@touch $@
 
 deps: node_modules/.package-lock.json
+
+# The compiled CLI that bin/alpaca.js runs (npm run build: tsc to dist/, plus the recorder core).
+# Tests and benchmarks spawn the launcher, so everything that runs it depends on this.
+DIST_MAIN := dist/cli/main.js
+TS_SRC    := $(shell find src -name '*.ts' -not -name '*.test.ts')
+
+$(DIST_MAIN): $(TS_SRC) src/runtime/recorder-core.wasm tsconfig.json tsconfig.build.json package.json | deps
+	npm run -s build
+
+build: $(DIST_MAIN)
 
 toolchain:
 	@bash scripts/ensure-wasm-toolchain.sh
@@ -37,10 +47,10 @@ typecheck: deps
 lint: deps
 	npx eslint --max-warnings 0 .
 
-unit: deps test-suite
+unit: deps build test-suite
 	$(NODE) --import tsx --test --test-reporter spec $$(find src test -name '*.test.ts' | sort)
 
-e2e: deps test-suite
+e2e: deps build test-suite
 	$(NODE) --import tsx run-tests.ts
 
 # Each mk/*.mk fragment (energy, native, ...) adds its own targets and appends to CHECK_EXTRA.
@@ -50,4 +60,4 @@ CHECK_EXTRA :=
 check: typecheck lint unit e2e $(CHECK_EXTRA)
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) dist

@@ -2,7 +2,7 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "build/**", "bin/**", "eslint.config.js", "test-suite/**", "native/**"] },
+  { ignores: ["node_modules/**", "build/**", "dist/**", "bin/**", "eslint.config.js", "test-suite/**", "native/**"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },

@@ -1,14 +1,21 @@
 #!/usr/bin/env node
-// Thin launcher: loads the TypeScript CLI through tsx and hands it argv. The CLI chooses the exit status.
-// Node prints an ExperimentalWarning when node:wasi loads; the profiled program's stderr must
-// carry only what the program writes, so that one warning is dropped and others still print.
+// Thin launcher: runs the compiled CLI (dist/, built by `npm run build`) and hands it argv. The
+// CLI chooses the exit status. Node prints an ExperimentalWarning when node:wasi loads; the
+// profiled program's stderr must carry only what the program writes, so that one warning is
+// dropped and others still print.
 process.removeAllListeners("warning");
 process.on("warning", (w) => {
   if (w.name === "ExperimentalWarning" && /WASI/.test(w.message)) return;
   process.stderr.write(`${w.name}: ${w.message}\n`);
 });
-import("tsx/esm/api").then(async ({ register }) => {
-  register();
-  const { runCli } = await import("../src/cli/main.ts");
-  process.exitCode = await runCli(process.argv.slice(2));
-});
+const main = new URL("../dist/cli/main.js", import.meta.url);
+import(main.href).then(
+  async ({ runCli }) => {
+    process.exitCode = await runCli(process.argv.slice(2));
+  },
+  (error) => {
+    const missing = error?.code === "ERR_MODULE_NOT_FOUND" && String(error.message).includes(main.pathname);
+    process.stderr.write(missing ? "alpaca: not built: run `npm run build` in the alpaca checkout (dist/ is missing)\n" : `alpaca: cannot start: ${error?.stack ?? error}\n`);
+    process.exitCode = 125;
+  },
+);

@@ -7,7 +7,7 @@ BENCH_KERNELS := $(wildcard bench/kernels/*.c)
 BENCH_WASM    := $(patsubst bench/kernels/%.c,$(BUILD)/bench/%.wasm,$(BENCH_KERNELS))
 BENCH_BIG     := $(BUILD)/bench/big-module.wasm
 
-.PHONY: bench-build bench-quick
+.PHONY: bench-build bench-quick bench-startup
 
 $(BUILD)/bench/%.o: bench/kernels/%.c | toolchain
 	@mkdir -p $(dir $@)
@@ -40,8 +40,12 @@ $(BUILD)/bench/replay-core/guest.wasm: bench/replay-core/guest.c | toolchain
 
 bench-build: $(BENCH_WASM) $(BENCH_BIG) $(REPLAY_CORE_WASM)
 
-bench: deps bench-build
+bench: deps build bench-build
 	$(NODE) --import tsx bench/run-bench.ts
 
-bench-quick: deps bench-build
+bench-quick: deps build bench-build
 	$(NODE) --import tsx bench/run-bench.ts --quick
+
+# Start-up of the compiled CLI against bare Node, side by side (bench/startup.ts).
+bench-startup: deps build $(BUILD)/bench/empty.wasm
+	$(NODE) --import tsx bench/startup.ts

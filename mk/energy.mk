@@ -21,10 +21,10 @@ $(BUILD)/examples/%.wasm: $(BUILD)/examples/%.o
 
 examples: $(EXAMPLES_WASM)
 
-demo: deps $(BUILD)/examples/blur.wasm
+demo: deps build $(BUILD)/examples/blur.wasm
 	$(NODE) bin/alpaca.js energy --func blur $(DEMO_FLAGS) $(BUILD)/examples/blur.wasm $(DEMO_PASSES)
 
-energy-e2e: deps test-suite $(BUILD)/examples/blur.wasm
+energy-e2e: deps build test-suite $(BUILD)/examples/blur.wasm
 	$(NODE) --import tsx src/energy/e2e/energy-e2e.ts
 
 CHECK_EXTRA += energy-e2e

@@ -4,7 +4,6 @@
 # (PIE, dynamically linked). They are built -O2 without debug info, like a release binary.
 
 NATIVE_CC          ?= gcc
-NATIVE_CFLAGS      := -O2 -Wall -Wextra -std=gnu11
 NATIVE_HELPER      := $(BUILD)/native/alpaca-native-helper
 NATIVE_TEST_CFLAGS := -O2 -g0 -Wall -Wno-unused-result
 NATIVE_SUITE       := $(wildcard test-suite/native/*.c)
@@ -18,9 +17,9 @@ all: native-helper native-test-suite
 
 native-helper: $(NATIVE_HELPER)
 
-$(NATIVE_HELPER): native/alpaca-native-helper.c native/protocol.h
-	@mkdir -p $(dir $@)
-	$(NATIVE_CC) $(NATIVE_CFLAGS) -o $@ $<
+# The same script npm's install step runs, so a packaged install and a checkout build alike.
+$(NATIVE_HELPER): $(wildcard native/*.c native/*.h) scripts/build-native-helper.sh
+	NATIVE_CC=$(NATIVE_CC) sh scripts/build-native-helper.sh
 
 native-test-suite: $(NATIVE_PROGS)
 
@@ -31,14 +30,14 @@ $(BUILD)/test-suite/native/%: test-suite/native/%.c
 
 -include $(NATIVE_PROGS:=.d)
 
-native-e2e: deps native-helper native-test-suite
+native-e2e: deps build native-helper native-test-suite
 	$(NODE) --import tsx run-native-tests.ts
 
 $(BUILD)/bench/native-spin: bench/native-spin.c
 	@mkdir -p $(dir $@)
 	$(NATIVE_CC) $(NATIVE_TEST_CFLAGS) -o $@ $<
 
-native-bench: deps native-helper $(BUILD)/bench/native-spin
+native-bench: deps build native-helper $(BUILD)/bench/native-spin
 	$(NODE) --import tsx bench/native-speed.ts
 
 CHECK_EXTRA += native-e2e
