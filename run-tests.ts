@@ -489,6 +489,14 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
     if (disabledSane) problems.push(disabledSane);
     problems.push(...compareRuns(analyzed, disabled, "analyzed", "disabled"));
 
+    // The energy comparison's control variant: F runs, then its logged effects are applied again;
+    // the program must not be able to tell.
+    const controlStats = join(tmp, "control-stats.json");
+    const control = await observe(["run", ...dirOpts, ...envOpts, program, ...args], { ALPACA_MODE: "c", ALPACA_FUNC: c.func, ALPACA_LOG: log, ALPACA_STATS_FILE: controlStats }, false, c.stdin);
+    const controlSane = sane(control.run, "control", c.trap);
+    if (controlSane) problems.push(controlSane);
+    problems.push(...compareRuns(analyzed, control, "analyzed", "control"));
+
     const dumpRun = await runCli(["log", "dump", "--json", log], { cwd: work });
     const dump = parseDump(dumpRun);
     if (typeof dump === "string") {
@@ -504,6 +512,14 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
         globalIndex: (name) => layout.globalNames.get(name),
       };
       problems.push(...checkDump(c, args, ctx, sha256(program)));
+      if (existsSync(controlStats)) {
+        const stats = JSON.parse(readFileSync(controlStats, "utf8")) as { invocations?: number };
+        if (stats.invocations !== dump.invocations.filter((i) => i.status === "returned").length) {
+          problems.push(`the control run applied ${String(stats.invocations)} invocations, the log has ${dump.invocations.length}`);
+        }
+      } else if (!controlSane) {
+        problems.push("the control run wrote no replay statistics (ALPACA_STATS_FILE)");
+      }
       if (existsSync(statsFile)) {
         const stats = JSON.parse(readFileSync(statsFile, "utf8")) as { invocations?: number };
         if (stats.invocations !== dump.invocations.length) problems.push(`the disabled run replayed ${String(stats.invocations)} invocations, the log has ${dump.invocations.length}`);

@@ -1,6 +1,6 @@
 /**
  * `alpaca run`, `alpaca analyze` and `alpaca disable`. `run` keeps Alpaca v2's interface: the
- * mode comes from ALPACA_MODE (a = analyze, d = disable, b = baseline for energy runs, unset =
+ * mode comes from ALPACA_MODE (a = analyze, d = disable, c = control and b = baseline for energy runs, unset =
  * plain), the function from ALPACA_FUNC, the log from ALPACA_LOG.
  */
 import { Command, Option } from "commander";
@@ -9,7 +9,7 @@ import type { RunMode } from "../runtime/index.js";
 import type { CliContext } from "./context.js";
 import { buildRequest, collect, executeRun, type RunOptions } from "./run-request.js";
 
-const MODES: Record<string, RunMode> = { a: "analyze", d: "disable", b: "baseline" };
+const MODES: Record<string, RunMode> = { a: "analyze", d: "disable", c: "control", b: "baseline" };
 
 function guestOptions(cmd: Command): Command {
   return cmd
@@ -27,7 +27,7 @@ function replayOptions(cmd: Command): Command {
 
 export function registerRunCommands(program: Command, ctx: CliContext): void {
   const run = new Command("run")
-    .description("run PROGRAM; ALPACA_MODE=a|d|b with ALPACA_FUNC and ALPACA_LOG analyze, disable or run the baseline")
+    .description("run PROGRAM; ALPACA_MODE=a|d|c|b with ALPACA_FUNC and ALPACA_LOG analyze, disable, run the control or the baseline")
     .argument("<program>", "WASI module or x86-64 ELF executable")
     .argument("[args...]", "the program's arguments")
     .passThroughOptions();
@@ -35,7 +35,7 @@ export function registerRunCommands(program: Command, ctx: CliContext): void {
     const env = ctx.env;
     const modeVar = env.ALPACA_MODE;
     const mode: RunMode = modeVar === undefined || modeVar === "" ? "plain" : MODES[modeVar] ?? "plain";
-    if (modeVar && !MODES[modeVar]) throw new UsageError(`ALPACA_MODE=${modeVar}: expected a (analyze), d (disable) or b (baseline)`);
+    if (modeVar && !MODES[modeVar]) throw new UsageError(`ALPACA_MODE=${modeVar}: expected a (analyze), d (disable), c (control) or b (baseline)`);
     const opts: RunOptions = { ...o };
     if (mode !== "plain") {
       if (!env.ALPACA_FUNC) throw new UsageError(`ALPACA_MODE=${modeVar} needs ALPACA_FUNC, the function to ${mode}`);

@@ -89,6 +89,7 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
     }
   }
   if (!req.func) throw new UsageError(`mode ${req.mode} needs a target function (--func or ALPACA_FUNC)`);
+  if (req.mode === "control") throw new UsageError("control runs (ALPACA_MODE=c) are not available for native programs yet: the energy command compares baseline and disabled runs for them");
   const sym = findFunction(elf, req.func, req.programPath);
   const logPath = req.logPath ?? `${sym.name}.alog`;
   let log: EffectLog | undefined;

@@ -7,6 +7,11 @@
  * (including bytes that lived in F's frames), input calls are answered from the log, proc_exit
  * ends the program. Re-executed calls whose results differ from the log produce a warning, or an
  * error in strict mode. Every write is bounds-checked.
+ *
+ * In a control run (the energy comparison's third variant) the hook is called after F has run,
+ * and applies only the invocation's memory effects: writes, globals, and the bytes its WASI calls
+ * wrote, all from the log and in recorded order, so memory ends as F left it. No call is
+ * re-executed, memory does not grow again, and F's own results stand.
  */
 import { InvocationCursor, type EventVisitor, type OpenedLog, type SyscallEvent, type Value } from "../log/index.js";
 import { copyBytes } from "../binary/index.js";
@@ -22,6 +27,8 @@ const PAGE = 65536;
 export class ReplayedTrap extends Error {}
 
 export interface ReplayOptions {
+  /** disable: replay instead of F; control: apply the memory effects again after F ran. */
+  variant: "disable" | "control";
   onExtraCalls: "error" | "run";
   strict: boolean;
   warn: (message: string) => void;
@@ -68,7 +75,9 @@ export class Replayer implements EventVisitor {
   /** The disabled module's replay hook: F was called. */
   readonly replay = (): void => {
     const k = this.next++;
+    const control = this.options.variant === "control";
     if (k >= this.log.invocationCount) {
+      if (control) return; // F ran; there is nothing logged to apply (run-wasm warns at exit).
       if (this.options.onExtraCalls === "run") {
         this.h.runOriginal!.value = 1;
         return;
@@ -78,7 +87,7 @@ export class Replayer implements EventVisitor {
       );
     }
     const t0 = this.options.now();
-    this.h.runOriginal!.value = 0;
+    if (!control) this.h.runOriginal!.value = 0;
     this.current = k;
     this.refreshMemory();
     let returns: Value[];
@@ -93,6 +102,7 @@ export class Replayer implements EventVisitor {
       this.stats.replayNs += Number(this.options.now() - t0);
       this.stats.invocations++;
     }
+    if (control) return; // F's own results and ending stand.
     if (status === "trapped") throw new ReplayedTrap(trapMessage ?? "trap");
     if (status === "exited") {
       throw new ReplayError(`invocation ${k} ended the program with exit code ${exitCode ?? 0} but its log holds no proc_exit call`);
@@ -131,6 +141,12 @@ export class Replayer implements EventVisitor {
   /** EventVisitor: memory growth. */
   grow(fromPages: number, toPages: number): void {
     const pages = this.h.memory.buffer.byteLength / PAGE;
+    if (this.options.variant === "control") {
+      // F grew memory itself; later writes of this invocation may lie in the new pages.
+      if (pages < toPages) throw new ReplayError(`invocation ${this.current}: memory has ${pages} pages after F ran where the analyzed run had ${toPages}`);
+      this.refreshMemory();
+      return;
+    }
     if (pages !== fromPages) {
       throw new ReplayError(`invocation ${this.current}: memory has ${pages} pages where the analyzed run had ${fromPages}`);
     }
@@ -159,7 +175,7 @@ export class Replayer implements EventVisitor {
     if (!entry) throw new ReplayError(`invocation ${invocation}: unknown WASI call ${e.name} in the log`);
     const args = bitsToArgs(e.args, entry.params);
     const policy = entry.policy(args);
-    if (policy === "answer") {
+    if (policy === "answer" || this.options.variant === "control") {
       for (const w of e.writes) this.writeRange(w.addr, w.bytes);
       this.stats.callsAnswered++;
       return;

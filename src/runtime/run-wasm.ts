@@ -1,5 +1,5 @@
 /**
- * Runs a WASI program in one of the four modes (plain, analyze, disable, baseline) on Node's own
+ * Runs a WASI program in one of the five modes (plain, analyze, disable, control, baseline) on Node's own
  * engine through node:wasi. Builds the rewritten module, wires the recorder or replayer to the
  * hook table and to every WASI import, writes the effect log safely, and reports how the guest
  * ended. The guest sees the same memory, arguments and environment in every mode.
@@ -90,6 +90,15 @@ function classifyEnding(error: unknown): RunEnding | undefined {
   return undefined;
 }
 
+/**
+ * Whether a run that exited called F a different number of times than the log holds. A control
+ * run counts calls that returned: the last logged invocation may have ended the program inside F.
+ */
+function callCountDiffers(mode: RunRequest["mode"], calls: number, logged: number): boolean {
+  if (mode === "control") return calls > logged || calls < logged - 1;
+  return calls < logged;
+}
+
 export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   const warnings: string[] = [];
   const warn = (s: string) => warnings.push(s);
@@ -139,12 +148,14 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
       log = readLogFor(req.logPath ?? `${f.name}.alog`, program, f, warn, req);
       const rewritten = buildReplayModule(program.module, f.funcIdx, req.mode);
       moduleBytes = rewritten.bytes;
-      const inputs = req.mode === "baseline" ? log.inputs : log.inputs.filter((i) => !i.insideF);
+      // F runs in baseline and control runs and takes its own inputs; a disabled run replays them.
+      const inputs = req.mode === "disable" ? log.inputs.filter((i) => !i.insideF) : log.inputs;
       const feeder = req.liveInputs ? undefined : new InputFeeder(inputs, warn);
       let memory: WebAssembly.Memory | undefined;
       imports = wrap((name, a, fn) => (feeder && memory ? feeder.answer(name, a, memory) : undefined) ?? fn(...a));
-      if (req.mode === "disable") {
+      if (req.mode === "disable" || req.mode === "control") {
         const r = new Replayer(log, globalTypes(program), (name, a) => real[name]!(...a), {
+          variant: req.mode,
           onExtraCalls: req.onExtraCalls, strict: req.strict, warn, now: () => process.hrtime.bigint(),
         });
         replayer = r;
@@ -183,7 +194,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
     if (error instanceof DecodeError) throw new UsageError(error.message, { cause: error });
     throw error;
   }
-  if (replayer && log && replayer.calls < log.invocationCount && ending.kind === "exit") {
+  if (replayer && log && ending.kind === "exit" && callCountDiffers(req.mode, replayer.calls, log.invocationCount)) {
     warn(`${log.header.functionName} was called ${replayer.calls} times but the log has ${log.invocationCount} invocations`);
   }
   const outcome: RunOutcome = { exitCode: ending.kind === "exit" ? ending.code : TRAP_EXIT_STATUS, warnings };

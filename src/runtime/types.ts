@@ -5,8 +5,10 @@
 import type { Logger } from "pino";
 
 /** plain: run unchanged; analyze: record F's effects; disable: replay them instead of F;
- * baseline: the energy-comparison twin of disable, F intact, same rewriting and inputs. */
-export type RunMode = "plain" | "analyze" | "disable" | "baseline";
+ * baseline: the energy-comparison twin of disable, F intact, same rewriting and inputs;
+ * control: F runs, then its logged memory effects are applied again (the replay's cost without
+ * F's saving; see docs/energy.md). */
+export type RunMode = "plain" | "analyze" | "disable" | "control" | "baseline";
 
 export interface DirMapping {
   host: string;
@@ -30,7 +32,7 @@ export interface RunRequest {
   onExtraCalls: "error" | "run";
   /** disable: a re-executed call whose result differs from the log is an error, not a warning. */
   strict: boolean;
-  /** disable/baseline: do not feed the recorded nondeterministic inputs (clock, random, stdin). */
+  /** disable/control/baseline: do not feed the recorded nondeterministic inputs (clock, random, stdin). */
   liveInputs: boolean;
   logger: Logger;
   /** analyze: how changed memory is found (see src/runtime/recorder.ts); default adaptive. */
@@ -39,7 +41,7 @@ export interface RunRequest {
   notify?: (phase: "start" | "end") => Promise<void>;
 }
 
-/** What a disable run did, for `--stats`. */
+/** What a disable (or control) run's replay did, for `--stats`. */
 export interface ReplayStats {
   invocations: number;
   bytesWritten: number;

@@ -24,23 +24,30 @@ function definedNamed(m: WasmModule): number[] {
 
 describe("rewriter", { skip: programs.length === 0 ? "run `make test-suite` first" : false }, () => {
   for (const prog of programs) {
-    it(`${prog}: disabled and baseline differ from the original only in F`, () => {
+    it(`${prog}: disabled, control and baseline differ from the original only in F`, () => {
       const m = load(prog);
       for (const funcIdx of definedNamed(m).slice(0, 12)) {
         const def = funcIdx - m.importedFuncCount;
         const disabled = buildReplayModule(m, funcIdx, "disable");
         const baseline = buildReplayModule(m, funcIdx, "baseline");
+        const control = buildReplayModule(m, funcIdx, "control");
         new WebAssembly.Module(disabled.bytes);
         new WebAssembly.Module(baseline.bytes);
+        new WebAssembly.Module(control.bytes);
         const d = readModule(disabled.bytes);
         const b = readModule(baseline.bytes);
+        const c = readModule(control.bytes);
         // The disabled module adds F's original body and the write applier (apply-writes.ts), the baseline F's body only.
         assert.equal(d.bodies.length, m.bodies.length + 2);
         assert.equal(b.bodies.length, m.bodies.length + 1);
+        assert.equal(c.bodies.length, d.bodies.length);
         m.bodies.forEach((orig, i) => {
           assert.deepEqual(b.bodies[i]!.bytes, orig.bytes, `baseline body ${i}`);
           if (i !== def) assert.deepEqual(d.bodies[i]!.bytes, orig.bytes, `disabled body ${i}`);
+          if (i !== def) assert.deepEqual(c.bodies[i]!.bytes, orig.bytes, `control body ${i}`);
         });
+        // Control and disabled add the same functions: F's copy and the write applier.
+        assert.deepEqual(c.bodies.slice(m.bodies.length), d.bodies.slice(m.bodies.length));
         assert.notDeepEqual(d.bodies[def]!.bytes, m.bodies[def]!.bytes);
         // The appended copy of F is F's original body, byte for byte.
         assert.deepEqual(d.bodies[m.bodies.length]!.bytes, m.bodies[def]!.bytes);

@@ -1,5 +1,5 @@
 /**
- * Builds the analyzer, disabled and baseline modules from a decoded module, at section level:
+ * Builds the analyzer, disabled, control and baseline modules from a decoded module, at section level:
  * everything added goes at the end of its index space (a type, a table of host hooks, globals,
  * one function, exports), and only F's body is replaced, so no index moves and every other
  * function body is byte-identical to the original. Host hooks are reached through the added
@@ -71,12 +71,15 @@ const SECTION_ORDER = [SECTION.type, SECTION.import, SECTION.function, SECTION.t
 
 const OP = {
   if: 0x04, else: 0x05, end: 0x0b, call: 0x10, callIndirect: 0x11, select: 0x1b,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32LtU: 0x49, i32Sub: 0x6b,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32LtU: 0x49, i32Add: 0x6a, i32Sub: 0x6b,
   i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd, f32ReinterpretI32: 0xbe, f64ReinterpretI64: 0xbf,
   memorySize: 0x3f, i32Eqz: 0x45, i32Ne: 0x47, i64Ne: 0x52, i32Or: 0x72, i64ShrU: 0x88, i32WrapI64: 0xa7, i64Const: 0x42,
 } as const;
 
 type NumType = "i32" | "i64" | "f32" | "f64";
+
+/** The empty block type of `if`/`block` with no results. */
+const BLOCK_VOID = 0x40;
 
 /** A constant expression's zero of each numeric type (without its `end`). */
 const ZERO_CONST: Record<NumType, Uint8Array> = {
@@ -306,7 +309,7 @@ function addResultGlobals(add: Additions, results: WasmValType[]): number[] {
 
 /** Emits the block type of an `if` yielding `results` (`blockType`: an added type for several). */
 function emitBlockType(w: ByteWriter, results: WasmValType[], blockType: number): void {
-  if (results.length === 0) w.u8(0x40);
+  if (results.length === 0) w.u8(BLOCK_VOID);
   else if (results.length === 1) w.u8(VALTYPE_CODE[results[0]!]);
   else w.varS32(blockType);
 }
@@ -539,14 +542,21 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
   return { bytes: encodeSections(m, add), layout };
 }
 
+/** The modules built from one log for an energy comparison (see buildReplayModule). */
+export type ReplayVariant = "disable" | "control" | "baseline";
+
 /**
- * The disabled module (variant "disable") or its energy twin (variant "baseline"). Both get the
- * same additions: a hook table, result globals, a run-original flag, and a copy of F at the end
- * of the function space. In "disable" F's body calls the replay hook, then returns the results
- * the host put in the globals, or runs the copy of F when the host sets the flag (extra calls
- * with --on-extra-calls=run). In "baseline" F's body is left as it is.
+ * The disabled module (variant "disable") and its energy twins (variants "control" and
+ * "baseline"). All get the same additions: a hook table, result globals, a run-original flag,
+ * and a copy of F at the end of the function space. In "disable" F's body calls the replay hook,
+ * then returns the results the host put in the globals, or runs the copy of F when the host sets
+ * the flag (extra calls with --on-extra-calls=run). In "control" F's body runs the copy of F and
+ * then calls the replay hook, which applies the invocation's logged memory effects again (they
+ * change nothing: F has just written the same values), so a control run pays the replay's cost
+ * and F's. In "baseline" F's body is left as it is. Disable and control also get the write
+ * applier.
  */
-export function buildReplayModule(m: WasmModule, funcIdx: number, variant: "disable" | "baseline"): Rewritten {
+export function buildReplayModule(m: WasmModule, funcIdx: number, variant: ReplayVariant): Rewritten {
   const def = definedIndex(m, funcIdx);
   const type = funcType(m, funcIdx);
   const add = new Additions(m);
@@ -570,10 +580,24 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: "disa
     pushResultsFromGlobals(w, type.results, resultGlobals);
     w.u8(OP.end).u8(OP.end);
     add.bodies.set(def, w.toBytes());
-    if (hasMemory(m)) {
-      const body = applyWritesBody(add.addExportedGlobal(EXPORT.applied, "i32"), add.addExportedGlobal(EXPORT.appliedBytes, "i32"));
-      add.export(EXPORT.applyWrites, "func", add.addFunction(add.addType({ params: [...APPLY_WRITES_TYPE.params], results: [...APPLY_WRITES_TYPE.results] }), body));
-    }
+  } else if (variant === "control") {
+    // Only the outermost call applies effects (recursive calls reach F's body too): a depth
+    // counter. F's results stay on the operand stack across the hook's call ([] -> []).
+    const depth = add.addGlobal("i32");
+    const w = new ByteWriter(48);
+    w.varUint(0);
+    w.u8(OP.globalGet).varUint(depth).u8(OP.i32Const).varS32(1).u8(OP.i32Add).u8(OP.globalSet).varUint(depth);
+    for (let i = 0; i < type.params.length; i++) w.u8(OP.localGet).varUint(i);
+    w.u8(OP.call).varUint(original);
+    w.u8(OP.globalGet).varUint(depth).u8(OP.i32Const).varS32(1).u8(OP.i32Sub).u8(OP.globalSet).varUint(depth);
+    w.u8(OP.globalGet).varUint(depth).u8(OP.i32Eqz).u8(OP.if).u8(BLOCK_VOID);
+    w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
+    w.u8(OP.end).u8(OP.end);
+    add.bodies.set(def, w.toBytes());
+  }
+  if (variant !== "baseline" && hasMemory(m)) {
+    const body = applyWritesBody(add.addExportedGlobal(EXPORT.applied, "i32"), add.addExportedGlobal(EXPORT.appliedBytes, "i32"));
+    add.export(EXPORT.applyWrites, "func", add.addFunction(add.addType({ params: [...APPLY_WRITES_TYPE.params], results: [...APPLY_WRITES_TYPE.results] }), body));
   }
   return { bytes: encodeSections(m, add), layout };
 }
