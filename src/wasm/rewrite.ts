@@ -568,6 +568,11 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
   const runOriginal = add.addExportedGlobal(EXPORT.runOriginal, "i32");
   const resultGlobals = addResultGlobals(add, type.results);
   const original = add.addFunction(m.funcTypeIdx[def]!, m.bodies[def]!.bytes);
+  // Added before anything variant-specific, so disabled and control modules add identical functions.
+  if (variant !== "baseline" && hasMemory(m)) {
+    const body = applyWritesBody(add.addExportedGlobal(EXPORT.applied, "i32"), add.addExportedGlobal(EXPORT.appliedBytes, "i32"));
+    add.export(EXPORT.applyWrites, "func", add.addFunction(add.addType({ params: [...APPLY_WRITES_TYPE.params], results: [...APPLY_WRITES_TYPE.results] }), body));
+  }
   if (variant === "disable") {
     const w = new ByteWriter(64);
     w.varUint(0);
@@ -594,10 +599,6 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
     w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
     w.u8(OP.end).u8(OP.end);
     add.bodies.set(def, w.toBytes());
-  }
-  if (variant !== "baseline" && hasMemory(m)) {
-    const body = applyWritesBody(add.addExportedGlobal(EXPORT.applied, "i32"), add.addExportedGlobal(EXPORT.appliedBytes, "i32"));
-    add.export(EXPORT.applyWrites, "func", add.addFunction(add.addType({ params: [...APPLY_WRITES_TYPE.params], results: [...APPLY_WRITES_TYPE.results] }), body));
   }
   return { bytes: encodeSections(m, add), layout };
 }
