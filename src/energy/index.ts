@@ -7,10 +7,10 @@ export { ENV_CHANNEL, ENV_PPID, ENV_RUN_ID, ENV_TIMEOUT_MS } from "./channel.js"
 export { describeMachine, type MachineInfo } from "./machine.js";
 export { DEFAULT_WATTS_PER_CORE, MODEL_ZONE } from "./model.js";
 export { createRunNotifier, type RunNotifier } from "./notify.js";
-export { runEnergy, type EnergyOptions, type ProgressEvent } from "./orchestrate.js";
+export { runEnergy, type EnergyOptions, type ProgressEvent, type RunningEstimate } from "./orchestrate.js";
 export { POWERCAP_ROOT } from "./powercap.js";
 export { readZones } from "./powercap-reader.js";
-export { diffSnapshots, formatReport, formatSnapshotDiffs, toCsv, toJson } from "./report.js";
+export { diffSnapshots, formatProgress, formatReport, formatSnapshotDiffs, toCsv, toJson } from "./report.js";
 export { launcherSamplerCommand } from "./sampler-command.js";
 export { serveSampler } from "./sampler-serve.js";
 export { createChannelDir, Sampler, type SamplerSource } from "./sampler.js";

@@ -1,59 +1,85 @@
 /**
  * The energy comparison: analyze F once (or reuse a log), start a sampler, then run the
- * baseline (F intact, `ALPACA_MODE=b`) and the disabled program (`ALPACA_MODE=d`) N times each,
- * interleaved in ABBA order after discarded warm-up pairs, each run in its own process with the
- * same Node binary and engine flags. Every run takes a start and an end snapshot through the
+ * variants (schedule.ts: baseline `ALPACA_MODE=b`, control `c`, disabled `d`) in balanced rounds
+ * after discarded warm-up rounds, each run in its own process with the same Node binary, engine
+ * flags, run options and stdin. Every run takes a start and an end snapshot through the
  * sampler's channel; a run whose exit status or output differs from the analyzed run's is
- * flagged. Returns raw per-run data; summary.ts does the statistics.
+ * flagged. Rounds continue until the fixed number of runs, or with `runs: "auto"` until the
+ * cost's 95% CI is narrow enough, `maxRuns` or `maxTime` is reached; a stop request ends the
+ * comparison after the current run (`stopReason: "interrupted"`). Returns raw per-run data;
+ * summary.ts does the statistics. The temporary folder is removed however it ends.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
 import { ENV_CHANNEL, ENV_PPID, ENV_RUN_ID } from "./channel.js";
-import { alpacaFailure, compareCaptures, runCaptured, type Launcher, type RunCapture } from "./runner.js";
+import { MIN_RUNS_FOR_VERDICT } from "./decision.js";
+import { DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_PRECISION } from "./options.js";
+import { alpacaFailure, compareCaptures, runCaptured, type Launcher, type RunCapture, type RunSpec } from "./runner.js";
 import { SamplerProcess, type SamplerCommand } from "./sampler-client.js";
 import type { Snapshot } from "./sampler.js";
-import type { EnergyResult, ReplayStats, ResolvedSource, RunRecord, Variant } from "./types.js";
+import { roundOrder } from "./schedule.js";
+import { currentCost } from "./summary.js";
+import type { CostMethod, EnergyResult, ReplayStats, ResolvedSource, RunRecord, StopReason, Variant } from "./types.js";
 
 export interface EnergyOptions {
   func: string;
   program: string;
   args: readonly string[];
-  /** Measured runs per variant (≥ 2). */
-  runs: number;
-  /** Discarded warm-up runs per variant. */
+  /** Measured rounds (runs per variant, ≥ 2), or "auto": until `precision`, `maxRuns` or `maxTimeSeconds`. */
+  runs: number | "auto";
+  /** Discarded warm-up rounds. */
   warmup: number;
+  /** auto: stop when the cost's 95% CI half-width is at most this fraction of the baseline's mean (default 0.05). */
+  precision?: number;
+  /** auto: at most this many runs per variant (default 30). */
+  maxRuns?: number;
+  /** auto: start no round after this many seconds (default 600). */
+  maxTimeSeconds?: number;
+  /** A/A: every slot runs the baseline, to show the noise floor. */
+  aa?: boolean;
+  /** Whether the backend has control runs (Wasm); without them F's cost is baseline − disabled. */
+  control: boolean;
   source: ResolvedSource;
   launcher: Launcher;
   /** How to start the sampler (see sampler-command.ts). */
   samplerCommand: SamplerCommand;
   /** Effect log: reused when the file exists, written there otherwise (kept). */
   logPath?: string;
+  /** alpaca options every run and the analysis get, before PROGRAM (--dir, --env). */
+  runOptions?: readonly string[];
+  /** alpaca options only the analysis gets (--strategy). */
+  analyzeOptions?: readonly string[];
+  /** A file fed as stdin to the analysis and to every run (read once by the caller). */
+  stdinPath?: string;
   /** Keep every run's stdout/stderr here. */
   programOutputDir?: string;
   /** Base environment of the runs (ALPACA_* variables are removed). */
   env: NodeJS.ProcessEnv;
   onProgress?: (event: ProgressEvent) => void;
+  /** Aborted: finish the current run, then stop (stopReason "interrupted"). */
+  stop?: AbortSignal;
+  /** Aborted: kill the current run too. */
+  kill?: AbortSignal;
   /** How long to wait for a finished run's snapshots to arrive from the sampler (default 5 s). */
   snapshotWaitMs?: number;
 }
 
+
+/** The primary metric's cost so far, for progress lines. */
+export interface RunningEstimate {
+  metric: string;
+  unit: "J" | "s";
+  estimate: number;
+  ci95: readonly [number, number];
+  baselineMean: number;
+}
+
 export type ProgressEvent =
   | { kind: "analyze"; elapsedSeconds: number }
-  | { kind: "run"; run: number; total: number; variant: Variant; warmup: boolean; elapsedSeconds: number };
-
-/** ABBA interleaving: pairs alternate which variant goes first, so drift hits both alike. */
-export function schedule(warmup: number, runs: number): { variant: Variant; index: number; warmup: boolean }[] {
-  const out: { variant: Variant; index: number; warmup: boolean }[] = [];
-  const pair = (round: number, index: number, isWarmup: boolean): void => {
-    const order: Variant[] = round % 2 === 0 ? ["baseline", "disabled"] : ["disabled", "baseline"];
-    for (const variant of order) out.push({ variant, index, warmup: isWarmup });
-  };
-  for (let i = 0; i < warmup; i++) pair(i, i + 1, true);
-  for (let i = 0; i < runs; i++) pair(warmup + i, i + 1, false);
-  return out;
-}
+  | { kind: "run"; round: number; rounds: number | "auto"; variant: Variant; warmup: boolean; elapsedSeconds: number; estimate?: RunningEstimate }
+  | { kind: "stop"; reason: StopReason; elapsedSeconds: number };
 
 /** The runs' environment: the caller's, without any ALPACA_* variable but the log level. */
 export function baseRunEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -83,8 +109,22 @@ function readReplayStats(file: string): ReplayStats | undefined {
   }
 }
 
+const MODE_OF: Record<Variant, string> = { baseline: "b", control: "c", disabled: "d" };
+
+/** Whether to start another measured round, and if not why. */
+function nextRoundOrStop(o: EnergyOptions, rounds: number, elapsedSeconds: number, lastRoundSeconds: number, estimate: RunningEstimate | undefined): StopReason | undefined {
+  if (o.runs !== "auto") return rounds >= o.runs ? "runs" : undefined;
+  if (rounds >= MIN_RUNS_FOR_VERDICT && estimate) {
+    const half = (estimate.ci95[1] - estimate.ci95[0]) / 2;
+    if (half <= (o.precision ?? DEFAULT_PRECISION) * Math.abs(estimate.baselineMean)) return "precision";
+  }
+  if (rounds >= (o.maxRuns ?? DEFAULT_MAX_RUNS)) return "max-runs";
+  if (elapsedSeconds + lastRoundSeconds > (o.maxTimeSeconds ?? DEFAULT_MAX_TIME_SECONDS)) return "max-time";
+  return undefined;
+}
+
 export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
-  if (!Number.isInteger(options.runs) || options.runs < 2) throw new UsageError(`--runs ${options.runs}: need at least 2 runs per variant for statistics`);
+  if (options.runs !== "auto" && (!Number.isInteger(options.runs) || options.runs < 2)) throw new UsageError(`--runs ${options.runs}: need at least 2 runs per variant for statistics`);
   if (!Number.isInteger(options.warmup) || options.warmup < 0) throw new UsageError(`--warmup ${options.warmup}: expected a whole number ≥ 0`);
   const t0 = process.hrtime.bigint();
   const elapsed = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
@@ -94,6 +134,16 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
   const env = baseRunEnv(options.env);
   const launcher = options.launcher;
   const alpacaArgs = (sub: string[]): string[] => [...launcher.engineArgs, launcher.launcherPath, ...sub];
+  const variants: Variant[] = options.control ? ["baseline", "control", "disabled"] : ["baseline", "disabled"];
+  const method: CostMethod = options.control ? "control-minus-disabled" : "baseline-minus-disabled";
+  const runOptions = options.runOptions ?? [];
+  const spawnSpec = (args: string[], runEnv: NodeJS.ProcessEnv, name: string): RunSpec => {
+    const spec: RunSpec = { command: launcher.execPath, args, env: runEnv };
+    if (outDir) spec.outputPrefix = path.join(outDir, name);
+    if (options.stdinPath) spec.stdinPath = options.stdinPath;
+    if (options.kill) spec.kill = options.kill;
+    return spec;
+  };
   let sampler: SamplerProcess | undefined;
   try {
     // 1. The effect log, and the reference behaviour every run must reproduce.
@@ -102,10 +152,11 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
     let reference: RunCapture | undefined;
     if (!logReused) {
       options.onProgress?.({ kind: "analyze", elapsedSeconds: elapsed() });
-      const spec = { command: launcher.execPath, args: alpacaArgs(["analyze", "--func", options.func, "--log", logPath, options.program, ...options.args]), env };
-      const analyzed = await runCaptured(outDir ? { ...spec, outputPrefix: path.join(outDir, "analyze") } : spec);
+      const args = alpacaArgs(["analyze", "--func", options.func, "--log", logPath, ...runOptions, ...(options.analyzeOptions ?? []), options.program, ...options.args]);
+      const analyzed = await runCaptured(spawnSpec(args, env, "analyze"));
       const failure = alpacaFailure(analyzed);
       if (failure || !fs.existsSync(logPath)) {
+        if (analyzed.signal && options.kill?.aborted) throw new AlpacaError("energy: interrupted during the analysis");
         throw new AlpacaError(`energy: analysis of ${options.func} failed: ${(failure ?? analyzed.alpacaLines[0] ?? `status ${analyzed.exitCode}, no log written`).replace(/^alpaca: /, "")}`);
       }
       reference = analyzed;
@@ -115,61 +166,92 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
     sampler = await SamplerProcess.spawn(options.samplerCommand);
     const zones = [...sampler.zoneLabels];
 
-    // 3. The runs.
-    const plan = schedule(options.warmup, options.runs);
+    // 3. The runs, round by round.
     const records: RunRecord[] = [];
-    for (const [i, step] of plan.entries()) {
-      options.onProgress?.({ kind: "run", run: i + 1, total: plan.length, variant: step.variant, warmup: step.warmup, elapsedSeconds: elapsed() });
-      const name = `${step.warmup ? "warmup-" : ""}${step.variant}-${step.index}`;
-      const statsFile = path.join(tmp, `${name}.stats.json`);
-      const runEnv: NodeJS.ProcessEnv = {
-        ...env,
-        ALPACA_MODE: step.variant === "baseline" ? "b" : "d",
-        ALPACA_FUNC: options.func,
-        ALPACA_LOG: logPath,
-        [ENV_PPID]: String(sampler.pid),
-        [ENV_CHANNEL]: sampler.channelDir,
-        [ENV_RUN_ID]: name,
-      };
-      if (step.variant === "disabled") runEnv.ALPACA_STATS_FILE = statsFile;
-      const spec = { command: launcher.execPath, args: alpacaArgs(["run", options.program, ...options.args]), env: runEnv };
-      const capture = await runCaptured(outDir ? { ...spec, outputPrefix: path.join(outDir, name) } : spec);
-      const failure = alpacaFailure(capture);
-      if (failure) throw new AlpacaError(`energy: ${step.variant} run ${step.index}${step.warmup ? " (warm-up)" : ""} failed: ${failure.replace(/^alpaca: /, "")}`);
-      const snaps = await sampler.waitForRun(name, 2, options.snapshotWaitMs ?? 5_000);
-      const start = snaps.find((s) => s.request?.phase === "start");
-      const end = snaps.find((s) => s.request?.phase === "end");
-      if (!start || !end) {
-        throw new EnvironmentError(`energy: ${step.variant} run ${step.index} took ${snaps.length} of its 2 snapshots (status ${capture.exitCode})`, {
-          hint: "the run must call the notifier from ALPACA_PPID before and after the program",
-        });
+    const warmupRecords: RunRecord[] = [];
+    const partial = (): Pick<EnergyResult, "source" | "zones" | "runs" | "method"> => ({ source: options.source, zones, runs: records, method });
+    let stopReason: StopReason | undefined;
+    let rounds = 0;
+    let order = 0;
+    let lastRoundSeconds = 0;
+    let estimate: RunningEstimate | undefined;
+    for (let round = 0; ; round++) {
+      const warmup = round < options.warmup;
+      if (!warmup) {
+        stopReason = nextRoundOrStop(options, rounds, elapsed(), lastRoundSeconds, estimate);
+        if (stopReason) break;
       }
-      if (options.source.kind === "rapl" && (!start.energyUj || !end.energyUj)) {
-        throw new EnvironmentError(`energy: the sampler could not read the counters during ${step.variant} run ${step.index}: ${sampler.errors[0] ?? "unknown error"}`);
-      }
-      reference ??= capture;
-      const record: RunRecord = {
-        variant: step.variant,
-        index: step.index,
-        warmup: step.warmup,
-        order: i + 1,
-        durationSeconds: Number(end.timestampNs - start.timestampNs) / 1e9,
-        cpuSeconds: end.request && start.request ? (end.request.cpuUserUs + end.request.cpuSystemUs - start.request.cpuUserUs - start.request.cpuSystemUs) / 1e6 : Number.NaN,
-        energyJ: energyBetween(zones, start, end),
-        exitCode: capture.exitCode,
-        wallSeconds: capture.wallSeconds,
-        warnings: capture.alpacaLines.filter((l) => /^alpaca: warning: /.test(l)),
-      };
-      const flagged = compareCaptures(reference, capture);
-      if (flagged) record.flagged = flagged;
-      if (step.variant === "disabled") {
+      const roundStart = elapsed();
+      const index = warmup ? round + 1 : round - options.warmup + 1;
+      for (const variant of roundOrder(variants, round)) {
+        if (options.stop?.aborted) stopReason = "interrupted";
+        if (stopReason) break;
+        order++;
+        options.onProgress?.({ kind: "run", round: index, rounds: options.runs, variant, warmup, elapsedSeconds: elapsed(), ...(estimate ? { estimate } : {}) });
+        const name = `${warmup ? "warmup-" : ""}${variant}-${index}`;
+        const statsFile = path.join(tmp, `${name}.stats.json`);
+        const runEnv: NodeJS.ProcessEnv = {
+          ...env,
+          ALPACA_MODE: options.aa ? MODE_OF.baseline : MODE_OF[variant],
+          ALPACA_FUNC: options.func,
+          ALPACA_LOG: logPath,
+          ALPACA_STATS_FILE: statsFile,
+          [ENV_PPID]: String(sampler.pid),
+          [ENV_CHANNEL]: sampler.channelDir,
+          [ENV_RUN_ID]: name,
+        };
+        const capture = await runCaptured(spawnSpec(alpacaArgs(["run", ...runOptions, options.program, ...options.args]), runEnv, name));
+        if (capture.signal && options.kill?.aborted) {
+          stopReason = "interrupted";
+          break;
+        }
+        const failure = alpacaFailure(capture);
+        if (failure) throw new AlpacaError(`energy: ${variant} run ${index}${warmup ? " (warm-up)" : ""} failed: ${failure.replace(/^alpaca: /, "")}`);
+        const snaps = await sampler.waitForRun(name, 2, options.snapshotWaitMs ?? 5_000);
+        const start = snaps.find((s) => s.request?.phase === "start");
+        const end = snaps.find((s) => s.request?.phase === "end");
+        if (!start || !end) {
+          throw new EnvironmentError(`energy: ${variant} run ${index} took ${snaps.length} of its 2 snapshots (status ${capture.exitCode})`, {
+            hint: "the run must call the notifier from ALPACA_PPID before and after the program",
+          });
+        }
+        if (options.source.kind === "rapl" && (!start.energyUj || !end.energyUj)) {
+          throw new EnvironmentError(`energy: the sampler could not read the counters during ${variant} run ${index}: ${sampler.errors[0] ?? "unknown error"}`);
+        }
+        reference ??= capture;
+        const record: RunRecord = {
+          variant,
+          index,
+          warmup,
+          order,
+          durationSeconds: Number(end.timestampNs - start.timestampNs) / 1e9,
+          cpuSeconds: end.request && start.request ? (end.request.cpuUserUs + end.request.cpuSystemUs - start.request.cpuUserUs - start.request.cpuSystemUs) / 1e6 : Number.NaN,
+          energyJ: energyBetween(zones, start, end),
+          exitCode: capture.exitCode,
+          wallSeconds: capture.wallSeconds,
+          warnings: capture.alpacaLines.filter((l) => /^alpaca: warning: /.test(l)),
+        };
+        const flagged = compareCaptures(reference, capture);
+        if (flagged) record.flagged = flagged;
         const replay = readReplayStats(statsFile);
         if (replay) record.replay = replay;
+        (warmup ? warmupRecords : records).push(record);
       }
-      records.push(record);
+      if (stopReason) break;
+      if (!warmup) {
+        rounds++;
+        lastRoundSeconds = elapsed() - roundStart;
+        const c = currentCost(partial());
+        estimate = c ? { metric: c.metric, unit: c.unit, estimate: c.estimate, ci95: c.ci95, baselineMean: c.baselineMean } : undefined;
+      }
     }
-    return {
+    options.onProgress?.({ kind: "stop", reason: stopReason, elapsedSeconds: elapsed() });
+    const result: EnergyResult = {
       func: options.func,
+      variants,
+      method,
+      aa: options.aa ?? false,
+      stopReason,
       program: options.program,
       args: [...options.args],
       source: options.source,
@@ -177,11 +259,13 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
       reference: { kind: logReused ? "first-run" : "analyze", exitCode: reference?.exitCode ?? null, stdoutBytes: reference?.stdoutBytes ?? 0 },
       logPath,
       logReused,
-      runs: records.filter((r) => !r.warmup),
-      warmupRuns: records.filter((r) => r.warmup),
+      runs: records,
+      warmupRuns: warmupRecords,
       samplerErrors: [...sampler.errors],
       totalSeconds: elapsed(),
     };
+    if (options.runs === "auto") result.precision = options.precision ?? DEFAULT_PRECISION;
+    return result;
   } finally {
     await sampler?.stop();
     // The log survives only when the user named it.

@@ -4,14 +4,17 @@
  * differences between consecutive snapshots. Model-source figures say "estimated" wherever they
  * appear. Pure: data in, text out.
  */
+import { describeMethod } from "./decision.js";
 import { formatP, formatPercent, formatSi, formatSignificant } from "./format.js";
 import type { MachineInfo } from "./machine.js";
+import type { ProgressEvent } from "./orchestrate.js";
 import { MODEL_ZONE } from "./model.js";
-import type { SampleSummary } from "./stats.js";
-import type { EnergySummary, MetricComparison } from "./summary.js";
-import type { EnergyResult, ReplayStats, RunRecord, Snapshot } from "./types.js";
+import type { Interval, SampleSummary } from "./stats.js";
+import { costList, CPU_METRIC, TIME_METRIC, type EnergySummary, type MetricComparison } from "./summary.js";
+import type { EnergyResult, ReplayStats, RunRecord, Snapshot, StopReason, Variant } from "./types.js";
 
-export const REPORT_JSON_VERSION = 1;
+/** v2: three variants, the cost by a stated method, the decision rule, stop reason. */
+export const REPORT_JSON_VERSION = 2;
 
 function describeSource(result: EnergyResult): string {
   const s = result.source;
@@ -41,55 +44,91 @@ function sampleRow(label: string, s: SampleSummary, unit: string): string {
   ]);
 }
 
-function metricBlock(m: MetricComparison): string[] {
-  const title = m.metric === "time" ? "time between snapshots (s)" : `${m.metric} (${m.unit}${m.estimated ? ", ESTIMATED" : ""})`;
-  const [lo, hi] = m.bootstrapCi95;
-  return [
-    title,
-    row("", ["mean", "median", "stdev", "95% CI of mean"]),
-    sampleRow("baseline", m.baseline, m.unit),
-    sampleRow("disabled", m.disabled, m.unit),
-    `  difference  ${formatSi(m.diff, m.unit)} (${formatPercent(m.diffFraction)} of baseline), bootstrap 95% CI [${formatSi(lo, m.unit, m.diff).replace(/ \S+$/, "")}, ${formatSi(hi, m.unit, m.diff)}]`,
-    `  tests       Welch t = ${formatSignificant(m.welch.t)} (df ${m.welch.df.toFixed(1)}), ${formatP(m.welch.p)}; Mann-Whitney U = ${m.mannWhitney.u} (${m.mannWhitney.method}), ${formatP(m.mannWhitney.p)}; Hedges' g = ${m.hedgesG.toFixed(2)} (${m.effect})${m.significant ? "" : "; not significant"}`,
-  ];
+function intervalText(ci: Interval, unit: string, scaleOf: number): string {
+  return `[${formatSi(ci[0], unit, scaleOf).replace(/ \S+$/, "")}, ${formatSi(ci[1], unit, scaleOf)}]`;
 }
 
-function describeReplay(summary: EnergySummary, func: string, estimated: boolean): string | undefined {
+const DECISION_TEXT: Record<EnergySummary["decision"], string> = {
+  cost: "significant: a cost",
+  negative: "significant: NOT a cost, the disabled program used more",
+  "no-difference": "not significant: the CI includes 0",
+  "too-few-runs": "too few runs for a conclusion",
+};
+
+function metricBlock(m: MetricComparison, variants: readonly Variant[]): string[] {
+  const title = m.metric === TIME_METRIC ? "time between snapshots (s)" : m.metric === CPU_METRIC ? "CPU time of the run (s)" : `${m.metric} (${m.unit}${m.estimated ? ", ESTIMATED" : ""})`;
+  const c = m.cost;
+  const scale = Math.max(Math.abs(c.ci95[0]), Math.abs(c.ci95[1])) || Math.abs(c.estimate);
+  const lines = [title, row("", ["mean", "median", "stdev", "95% CI of mean"])];
+  for (const v of variants) {
+    const s = m.samples[v];
+    if (s) lines.push(sampleRow(v, s, m.unit));
+  }
+  lines.push(`  cost        ${formatSi(c.estimate, m.unit, scale)} (${formatPercent(c.fraction)} of baseline), 95% CI ${intervalText(c.ci95, m.unit, scale)}: ${DECISION_TEXT[c.decision]}`);
+  if (m.replayCost) lines.push(`  replay      control − baseline ${formatSi(m.replayCost.estimate, m.unit)}, 95% CI ${intervalText(m.replayCost.ci95, m.unit, m.replayCost.estimate)}`);
+  lines.push(
+    `  detail      bootstrap 95% CI ${intervalText(c.bootstrapCi95, m.unit, scale)}; Welch t = ${formatSignificant(c.welch.t)} (df ${c.welch.df.toFixed(1)}), ${formatP(c.welch.p)}; Mann-Whitney U = ${c.mannWhitney.u} (${c.mannWhitney.method}), ${formatP(c.mannWhitney.p)}; Hedges' g = ${c.hedgesG.toFixed(2)} (${c.effect})`,
+  );
+  return lines;
+}
+
+function describeReplay(summary: EnergySummary): string | undefined {
   const r = summary.replay;
   if (!r) return undefined;
-  const energy = Number.isFinite(r.estimatedEnergyJ) ? `, ≈ ${formatSi(r.estimatedEnergyJ, "J")}${estimated ? " estimated" : ""} in proportion` : "";
   const n = (x: number, one: string, many: string): string => `${Number(x.toFixed(1))} ${x === 1 ? one : many}`;
   return (
-    `${n(r.invocations, "call", "calls")} replayed, ${n(r.bytesWritten, "byte", "bytes")} written, ${n(r.callsReexecuted, "system call", "system calls")} re-executed, ${Number(r.callsAnswered.toFixed(1))} answered from the log per run; ` +
-    `${formatSi(r.replaySeconds, "s")} replaying (${formatPercent(r.shareOfDisabledTime)} of a disabled run${energy}); the difference above is ${func}'s cost minus this`
+    `${n(r.invocations, "call", "calls")} replayed, ${n(r.bytesWritten, "byte", "bytes")} written, ${n(r.callsReexecuted, "system call", "system calls")} re-executed, ${Number(r.callsAnswered.toFixed(1))} answered from the log per disabled run; ` +
+    `${formatSi(r.replaySeconds, "s")} replaying (${formatPercent(r.shareOfDisabledTime)} of a disabled run)`
   );
+}
+
+const STOP_TEXT: Record<StopReason, string> = {
+  runs: "after the runs asked for (--runs)",
+  precision: "when the cost's 95% CI was narrow enough (--precision)",
+  "max-runs": "at --max-runs, before the CI was narrow enough",
+  "max-time": "at --max-time, before the CI was narrow enough",
+  interrupted: "INTERRUPTED: the report covers the runs completed before it",
+};
+
+/** One progress line for stderr. */
+export function formatProgress(e: ProgressEvent, func: string, precision: number): string {
+  if (e.kind === "analyze") return `alpaca: energy: analyzing ${func}`;
+  if (e.kind === "stop") return `alpaca: energy: stopped (${e.reason}) after ${e.elapsedSeconds.toFixed(1)} s`;
+  const of = e.rounds === "auto" ? "" : `/${e.rounds}`;
+  let line = `alpaca: energy: round ${e.round}${of}${e.warmup ? " (warm-up)" : ""}: ${e.variant}, ${e.elapsedSeconds.toFixed(1)} s elapsed`;
+  const est = e.estimate;
+  if (est) {
+    const half = (est.ci95[1] - est.ci95[0]) / 2;
+    const rel = Math.abs(half / est.baselineMean);
+    line += `; cost so far ${formatSi(est.estimate, est.unit)}, 95% CI [${formatSi(est.ci95[0], est.unit)}, ${formatSi(est.ci95[1], est.unit)}] (±${(rel * 100).toFixed(1)}% of the baseline${e.rounds === "auto" ? `, target ±${(precision * 100).toFixed(1)}%` : ""})`;
+  }
+  return line;
 }
 
 /** The text report. */
 export function formatReport(result: EnergyResult, summary: EnergySummary, machine: MachineInfo | undefined): string {
   const lines: string[] = [];
-  const estimated = result.source.kind === "model";
-  lines.push(`alpaca energy: ${result.func} in ${[result.program, ...result.args].join(" ")}`);
+  lines.push(`alpaca energy${result.aa ? " (A/A)" : ""}: ${result.func} in ${[result.program, ...result.args].join(" ")}`);
   if (machine) {
     lines.push(`  machine   ${describeMachineLine(machine)}`);
     lines.push(`  node      ${machine.node}`);
   }
   lines.push(`  source    ${describeSource(result)}`);
   lines.push(`  zones     ${result.zones.join(", ")}`);
-  const warm = result.warmupRuns.length / 2;
-  lines.push(
-    `  runs      ${summary.valid.baseline} baseline + ${summary.valid.disabled} disabled, interleaved (ABBA), after ${warm} discarded warm-up pair${warm === 1 ? "" : "s"}; ${summary.flagged} flagged; ${formatSi(result.totalSeconds, "s")} in all`,
-  );
+  lines.push(`  method    ${result.func}'s cost per run = ${describeMethod(result.method)} (docs/energy.md)${result.aa ? "; A/A: every slot ran the baseline" : ""}`);
+  lines.push(`  rule      significant when the 95% CI of the cost (Welch's t interval) excludes 0; p values are supporting detail`);
+  const warm = result.variants.length ? result.warmupRuns.length / result.variants.length : 0;
+  const counts = result.variants.map((v) => `${summary.valid[v] ?? 0} ${v}`).join(" + ");
+  lines.push(`  runs      ${counts} valid, in balanced rounds after ${warm} discarded warm-up round${warm === 1 ? "" : "s"}; ${summary.flagged} flagged; stopped ${STOP_TEXT[result.stopReason]}; ${formatSi(result.totalSeconds, "s")} in all`);
   lines.push(`  log       ${result.logPath} (${result.logReused ? "reused" : "analyzed now"})`);
   for (const m of summary.metrics) {
     lines.push("");
-    lines.push(...metricBlock(m));
+    lines.push(...metricBlock(m, result.variants));
   }
   lines.push("");
   lines.push(`verdict: ${summary.verdict}`);
-  const replay = describeReplay(summary, result.func, estimated);
+  const replay = describeReplay(summary);
   if (replay) lines.push(`replay:  ${replay}`);
-  else lines.push("replay:  not reported by the runs");
   for (const w of summary.warnings) lines.push(`warning: ${w}`);
   const flagged = result.runs.filter((r) => r.flagged);
   for (const r of flagged.slice(0, 5)) lines.push(`flagged: ${r.variant} run ${r.index}: ${r.flagged}`);
@@ -131,30 +170,44 @@ export function toJson(result: EnergyResult, summary: EnergySummary, machine: Ma
     machine: machine ?? null,
     source,
     zones: result.zones,
+    variants: result.variants,
+    method: result.method,
+    aa: result.aa,
+    stop_reason: result.stopReason,
+    interrupted: result.stopReason === "interrupted",
     log: { path: result.logPath, reused: result.logReused },
     reference: result.reference,
     runs: result.runs.map(runJson),
     warmup_runs: result.warmupRuns.map(runJson),
     summary: {
       primary: summary.primary ?? null,
+      rule: "significant when the 95% CI of the cost (Welch) excludes 0",
+      decision: summary.decision,
       verdict: summary.verdict,
+      cost: costList(summary),
       warnings: summary.warnings,
       valid: summary.valid,
       flagged: summary.flagged,
+      aa_false_positive_rate: summary.aaFalsePositiveRate ?? null,
       metrics: summary.metrics.map((m) => ({
         metric: m.metric,
         unit: m.unit,
         estimated: m.estimated,
-        baseline: sampleJson(m.baseline),
-        disabled: sampleJson(m.disabled),
-        diff: m.diff,
-        diff_fraction: m.diffFraction,
-        bootstrap_ci95: m.bootstrapCi95,
-        welch: m.welch,
-        mann_whitney: m.mannWhitney,
-        hedges_g: m.hedgesG,
-        effect: m.effect,
-        significant: m.significant,
+        samples: Object.fromEntries(Object.entries(m.samples).map(([v, s]) => [v, sampleJson(s)])),
+        cost: {
+          method: m.cost.method,
+          estimate: m.cost.estimate,
+          fraction: m.cost.fraction,
+          ci95: m.cost.ci95,
+          bootstrap_ci95: m.cost.bootstrapCi95,
+          decision: m.cost.decision,
+          significant: m.cost.significant,
+          welch: m.cost.welch,
+          mann_whitney: m.cost.mannWhitney,
+          hedges_g: m.cost.hedgesG,
+          effect: m.cost.effect,
+        },
+        replay_cost: m.replayCost ?? null,
       })),
       replay: summary.replay ?? null,
     },

@@ -35,6 +35,10 @@ export interface RunSpec {
   env: NodeJS.ProcessEnv;
   /** Write the raw streams to `<prefix>.stdout` / `<prefix>.stderr`. */
   outputPrefix?: string;
+  /** The run's stdin (default: none, /dev/null). */
+  stdinPath?: string;
+  /** Aborted: the run is killed (SIGTERM). */
+  kill?: AbortSignal;
 }
 
 const STDERR_LIMIT_BYTES = 16 << 20;
@@ -51,28 +55,39 @@ export function splitStderr(text: string): { program: string; alpaca: string[] }
   return { program: program.join(""), alpaca };
 }
 
+/**
+ * Runs one command and captures it. The child gets a process group of its own (detached), so a
+ * Ctrl-C at the terminal reaches alpaca, which decides whether the run may finish, and not the
+ * run itself.
+ */
 export function runCaptured(spec: RunSpec): Promise<RunCapture> {
   const started = process.hrtime.bigint();
-  const child = spawn(spec.command, [...spec.args], { stdio: ["ignore", "pipe", "pipe"], env: spec.env });
+  const stdinFd = spec.stdinPath === undefined ? "ignore" : fs.openSync(spec.stdinPath, "r");
+  const child = spawn(spec.command, [...spec.args], { stdio: [stdinFd, "pipe", "pipe"], env: spec.env, detached: true, ...(spec.kill ? { signal: spec.kill } : {}) });
+  if (typeof stdinFd === "number") fs.closeSync(stdinFd);
   const stdoutHash = createHash("sha256");
   let stdoutBytes = 0;
   const stderrChunks: Buffer[] = [];
   let stderrBytes = 0;
   const outFile = spec.outputPrefix ? fs.createWriteStream(`${spec.outputPrefix}.stdout`) : undefined;
   const errFile = spec.outputPrefix ? fs.createWriteStream(`${spec.outputPrefix}.stderr`) : undefined;
-  child.stdout.on("data", (chunk: Buffer) => {
+  // stdout and stderr are pipes (stdio above), so the streams exist.
+  child.stdout!.on("data", (chunk: Buffer) => {
     stdoutHash.update(chunk);
     stdoutBytes += chunk.length;
     outFile?.write(chunk);
   });
-  child.stderr.on("data", (chunk: Buffer) => {
+  child.stderr!.on("data", (chunk: Buffer) => {
     if (stderrBytes < STDERR_LIMIT_BYTES) stderrChunks.push(chunk);
     stderrBytes += chunk.length;
     errFile?.write(chunk);
   });
   const closed = (s: fs.WriteStream | undefined): Promise<void> => (s ? new Promise((r) => s.end(() => r())) : Promise.resolve());
   return new Promise((resolve, reject) => {
-    child.on("error", reject);
+    // An abort through spec.kill surfaces as an "error" (AbortError) before "close": the close handler reports it.
+    child.on("error", (e) => {
+      if ((e as NodeJS.ErrnoException).code !== "ABORT_ERR") reject(e);
+    });
     child.on("close", (code, signal) => {
       const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
       const { program, alpaca } = splitStderr(Buffer.concat(stderrChunks).toString("utf8"));

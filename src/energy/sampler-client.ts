@@ -57,6 +57,8 @@ export class SamplerProcess {
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "advanced",
       env: cmd.env ?? process.env,
+      // Its own process group: a Ctrl-C at the terminal must not end it before the report.
+      detached: true,
     });
     let stderr = "";
     child.stderr?.setEncoding("utf8");

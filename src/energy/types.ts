@@ -9,7 +9,21 @@ export type SourceChoice = "auto" | "rapl" | "model";
 
 export type ResolvedSource = { kind: "rapl"; root: string; zones: Zone[] } | { kind: "model"; wattsPerCore: number };
 
-export type Variant = "baseline" | "disabled";
+/**
+ * The programs an energy comparison runs: the baseline (F intact), the disabled program (F's
+ * effects replayed instead of F), and the control (F runs, then its logged memory effects are
+ * applied again: the replay's cost without F's saving). docs/energy.md gives the method.
+ */
+export type Variant = "baseline" | "control" | "disabled";
+
+/**
+ * How F's cost is estimated: control − disabled cancels the replay's cost; baseline − disabled
+ * (where no control run exists: native programs) charges the replay to F.
+ */
+export type CostMethod = "control-minus-disabled" | "baseline-minus-disabled";
+
+/** Why the runs stopped. */
+export type StopReason = "runs" | "precision" | "max-runs" | "max-time" | "interrupted";
 
 /** What a disabled run's replay did: the JSON `alpaca run` writes to `ALPACA_STATS_FILE`. */
 export type ReplayStats = import("../runtime/types.js").ReplayStats;
@@ -39,6 +53,14 @@ export interface RunRecord {
 
 export interface EnergyResult {
   func: string;
+  /** The variants that were run, in the order the first round ran them. */
+  variants: Variant[];
+  method: CostMethod;
+  /** A/A: every slot ran the baseline, so the "cost" measures noise (--aa). */
+  aa: boolean;
+  stopReason: StopReason;
+  /** For --runs auto: the half-width of the cost's 95% CI wanted, as a fraction of the baseline's mean. */
+  precision?: number;
   program: string;
   args: string[];
   source: ResolvedSource;

@@ -44,21 +44,28 @@ function check(condition: boolean, what: string): void {
 
 interface ReportJson {
   source: { kind: string; estimated: boolean };
+  variants: string[];
   runs: { variant: string; index: number; duration_s: number; energy_j: Record<string, number> | null; flagged: string | null }[];
-  summary: { primary: string; verdict: string; metrics: { metric: string; diff: number; diff_fraction: number; significant: boolean }[] };
+  summary: {
+    primary: string;
+    verdict: string;
+    decision: string;
+    cost: { metric: string; unit: string; estimate: number; ci95: [number, number]; method: string }[];
+    metrics: { metric: string; cost: { estimate: number; fraction: number; significant: boolean } }[];
+  };
 }
 
 function expectSaving(json: ReportJson, runs: number, minFraction: number): void {
-  check(json.runs.length === 2 * runs, `expected ${2 * runs} runs, got ${json.runs.length}`);
+  check(json.runs.length === json.variants.length * runs, `expected ${json.variants.length * runs} runs, got ${json.runs.length}`);
   for (const r of json.runs) {
-    check(r.variant === "baseline" || r.variant === "disabled", `variant ${r.variant}`);
+    check(json.variants.includes(r.variant), `variant ${r.variant}`);
     check(r.duration_s > 0 && r.energy_j !== null && Object.keys(r.energy_j).length > 0, `run ${r.variant} ${r.index} has no energy`);
     check(r.flagged === null, `run ${r.variant} ${r.index} flagged: ${r.flagged}`);
   }
   const primary = json.summary.metrics.find((m) => m.metric === json.summary.primary);
   check(primary !== undefined, "no primary metric");
-  check(primary?.significant === true, `not significant: ${json.summary.verdict}`);
-  check((primary?.diff_fraction ?? 0) >= minFraction, `saving ${primary?.diff_fraction} < ${minFraction}: ${json.summary.verdict}`);
+  check(json.summary.decision === "cost" && primary?.cost.significant === true, `not significant: ${json.summary.verdict}`);
+  check((primary?.cost.fraction ?? 0) >= minFraction, `saving ${primary?.cost.fraction} < ${minFraction}: ${json.summary.verdict}`);
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-energy-e2e-"));
@@ -75,10 +82,10 @@ const cases: { name: string; run: () => Promise<void> }[] = [
       const csv = path.join(tmp, "primes.csv");
       const o = await alpaca(["energy", "--func", "count_primes", "--runs", "6", "--warmup", "1", "--json", "--csv", csv, PRIMES, "1000", "1000000"]);
       check(o.status === 0, `status ${o.status}: ${o.stderr}`);
-      check(/^alpaca: energy: run 14\/14: /m.test(o.stderr), "no progress lines on stderr");
+      check(/^alpaca: energy: round 6\/6: /m.test(o.stderr), "no progress lines on stderr");
       check(!o.stdout.includes("primes below"), "the program's output leaked into the report");
       expectSaving(JSON.parse(o.stdout) as ReportJson, 6, 0.3);
-      check(fs.readFileSync(csv, "utf8").trim().split("\n").length === 13, "CSV does not have 12 rows and a header");
+      check(fs.readFileSync(csv, "utf8").trim().split("\n").length === 19, "CSV does not have 18 rows and a header");
     },
   },
   {
