@@ -24,7 +24,7 @@ deps: node_modules/.package-lock.json
 DIST_MAIN := dist/cli/main.js
 TS_SRC    := $(shell find src -name '*.ts' -not -name '*.test.ts')
 
-$(DIST_MAIN): $(TS_SRC) src/runtime/recorder-core.wasm tsconfig.json tsconfig.build.json package.json | deps
+$(DIST_MAIN): $(TS_SRC) src/runtime/recorder-core.wasm src/runtime/replay-core.wasm tsconfig.json tsconfig.build.json package.json | deps
 	npm run -s build
 
 build: $(DIST_MAIN)

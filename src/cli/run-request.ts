@@ -106,6 +106,8 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
     req.strategy = o.strategy;
   }
   if (o.func !== undefined) req.func = o.func;
+  // ALPACA_REPLAY_CORE=0 keeps the whole replay in JS: for benchmarks and tests that compare the two.
+  if (hostEnv.ALPACA_REPLAY_CORE === "0") req.replayCore = false;
   if (o.log !== undefined) req.logPath = o.log;
   if (hostEnv.ALPACA_PPID) {
     const { createRunNotifier } = await import("../energy/index.js");

@@ -200,6 +200,16 @@ class BlockRecords {
     return this.r.isAtEnd();
   }
 
+  /** Byte position of the next record in the block. */
+  get pos(): number {
+    return this.r.pos;
+  }
+
+  /** Whether the next record may be a repeat of the last one. */
+  get repeatable(): boolean {
+    return this.shape.valid;
+  }
+
   /** The next record, its events handed to `visitor`; results kept unless `keepReturns` is false. */
   next(visitor: EventVisitor, keepReturns: boolean): InvocationEnd {
     const r: ByteReader = this.r;
@@ -462,6 +472,46 @@ export class InvocationCursor {
       this.records = new BlockRecords(new ByteReader(b.payload, 0, b.fileOffset), this.log.version);
     }
     return this.records.next(visitor, true);
+  }
+}
+
+/**
+ * Reads the records of one block from a given byte position: the replayer's half of sharing the
+ * blocks with the replay core, which stops at a record it leaves to the host. Records in
+ * [resumePos, pos) are read without effect first, so that a repeat record at `pos` has its shape.
+ */
+export class BlockCursor {
+  private records: BlockRecords | undefined;
+
+  constructor(private readonly log: Pick<OpenedLog, "version" | "invocationBlocks">) {}
+
+  /** Reads block `block` from byte `pos` of its payload on. */
+  open(block: number, resumePos: number, pos: number): void {
+    const b = this.log.invocationBlocks[block];
+    if (!b) throw new RangeError(`log: no invocation block ${block}`);
+    const r = new ByteReader(b.payload, resumePos, b.fileOffset);
+    this.records = new BlockRecords(r, this.log.version);
+    while (r.pos < pos) this.records.next(SKIP, false);
+  }
+
+  /** The block's next invocation, or undefined at the block's end. */
+  next(visitor: EventVisitor): InvocationEnd | undefined {
+    if (!this.records || this.records.isAtEnd()) return undefined;
+    return this.records.next(visitor, true);
+  }
+
+  isAtEnd(): boolean {
+    return !this.records || this.records.isAtEnd();
+  }
+
+  /** Byte position of the next record in the block. */
+  get pos(): number {
+    return this.records?.pos ?? 0;
+  }
+
+  /** Whether the next record may be a repeat of the last one read: then only this cursor knows its shape. */
+  get repeatable(): boolean {
+    return this.records?.repeatable ?? false;
   }
 }
 

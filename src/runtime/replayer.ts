@@ -13,13 +13,14 @@
  * wrote, all from the log and in recorded order, so memory ends as F left it. No call is
  * re-executed, memory does not grow again, and F's own results stand.
  */
-import { InvocationCursor, type EventVisitor, type OpenedLog, type SyscallEvent, type Value } from "../log/index.js";
+import { BlockCursor, InvocationCursor, type EventVisitor, type InvocationEnd, type OpenedLog, type SyscallEvent, type Value } from "../log/index.js";
 import { copyBytes } from "../binary/index.js";
 import { ReplayError } from "../errors/index.js";
 import { WASI_TABLE, bitsToArgs, type WasmValType } from "../wasm/index.js";
 import type { ReplayStats } from "./types.js";
 import { setResult, valueToGlobal, type GuestHandles } from "./guest-handles.js";
 import { BulkWrites } from "./bulk-writes.js";
+import type { ReplayCore } from "./replay-core.js";
 
 const PAGE = 65536;
 
@@ -35,14 +36,65 @@ export interface ReplayOptions {
   now: () => bigint;
 }
 
+/**
+ * Where the next record comes from when the replay core shares the log: the core reads whole
+ * blocks; where it stops at a record it leaves to the host, this reads that record (BlockCursor)
+ * and gives the block back when the next record cannot repeat it, else reads on to the block's
+ * end and gives the core the next block. Blocks too large for the core are read here.
+ */
+export class SharedBlocks {
+  private block = -1;
+  private readonly cursor: BlockCursor;
+  /** This side reads the current block (else the core does). */
+  private ours = false;
+
+  constructor(private readonly log: OpenedLog, private readonly core: ReplayCore) {
+    this.cursor = new BlockCursor(log);
+    this.handOff(0);
+  }
+
+  private handOff(block: number): void {
+    this.block = block;
+    const b = this.log.invocationBlocks[block];
+    this.ours = b !== undefined && !this.core.loadBlock(b.payload);
+    if (this.ours) this.cursor.open(block, 0, 0);
+  }
+
+  /** The next record: read here (its events handed to `visitor`), "core" when the core applied it, undefined after the last. */
+  next(visitor: EventVisitor): InvocationEnd | "core" | undefined {
+    for (;;) {
+      const b = this.log.invocationBlocks[this.block];
+      if (!b) return undefined;
+      if (!this.ours) {
+        if (this.core.owned && this.core.next()) return "core";
+        if (this.core.deferPos >= b.payload.length) {
+          this.handOff(this.block + 1);
+          continue;
+        }
+        this.cursor.open(this.block, this.core.resumePos, this.core.deferPos);
+        this.ours = true;
+      }
+      const inv = this.cursor.next(visitor);
+      if (this.cursor.isAtEnd()) this.handOff(this.block + 1);
+      else if (!this.cursor.repeatable) {
+        this.core.resume(this.cursor.pos);
+        this.ours = false;
+      }
+      if (inv) return inv;
+    }
+  }
+}
+
 export class Replayer implements EventVisitor {
   private h!: GuestHandles;
   private mem = new Uint8Array(0);
-  private next = 0;
-  private readonly cursor: InvocationCursor;
+  /** Calls of F handled here (the replay core counts its own). */
+  private hostCalls = 0;
+  private source: { next(visitor: EventVisitor): InvocationEnd | "core" | undefined };
+  private core: ReplayCore | undefined;
   /** The invocation being applied, for error messages. */
   private current = 0;
-  readonly stats: ReplayStats = { invocations: 0, bytesWritten: 0, callsReexecuted: 0, callsAnswered: 0, replayNs: 0 };
+  private readonly hostStats: ReplayStats = { invocations: 0, bytesWritten: 0, callsReexecuted: 0, callsAnswered: 0, replayNs: 0 };
   /** EventVisitor: runs of writes applied by the module's write applier (bulk-writes.ts), when the module has one. */
   bulkWrites: EventVisitor["bulkWrites"];
 
@@ -52,16 +104,32 @@ export class Replayer implements EventVisitor {
     private readonly realCall: (name: string, args: Array<number | bigint>) => number,
     private readonly options: ReplayOptions,
   ) {
-    this.cursor = new InvocationCursor(log);
+    const cursor = new InvocationCursor(log);
+    this.source = { next: (visitor) => cursor.next(visitor) };
   }
 
-  attach(h: GuestHandles): void {
+  /** What the replay did: the host's work and the replay core's (whose time is not measured: it has no clock). */
+  get stats(): ReplayStats {
+    const s = { ...this.hostStats };
+    if (this.core) {
+      s.invocations += this.core.applied;
+      s.bytesWritten += this.core.appliedBytes;
+    }
+    return s;
+  }
+
+  /** `core`: the replay core the module's F body calls first (RewriteLayout.replayCore). */
+  attach(h: GuestHandles, core?: ReplayCore): void {
     this.h = h;
+    if (core) {
+      this.core = core;
+      this.source = new SharedBlocks(this.log, core);
+    }
     const bulk = h.applier ? new BulkWrites(h.applier, h.stackPointer) : undefined;
     this.bulkWrites = bulk
       ? (src, pos, end, maxEvents) => {
         const done = bulk.apply(this.mem, src, pos, end, maxEvents);
-        this.stats.bytesWritten += done.bytes;
+        this.hostStats.bytesWritten += done.bytes;
         return done;
       }
       : undefined;
@@ -69,12 +137,13 @@ export class Replayer implements EventVisitor {
 
   /** Calls of F seen so far. */
   get calls(): number {
-    return this.next;
+    return this.hostCalls + (this.core?.applied ?? 0);
   }
 
   /** The disabled module's replay hook: F was called. */
   readonly replay = (): void => {
-    const k = this.next++;
+    const k = this.calls;
+    this.hostCalls++;
     const control = this.options.variant === "control";
     if (k >= this.log.invocationCount) {
       if (control) return; // F ran; there is nothing logged to apply (run-wasm warns at exit).
@@ -90,18 +159,23 @@ export class Replayer implements EventVisitor {
     if (!control) this.h.runOriginal!.value = 0;
     this.current = k;
     this.refreshMemory();
-    let returns: Value[];
-    let status: string;
-    let exitCode: number | undefined;
-    let trapMessage: string | undefined;
+    let inv: InvocationEnd | "core" | undefined;
     try {
-      // openLog checked every record, so the cursor has invocation k here.
-      const inv = this.cursor.next(this)!;
-      ({ returns, status, exitCode, trapMessage } = inv);
+      // openLog checked every record, so the source has invocation k here.
+      inv = this.source.next(this)!;
     } finally {
-      this.stats.replayNs += Number(this.options.now() - t0);
-      this.stats.invocations++;
+      this.hostStats.replayNs += Number(this.options.now() - t0);
+      // Counted even when the record ended the program (proc_exit) or trapped while applied.
+      if (inv !== "core") this.hostStats.invocations++;
     }
+    if (inv === "core") {
+      // Applied by the core, called from here at a block's start: its count is the core's.
+      this.hostCalls--;
+      const type = this.log.header.results[0];
+      if (!control && type !== undefined && type !== "v128") setResult(this.h.results[0]!, { type, bits: this.core!.resultBitsValue });
+      return;
+    }
+    const { returns, status, exitCode, trapMessage } = inv;
     if (control) return; // F's own results and ending stand.
     if (status === "trapped") throw new ReplayedTrap(trapMessage ?? "trap");
     if (status === "exited") {
@@ -117,7 +191,7 @@ export class Replayer implements EventVisitor {
 
   /** EventVisitor: the decoder copied this many write bytes into `memory`. */
   wrote(bytes: number): void {
-    this.stats.bytesWritten += bytes;
+    this.hostStats.bytesWritten += bytes;
   }
 
   /** EventVisitor: bytes F wrote outside its frames. */
@@ -127,7 +201,7 @@ export class Replayer implements EventVisitor {
       throw new ReplayError(`invocation ${this.current}: write of ${length} bytes at 0x${addr.toString(16)} is outside memory (${mem.length} bytes)`);
     }
     copyBytes(mem, addr, src, offset, offset + length);
-    this.stats.bytesWritten += length;
+    this.hostStats.bytesWritten += length;
   }
 
   /** EventVisitor: a mutable global's final value. */
@@ -177,11 +251,11 @@ export class Replayer implements EventVisitor {
     const policy = entry.policy(args);
     if (policy === "answer" || this.options.variant === "control") {
       for (const w of e.writes) this.writeRange(w.addr, w.bytes);
-      this.stats.callsAnswered++;
+      this.hostStats.callsAnswered++;
       return;
     }
     for (const r of e.reads) this.writeRange(r.addr, r.bytes);
-    this.stats.callsReexecuted++;
+    this.hostStats.callsReexecuted++;
     const result = this.realCall(e.name, args);
     if (BigInt(result) !== e.result) {
       this.mismatch(`invocation ${invocation}: ${e.name} returned ${result}, the analyzed run got ${e.result}`);

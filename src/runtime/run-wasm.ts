@@ -8,13 +8,14 @@ import { readFileSync } from "node:fs";
 import { WASI } from "node:wasi";
 import { AlpacaError, DecodeError, UsageError } from "../errors/index.js";
 import { LogEncoder, openLog, type OpenedLog } from "../log/index.js";
-import { buildAnalyzerModule, buildReplayModule, type WasiContext, type WasmValType } from "../wasm/index.js";
+import { buildAnalyzerModule, buildReplayModule, HOOK, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { resolveHandles } from "./guest-handles.js";
 import { installHooks as installHooksInto } from "./hook-module.js";
 import { InputFeeder } from "./input-feeder.js";
 import { LogFile } from "./log-file.js";
 import { loadProgram, resolveFunction, WASI_MODULE, type Program, type TargetFunction } from "./program.js";
 import { Recorder, type RunEnding } from "./recorder.js";
+import { ReplayCore, replayCoreModule } from "./replay-core.js";
 import { ReplayedTrap, Replayer } from "./replayer.js";
 import type { RunOutcome, RunRequest } from "./types.js";
 
@@ -146,7 +147,8 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
       };
     } else {
       log = readLogFor(req.logPath ?? `${f.name}.alog`, program, f, warn, req);
-      const rewritten = buildReplayModule(program.module, f.funcIdx, req.mode);
+      const coreModule = req.replayCore === false ? null : replayCoreModule();
+      const rewritten = buildReplayModule(program.module, f.funcIdx, req.mode, { replayCore: coreModule !== null });
       moduleBytes = rewritten.bytes;
       // F runs in baseline and control runs and takes its own inputs; a disabled run replays them.
       const inputs = req.mode === "disable" ? log.inputs.filter((i) => !i.insideF) : log.inputs;
@@ -162,8 +164,15 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
         attach = (instance) => {
           const h = resolveHandles(instance, rewritten.layout);
           memory = h.memory;
-          r.attach(h);
           installHooksInto(h.hooks, [r.replay]);
+          if (rewritten.layout.replayCore && coreModule) {
+            const core = new ReplayCore(coreModule, instance.exports, f.type.results[0]);
+            h.hooks.set(HOOK.coreReplay, core.replayNext);
+            h.hooks.set(HOOK.coreResult, core.resultBits);
+            r.attach(h, core);
+          } else {
+            r.attach(h);
+          }
         };
       } else {
         attach = (instance) => {

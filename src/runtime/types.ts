@@ -35,6 +35,8 @@ export interface RunRequest {
   /** disable/control/baseline: do not feed the recorded nondeterministic inputs (clock, random, stdin). */
   liveInputs: boolean;
   logger: Logger;
+  /** disable/control: apply simple records in the replay core (default true; false keeps the replay in JS). */
+  replayCore?: boolean;
   /** analyze: how changed memory is found (see src/runtime/recorder.ts); default adaptive. */
   strategy?: "diff" | "marks" | "host-marks" | "adaptive";
   /** Called right before the guest starts and right after it ends (energy snapshots). */

@@ -37,12 +37,16 @@ export const EXPORT = {
   applyWrites: "alpaca.apply_writes",
   applied: "alpaca.applied",
   appliedBytes: "alpaca.applied_bytes",
+  /** Disabled and control modules with a replay core: guest-memory stores for it, (addr, value). */
+  store: (bits: 8 | 32 | 64) => `alpaca.store${bits}`,
+  /** Disabled and control modules with a replay core: memory.size, for its bounds checks. */
+  pages: "alpaca.pages",
   result: (i: number) => `alpaca.result.${i}`,
   global: (idx: number) => `alpaca.global.${idx}`,
 } as const;
 
-/** Slots of the hook table. */
-export const HOOK = { enter: 0, exit: 1, mark: 2, exitFast: 3, replay: 0 } as const;
+/** Slots of the hook table. Replay modules: the JS replay hook, and the replay core's two functions. */
+export const HOOK = { enter: 0, exit: 1, mark: 2, exitFast: 3, replay: 0, coreReplay: 1, coreResult: 2 } as const;
 
 /** What the host needs to know about a rewritten module. */
 export interface RewriteLayout {
@@ -59,6 +63,12 @@ export interface RewriteLayout {
    * most one result, so its invocations can be recorded by the in-Wasm recorder core.
    */
   fast?: boolean;
+  /**
+   * Disabled and control modules: whether F's body tries the replay core (src/runtime/replay-core.c)
+   * first, through HOOK.coreReplay and HOOK.coreResult: the module has a memory and F at most one
+   * numeric result.
+   */
+  replayCore?: boolean;
 }
 
 export interface Rewritten {
@@ -71,6 +81,7 @@ const SECTION_ORDER = [SECTION.type, SECTION.import, SECTION.function, SECTION.t
 
 const OP = {
   if: 0x04, else: 0x05, end: 0x0b, call: 0x10, callIndirect: 0x11, select: 0x1b,
+  block: 0x02, brIf: 0x0d, return: 0x0f, i32Store: 0x36, i64Store: 0x37, i32Store8: 0x3a,
   localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32LtU: 0x49, i32Add: 0x6a, i32Sub: 0x6b,
   i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd, f32ReinterpretI32: 0xbe, f64ReinterpretI64: 0xbf,
   memorySize: 0x3f, i32Eqz: 0x45, i32Ne: 0x47, i64Ne: 0x52, i32Or: 0x72, i64ShrU: 0x88, i32WrapI64: 0xa7, i64Const: 0x42,
@@ -323,6 +334,36 @@ function pushResultsFromGlobals(w: ByteWriter, results: WasmValType[], resultGlo
   });
 }
 
+/**
+ * What a replay module adds for the replay core: exported stores into memory 0 (unaligned, no
+ * offset) and memory.size, which the core imports; and the code F's body uses to call the core
+ * through the hook table: `emitTry` leaves 1 (applied) or 0, `emitResult` pushes F's result
+ * from the core's result bits.
+ */
+function addReplayCoreAccess(add: Additions, results: WasmValType[]): { emitTry: (w: ByteWriter, table: number) => void; emitResult: (w: ByteWriter, table: number) => void } {
+  const storeBody = (op: number): Uint8Array => new ByteWriter(16).varUint(0).u8(OP.localGet).varUint(0).u8(OP.localGet).varUint(1).u8(op).varUint(0).varUint(0).u8(OP.end).toBytes();
+  const i32Pair = add.addType({ params: ["i32", "i32"], results: [] });
+  add.export(EXPORT.store(8), "func", add.addFunction(i32Pair, storeBody(OP.i32Store8)));
+  add.export(EXPORT.store(32), "func", add.addFunction(i32Pair, storeBody(OP.i32Store)));
+  add.export(EXPORT.store(64), "func", add.addFunction(add.addType({ params: ["i32", "i64"], results: [] }), storeBody(OP.i64Store)));
+  const toI32 = add.addType({ params: [], results: ["i32"] });
+  add.export(EXPORT.pages, "func", add.addFunction(toI32, new ByteWriter(8).varUint(0).u8(OP.memorySize).u8(0).u8(OP.end).toBytes()));
+  const toI64 = add.addType({ params: [], results: ["i64"] });
+  return {
+    emitTry: (w, table) => {
+      w.u8(OP.i32Const).varS32(HOOK.coreReplay).u8(OP.callIndirect).varUint(toI32).varUint(table);
+    },
+    emitResult: (w, table) => {
+      const t = results[0];
+      if (t === undefined) return;
+      w.u8(OP.i32Const).varS32(HOOK.coreResult).u8(OP.callIndirect).varUint(toI64).varUint(table);
+      if (t === "i32" || t === "f32") w.u8(OP.i32WrapI64);
+      if (t === "f32") w.u8(OP.f32ReinterpretI32);
+      if (t === "f64") w.u8(OP.f64ReinterpretI64);
+    },
+  };
+}
+
 function hasMemory(m: WasmModule): boolean {
   return m.sections.some((s) => s.id === SECTION.memory) || m.imports.some((i) => i.kind === "memory");
 }
@@ -554,16 +595,18 @@ export type ReplayVariant = "disable" | "control" | "baseline";
  * then calls the replay hook, which applies the invocation's logged memory effects again (they
  * change nothing: F has just written the same values), so a control run pays the replay's cost
  * and F's. In "baseline" F's body is left as it is. Disable and control also get the write
- * applier.
+ * applier, and (unless `replayCore` is false) F's body first tries the replay core, which
+ * applies simple records without entering JS (RewriteLayout.replayCore).
  */
-export function buildReplayModule(m: WasmModule, funcIdx: number, variant: ReplayVariant): Rewritten {
+export function buildReplayModule(m: WasmModule, funcIdx: number, variant: ReplayVariant, options: { replayCore?: boolean } = {}): Rewritten {
   const def = definedIndex(m, funcIdx);
   const type = funcType(m, funcIdx);
   const add = new Additions(m);
   const layout = commonLayout(m, add, type.results);
   const voidType = add.addType({ params: [], results: [] });
   const blockType = type.results.length > 1 ? add.addType({ params: [], results: type.results }) : -1;
-  const table = add.addTable(1);
+  const core = (options.replayCore ?? true) && variant !== "baseline" && hasMemory(m) && type.results.length <= 1 && type.results.every((t) => t !== "v128" && t !== "funcref" && t !== "externref");
+  const table = add.addTable(variant === "baseline" ? 1 : 3);
   add.export(EXPORT.hooks, "table", table);
   const runOriginal = add.addExportedGlobal(EXPORT.runOriginal, "i32");
   const resultGlobals = addResultGlobals(add, type.results);
@@ -573,9 +616,19 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
     const body = applyWritesBody(add.addExportedGlobal(EXPORT.applied, "i32"), add.addExportedGlobal(EXPORT.appliedBytes, "i32"));
     add.export(EXPORT.applyWrites, "func", add.addFunction(add.addType({ params: [...APPLY_WRITES_TYPE.params], results: [...APPLY_WRITES_TYPE.results] }), body));
   }
+  const coreCall = core ? addReplayCoreAccess(add, type.results) : undefined;
+  layout.replayCore = core;
   if (variant === "disable") {
     const w = new ByteWriter(64);
     w.varUint(0);
+    if (coreCall) {
+      // The replay core applies the record and keeps F's result: return it; else the JS hook.
+      w.u8(OP.block).u8(BLOCK_VOID);
+      coreCall.emitTry(w, table);
+      w.u8(OP.i32Eqz).u8(OP.brIf).varUint(0);
+      coreCall.emitResult(w, table);
+      w.u8(OP.return).u8(OP.end);
+    }
     w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
     w.u8(OP.globalGet).varUint(runOriginal).u8(OP.if);
     emitBlockType(w, type.results, blockType);
@@ -596,7 +649,12 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
     w.u8(OP.call).varUint(original);
     w.u8(OP.globalGet).varUint(depth).u8(OP.i32Const).varS32(1).u8(OP.i32Sub).u8(OP.globalSet).varUint(depth);
     w.u8(OP.globalGet).varUint(depth).u8(OP.i32Eqz).u8(OP.if).u8(BLOCK_VOID);
+    if (coreCall) {
+      coreCall.emitTry(w, table);
+      w.u8(OP.i32Eqz).u8(OP.if).u8(BLOCK_VOID);
+    }
     w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
+    if (coreCall) w.u8(OP.end);
     w.u8(OP.end).u8(OP.end);
     add.bodies.set(def, w.toBytes());
   }
