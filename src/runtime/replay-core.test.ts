@@ -27,7 +27,7 @@ function fakeGuest(memory: WebAssembly.Memory): WebAssembly.Exports {
     "alpaca.store32": (a: number, v: number) => view().setUint32(a, v, true),
     "alpaca.store64": (a: number, v: bigint) => view().setBigUint64(a, v, true),
     "alpaca.pages": () => memory.buffer.byteLength / PAGE,
-  } as unknown as WebAssembly.Exports;
+  };
 }
 
 /** Applies writes into `mem`; records the other events as seen. */
