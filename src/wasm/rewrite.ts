@@ -81,7 +81,7 @@ const SECTION_ORDER = [SECTION.type, SECTION.import, SECTION.function, SECTION.t
 
 const OP = {
   if: 0x04, else: 0x05, end: 0x0b, call: 0x10, callIndirect: 0x11, select: 0x1b,
-  block: 0x02, brIf: 0x0d, return: 0x0f, i32Store: 0x36, i64Store: 0x37, i32Store8: 0x3a,
+  block: 0x02, brIf: 0x0d, drop: 0x1a, return: 0x0f, i32Store: 0x36, i64Store: 0x37, i32Store8: 0x3a,
   localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32LtU: 0x49, i32Add: 0x6a, i32Sub: 0x6b,
   i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd, f32ReinterpretI32: 0xbe, f64ReinterpretI64: 0xbf,
   memorySize: 0x3f, i32Eqz: 0x45, i32Ne: 0x47, i64Ne: 0x52, i32Or: 0x72, i64ShrU: 0x88, i32WrapI64: 0xa7, i64Const: 0x42,
@@ -650,8 +650,13 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
     w.u8(OP.globalGet).varUint(depth).u8(OP.i32Const).varS32(1).u8(OP.i32Sub).u8(OP.globalSet).varUint(depth);
     w.u8(OP.globalGet).varUint(depth).u8(OP.i32Eqz).u8(OP.if).u8(BLOCK_VOID);
     if (coreCall) {
+      // The same replay work as the disabled body, result fetch included, so control − disabled
+      // cancels it exactly; the fetched result is dropped: F's own stands.
       coreCall.emitTry(w, table);
-      w.u8(OP.i32Eqz).u8(OP.if).u8(BLOCK_VOID);
+      w.u8(OP.if).u8(BLOCK_VOID);
+      coreCall.emitResult(w, table);
+      if (type.results.length) w.u8(OP.drop);
+      w.u8(OP.else);
     }
     w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
     if (coreCall) w.u8(OP.end);
