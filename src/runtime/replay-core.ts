@@ -6,7 +6,7 @@
  * through its hook table (RewriteLayout.replayCore).
  */
 import { readFileSync } from "node:fs";
-import { EXPORT, VALTYPE_CODE, type WasmValType } from "../wasm/index.js";
+import { EXPORT, isPackedReplay, VALTYPE_CODE, type WasmValType } from "../wasm/index.js";
 
 const WASM_URL = new URL("./replay-core.wasm", import.meta.url);
 
@@ -32,6 +32,7 @@ interface CoreExports {
   load_block(len: number): void;
   resume(pos: number): void;
   replay_next(): number;
+  replay_packed(): bigint;
   result_bits(): bigint;
   defer_pos(): number;
   resume_pos(): number;
@@ -43,7 +44,10 @@ interface CoreExports {
 export class ReplayCore {
   private readonly ex: CoreExports;
   private readonly capacity: number;
-  /** For the guest's hook table: apply the next record (1) or leave it to the host (0). */
+  /**
+   * For the guest's hook table: apply the next record (1) or leave it to the host (0); for an F
+   * with at most one 32-bit result, with the result packed in (isPackedReplay).
+   */
   readonly replayNext: WebAssembly.ExportValue;
   /** For the guest's hook table: the applied record's result bits. */
   readonly resultBits: WebAssembly.ExportValue;
@@ -61,7 +65,7 @@ export class ReplayCore {
     this.ex = instance.exports as unknown as CoreExports;
     this.ex.init(result === undefined ? 0 : VALTYPE_CODE[result]);
     this.capacity = this.ex.buffer_bytes();
-    this.replayNext = instance.exports.replay_next!;
+    this.replayNext = isPackedReplay(result === undefined ? [] : [result]) ? instance.exports.replay_packed! : instance.exports.replay_next!;
     this.resultBits = instance.exports.result_bits!;
   }
 

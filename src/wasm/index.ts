@@ -2,7 +2,7 @@
 export * from "./module.js";
 export { readModule, isWasm, funcType, funcName } from "./read-module.js";
 export { forEachInstruction, skipLocals } from "./instructions.js";
-export { buildAnalyzerModule, buildReplayModule, findStackPointer, EXPORT, HOOK, type ReplayVariant } from "./rewrite.js";
+export { buildAnalyzerModule, buildReplayModule, findStackPointer, isPackedReplay, EXPORT, HOOK, type ReplayVariant } from "./rewrite.js";
 export type { RewriteLayout, Rewritten } from "./rewrite.js";
 export { WASI_TABLE, argsToBits, bitsToArgs } from "./wasi-table.js";
 export type { WasiEntry, WasiContext, WasiArgs, Range, ReplayPolicy } from "./wasi-table.js";

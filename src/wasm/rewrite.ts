@@ -335,12 +335,20 @@ function pushResultsFromGlobals(w: ByteWriter, results: WasmValType[], resultGlo
 }
 
 /**
+ * Whether F's body reaches the replay core with one call (`replay_packed`: applied flag and a
+ * 32-bit result in one i64) rather than two (`replay_next`, then `result_bits`).
+ */
+export function isPackedReplay(results: readonly WasmValType[]): boolean {
+  return results.every((t) => t === "i32" || t === "f32");
+}
+
+/**
  * What a replay module adds for the replay core: exported stores into memory 0 (unaligned, no
  * offset) and memory.size, which the core imports; and the code F's body uses to call the core
  * through the hook table: `emitTry` leaves 1 (applied) or 0, `emitResult` pushes F's result
- * from the core's result bits.
+ * from the core. With a packed replay F's body declares one i64 local (`locals`), the packed value.
  */
-function addReplayCoreAccess(add: Additions, results: WasmValType[]): { emitTry: (w: ByteWriter, table: number) => void; emitResult: (w: ByteWriter, table: number) => void } {
+function addReplayCoreAccess(add: Additions, results: WasmValType[], firstLocal: number): { locals: (w: ByteWriter) => void; emitTry: (w: ByteWriter, table: number) => void; emitResult: (w: ByteWriter, table: number) => void } {
   const storeBody = (op: number): Uint8Array => new ByteWriter(16).varUint(0).u8(OP.localGet).varUint(0).u8(OP.localGet).varUint(1).u8(op).varUint(0).varUint(0).u8(OP.end).toBytes();
   const i32Pair = add.addType({ params: ["i32", "i32"], results: [] });
   add.export(EXPORT.store(8), "func", add.addFunction(i32Pair, storeBody(OP.i32Store8)));
@@ -349,7 +357,22 @@ function addReplayCoreAccess(add: Additions, results: WasmValType[]): { emitTry:
   const toI32 = add.addType({ params: [], results: ["i32"] });
   add.export(EXPORT.pages, "func", add.addFunction(toI32, new ByteWriter(8).varUint(0).u8(OP.memorySize).u8(0).u8(OP.end).toBytes()));
   const toI64 = add.addType({ params: [], results: ["i64"] });
+  if (isPackedReplay(results)) {
+    return {
+      locals: (w) => w.varUint(1).varUint(1).u8(VALTYPE_CODE.i64),
+      emitTry: (w, table) => {
+        w.u8(OP.i32Const).varS32(HOOK.coreReplay).u8(OP.callIndirect).varUint(toI64).varUint(table);
+        w.u8(OP.localTee).varUint(firstLocal).u8(OP.i64Const).varS32(32).u8(OP.i64ShrU).u8(OP.i32WrapI64);
+      },
+      emitResult: (w) => {
+        if (results.length === 0) return;
+        w.u8(OP.localGet).varUint(firstLocal).u8(OP.i32WrapI64);
+        if (results[0] === "f32") w.u8(OP.f32ReinterpretI32);
+      },
+    };
+  }
   return {
+    locals: (w) => w.varUint(0),
     emitTry: (w, table) => {
       w.u8(OP.i32Const).varS32(HOOK.coreReplay).u8(OP.callIndirect).varUint(toI32).varUint(table);
     },
@@ -616,11 +639,12 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
     const body = applyWritesBody(add.addExportedGlobal(EXPORT.applied, "i32"), add.addExportedGlobal(EXPORT.appliedBytes, "i32"));
     add.export(EXPORT.applyWrites, "func", add.addFunction(add.addType({ params: [...APPLY_WRITES_TYPE.params], results: [...APPLY_WRITES_TYPE.results] }), body));
   }
-  const coreCall = core ? addReplayCoreAccess(add, type.results) : undefined;
+  const coreCall = core ? addReplayCoreAccess(add, type.results, type.params.length) : undefined;
   layout.replayCore = core;
   if (variant === "disable") {
     const w = new ByteWriter(64);
-    w.varUint(0);
+    if (coreCall) coreCall.locals(w);
+    else w.varUint(0);
     if (coreCall) {
       // The replay core applies the record and keeps F's result: return it; else the JS hook.
       w.u8(OP.block).u8(BLOCK_VOID);
@@ -643,7 +667,8 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
     // counter. F's results stay on the operand stack across the hook's call ([] -> []).
     const depth = add.addGlobal("i32");
     const w = new ByteWriter(48);
-    w.varUint(0);
+    if (coreCall) coreCall.locals(w);
+    else w.varUint(0);
     w.u8(OP.globalGet).varUint(depth).u8(OP.i32Const).varS32(1).u8(OP.i32Add).u8(OP.globalSet).varUint(depth);
     for (let i = 0; i < type.params.length; i++) w.u8(OP.localGet).varUint(i);
     w.u8(OP.call).varUint(original);
