@@ -9,7 +9,7 @@ EXAMPLES_WASM := $(patsubst examples/%.c,$(BUILD)/examples/%.wasm,$(EXAMPLES_C))
 DEMO_PASSES   ?= 120
 DEMO_FLAGS    ?= --runs 8 --warmup 1
 
-.PHONY: examples energy-e2e
+.PHONY: examples energy-e2e accuracy-e2e
 .SECONDARY: $(patsubst %.wasm,%.o,$(EXAMPLES_WASM))
 
 $(BUILD)/examples/%.o: examples/%.c | toolchain
@@ -28,3 +28,10 @@ energy-e2e: deps build test-suite $(BUILD)/examples/blur.wasm
 	$(NODE) --import tsx src/energy/e2e/energy-e2e.ts
 
 CHECK_EXTRA += energy-e2e
+
+# Accuracy against ground truth: examples/known_costs.wasm's functions measured by leaving their
+# calls out, against `alpaca energy` (model source and a fake RAPL tree).
+accuracy-e2e: deps build $(BUILD)/examples/known_costs.wasm
+	$(NODE) --import tsx src/energy/e2e/accuracy-e2e.ts
+
+CHECK_EXTRA += accuracy-e2e

@@ -10,7 +10,7 @@ import { pipeline } from "node:stream/promises";
 import { Command, Option } from "commander";
 import { AlpacaError, UsageError } from "../errors/index.js";
 import type { EnergyOptions, SourceChoice } from "../energy/index.js";
-import { DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_WATTS_PER_CORE, POWERCAP_ROOT, SOURCE_CHOICES } from "../energy/options.js";
+import { COMPILE_CHOICES, DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_WATTS_PER_CORE, POWERCAP_ROOT, SOURCE_CHOICES, type CompileMode } from "../energy/options.js";
 import type { CliContext } from "./context.js";
 import { ExitStatus } from "./exit-status.js";
 import { collect, isNativeProgram, parseDirs, parseEnv } from "./run-request.js";
@@ -23,6 +23,7 @@ interface EnergyCliOptions {
   maxRuns: string;
   maxTime: string;
   aa?: boolean;
+  compile: CompileMode;
   source: SourceChoice;
   powercapRoot: string;
   watts: string;
@@ -96,6 +97,7 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
     .option("--max-time <seconds>", "--runs auto: start no new round after this many seconds", String(DEFAULT_MAX_TIME_SECONDS))
     .option("--warmup <n>", "discarded warm-up rounds", "1")
     .option("--aa", "A/A: run the baseline in every slot, to see the noise floor and the rule's false-positive rate")
+    .addOption(new Option("--compile <how>", "WebAssembly in the runs: optimized (every function by V8's optimizing tier before the run) or tiered (V8's default)").choices(COMPILE_CHOICES).default("optimized"))
     .addOption(new Option("--source <source>", "energy source: RAPL, the CPU-time model, or RAPL when readable").choices(SOURCE_CHOICES).default("auto"))
     .option("--powercap-root <dir>", "powercap sysfs directory", POWERCAP_ROOT)
     .option("--watts <w>", "model source: power of one busy core, watts", String(DEFAULT_WATTS_PER_CORE))
@@ -161,6 +163,7 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
           maxTimeSeconds,
           aa: o.aa ?? false,
           control: !native,
+          compile: o.compile,
           source,
           launcher,
           samplerCommand: launcherSamplerCommand(launcher, { source: source.kind, powercapRoot: o.powercapRoot, wattsPerCore }),

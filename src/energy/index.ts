@@ -15,7 +15,7 @@ export { launcherSamplerCommand } from "./sampler-command.js";
 export { serveSampler } from "./sampler-serve.js";
 export { createChannelDir, Sampler, type SamplerSource } from "./sampler.js";
 export { resolveSource, type ResolvedSource } from "./source.js";
-export { SOURCE_CHOICES } from "./options.js";
+export { COMPILE_CHOICES, COMPILE_FLAGS, SOURCE_CHOICES, type CompileMode } from "./options.js";
 export type { SourceChoice } from "./types.js";
 export { summarizeEnergy, type EnergySummary } from "./summary.js";
 export type { EnergyResult, RunRecord, Snapshot } from "./types.js";

@@ -15,7 +15,7 @@ import * as path from "node:path";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
 import { ENV_CHANNEL, ENV_PPID, ENV_RUN_ID } from "./channel.js";
 import { MIN_RUNS_FOR_VERDICT } from "./decision.js";
-import { DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_PRECISION } from "./options.js";
+import { COMPILE_FLAGS, DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_PRECISION, type CompileMode } from "./options.js";
 import { alpacaFailure, compareCaptures, runCaptured, type Launcher, type RunCapture, type RunSpec } from "./runner.js";
 import { SamplerProcess, type SamplerCommand } from "./sampler-client.js";
 import type { Snapshot } from "./sampler.js";
@@ -41,6 +41,8 @@ export interface EnergyOptions {
   aa?: boolean;
   /** Whether the backend has control runs (Wasm); without them F's cost is baseline − disabled. */
   control: boolean;
+  /** How V8 compiles the program in the measured runs (default "optimized"; see COMPILE_FLAGS). */
+  compile?: CompileMode;
   source: ResolvedSource;
   launcher: Launcher;
   /** How to start the sampler (see sampler-command.ts). */
@@ -200,7 +202,8 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
           [ENV_CHANNEL]: sampler.channelDir,
           [ENV_RUN_ID]: name,
         };
-        const capture = await runCaptured(spawnSpec(alpacaArgs(["run", ...runOptions, options.program, ...options.args]), runEnv, name));
+        const runArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], ...alpacaArgs(["run", ...runOptions, options.program, ...options.args])];
+        const capture = await runCaptured(spawnSpec(runArgs, runEnv, name));
         if (capture.signal && options.kill?.aborted) {
           stopReason = "interrupted";
           break;
@@ -248,6 +251,7 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
     options.onProgress?.({ kind: "stop", reason: stopReason, elapsedSeconds: elapsed() });
     const result: EnergyResult = {
       func: options.func,
+      compile: options.compile ?? "optimized",
       variants,
       method,
       aa: options.aa ?? false,

@@ -116,6 +116,7 @@ export function formatReport(result: EnergyResult, summary: EnergySummary, machi
   lines.push(`  source    ${describeSource(result)}`);
   lines.push(`  zones     ${result.zones.join(", ")}`);
   lines.push(`  method    ${result.func}'s cost per run = ${describeMethod(result.method)} (docs/energy.md)${result.aa ? "; A/A: every slot ran the baseline" : ""}`);
+  lines.push(`  compile   ${result.compile === "optimized" ? "WebAssembly: every function by V8's optimizing tier before each run (--compile optimized)" : "WebAssembly: V8's default lazy, tiered compilation (--compile tiered)"}`);
   lines.push(`  rule      significant when the 95% CI of the cost (Welch's t interval) excludes 0; p values are supporting detail`);
   const warm = result.variants.length ? result.warmupRuns.length / result.variants.length : 0;
   const counts = result.variants.map((v) => `${summary.valid[v] ?? 0} ${v}`).join(" + ");
@@ -172,6 +173,7 @@ export function toJson(result: EnergyResult, summary: EnergySummary, machine: Ma
     zones: result.zones,
     variants: result.variants,
     method: result.method,
+    compile: result.compile,
     aa: result.aa,
     stop_reason: result.stopReason,
     interrupted: result.stopReason === "interrupted",

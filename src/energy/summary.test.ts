@@ -44,6 +44,7 @@ function makeRuns(n: number, baseSeconds: number, extraSeconds: number, jitter: 
 function result(runs: RunRecord[], zones: Zone[] = TWO_SOCKETS, method: CostMethod = "control-minus-disabled"): EnergyResult {
   return {
     func: "heavy",
+    compile: "optimized",
     variants: method === "control-minus-disabled" ? ["baseline", "control", "disabled"] : ["baseline", "disabled"],
     method,
     aa: false,

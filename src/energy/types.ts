@@ -53,6 +53,8 @@ export interface RunRecord {
 
 export interface EnergyResult {
   func: string;
+  /** How V8 compiled the program in the measured runs (options.ts COMPILE_FLAGS). */
+  compile: "optimized" | "tiered";
   /** The variants that were run, in the order the first round ran them. */
   variants: Variant[];
   method: CostMethod;

@@ -1,0 +1,128 @@
+/**
+ * Accuracy of `alpaca energy` against ground truth (issue: energy answers that hold for small,
+ * hot functions). examples/known_costs.c runs each of its functions a number of times set on
+ * its command line, so the energy a function's calls cost is measured directly: plain runs with
+ * the calls and plain runs without them (REPS 1 against 0), alternated, each measured by the
+ * sampler exactly as energy runs are. `alpaca energy --func F` on the run with the calls must
+ * report a cost within TOLERANCE of that marginal cost, for a function of about 50 ns called 3
+ * million times and for a stencil kernel called once, with the model source and with a fake
+ * RAPL tree advanced at a known power by the simulator in this process. The plain runs are
+ * compiled as energy runs are (COMPILE_FLAGS.optimized), so both measure the same machine code.
+ * Prints one line per case and a closing `N passed, N failed`. Run with `make accuracy-e2e`
+ * (part of `make check`); needs `make examples`.
+ */
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { COMPILE_FLAGS } from "../options.js";
+import { FakePowercap } from "../testing/fake-powercap.js";
+
+const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ALPACA = path.join(ROOT, "bin/alpaca.js");
+const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
+const TOLERANCE = 0.25;
+const TRUTH_PAIRS = 8;
+const CALLS = "3000000";
+
+interface Outcome {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function alpaca(args: string[], engineFlags: readonly string[] = []): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
+    const child = spawn(process.execPath, [...engineFlags, ALPACA, ...args], { env: clean, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** Energy of one plain run between its start and end snapshots, through `alpaca sampler --json`. */
+async function plainRunEnergy(source: string[], zone: string, args: string[]): Promise<number> {
+  const o = await alpaca(["sampler", ...source, "--json", PROGRAM, ...args], COMPILE_FLAGS.optimized);
+  if (o.status !== 0) throw new Error(`sampler run failed (${o.status}): ${o.stderr.trim()}`);
+  // The program's output comes first on stdout, the sampler's JSON document last.
+  const doc = JSON.parse(o.stdout.slice(o.stdout.lastIndexOf('{\n  "source"'))) as { zones: string[]; diffs: { energy_j: Record<string, number | null> }[] };
+  const e = doc.diffs.map((d) => d.energy_j[zone]).find((x): x is number => typeof x === "number");
+  if (e === undefined) throw new Error(`no ${zone} energy between the run's snapshots`);
+  return e;
+}
+
+const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/** Mean energy of runs with the function's calls minus runs without them, alternated. */
+async function marginalCost(source: string[], zone: string, withCalls: string[], withoutCalls: string[]): Promise<number> {
+  const a: number[] = [];
+  const b: number[] = [];
+  for (let i = 0; i < TRUTH_PAIRS; i++) {
+    a.push(await plainRunEnergy(source, zone, withCalls));
+    b.push(await plainRunEnergy(source, zone, withoutCalls));
+  }
+  return mean(a) - mean(b);
+}
+
+interface CostJson {
+  metric: string;
+  estimate: number;
+  ci95: [number, number];
+}
+
+async function measuredCost(source: string[], zone: string, func: string, args: string[]): Promise<{ estimate: number; ci95: [number, number]; verdict: string }> {
+  const o = await alpaca(["energy", "--func", func, ...source, "--runs", "auto", "--precision", "0.03", "--max-runs", "14", "--json", "-q", PROGRAM, ...args]);
+  if (o.status !== 0) throw new Error(`energy failed (${o.status}): ${o.stderr.trim()}`);
+  const doc = JSON.parse(o.stdout) as { summary: { verdict: string; cost: CostJson[] } };
+  const c = doc.summary.cost.find((x) => x.metric === zone);
+  if (!c) throw new Error(`no ${zone} cost in the report`);
+  return { estimate: c.estimate, ci95: c.ci95, verdict: doc.summary.verdict };
+}
+
+const WITH = [CALLS, "1", "1", "1"];
+const FUNCTIONS = [
+  { func: "tiny_mix", what: "a ~50 ns function called 3M times", without: [CALLS, "0", "1", "1"] },
+  { func: "big_kernel", what: "a stencil kernel called once", without: [CALLS, "1", "0", "1"] },
+];
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-accuracy-"));
+const root = path.join(tmp, "powercap");
+const fake = FakePowercap.create(root, [{ dir: "intel-rapl:0", name: "package-0", maxEnergyRangeUj: 262_143_328_850, powerW: 20 }]);
+const SOURCES = [
+  { name: "model", flags: ["--source", "model"], zone: "estimated-cpu" },
+  { name: "fake RAPL at 20 W", flags: ["--source", "rapl", "--powercap-root", root], zone: "package-0" },
+];
+
+let passed = 0;
+let failed = 0;
+fake.start(2);
+try {
+  for (const s of SOURCES) {
+    for (const f of FUNCTIONS) {
+      const name = `accuracy: ${f.func} (${f.what}), ${s.name}`;
+      const t0 = Date.now();
+      try {
+        const truth = await marginalCost(s.flags, s.zone, WITH, f.without);
+        const m = await measuredCost(s.flags, s.zone, f.func, WITH);
+        const error = (m.estimate - truth) / truth;
+        const line = `marginal ${truth.toFixed(3)} J, measured ${m.estimate.toFixed(3)} J [${m.ci95[0].toFixed(3)}, ${m.ci95[1].toFixed(3)}] (${(error * 100).toFixed(1)}%)`;
+        if (Math.abs(error) > TOLERANCE) throw new Error(`${line}: more than ${TOLERANCE * 100}% off; ${m.verdict}`);
+        passed++;
+        console.log(`ok   ${name}: ${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      } catch (error) {
+        failed++;
+        console.log(`FAIL ${name}: ${(error as Error).message}`);
+      }
+    }
+  }
+} finally {
+  fake.stop();
+  fs.rmSync(tmp, { recursive: true, force: true });
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed ? 1 : 0;
