@@ -259,3 +259,15 @@ EXPORT("replay_next") u32 replay_next(void) {
 EXPORT("replay_packed") u64 replay_packed(void) {
   return replay_next() ? (1ull << 32) | (u32)result : 0;
 }
+
+/* Never set: a zero the compiler cannot fold (see replay_packed_after). */
+static u32 dependency_mask;
+EXPORT("set_dependency_mask") void set_dependency_mask(u32 m) { dependency_mask = m; }
+
+/* replay_packed for a control run, called with F's result: the record's position is made to
+ * depend on it (masked to nothing), so the replay cannot start before F has finished, as in a
+ * disabled run the replay cannot overlap F. */
+EXPORT("replay_packed_after") u64 replay_packed_after(u64 dependency) {
+  pos += (u32)dependency & dependency_mask;
+  return replay_packed();
+}

@@ -49,6 +49,8 @@ export class ReplayCore {
    * with at most one 32-bit result, with the result packed in (isPackedReplay).
    */
   readonly replayNext: WebAssembly.ExportValue;
+  /** For a control module's hook table: replay_packed after F's result exists (see rewrite.ts controlBodyPacked). */
+  readonly replayAfter: WebAssembly.ExportValue;
   /** For the guest's hook table: the applied record's result bits. */
   readonly resultBits: WebAssembly.ExportValue;
 
@@ -67,6 +69,7 @@ export class ReplayCore {
     this.capacity = this.ex.buffer_bytes();
     this.replayNext = isPackedReplay(result === undefined ? [] : [result]) ? instance.exports.replay_packed! : instance.exports.replay_next!;
     this.resultBits = instance.exports.result_bits!;
+    this.replayAfter = instance.exports.replay_packed_after!;
   }
 
   /** Gives the core a block's payload; false when it is too large for the core's buffer. */

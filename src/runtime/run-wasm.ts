@@ -169,6 +169,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
             const core = new ReplayCore(coreModule, instance.exports, f.type.results[0]);
             h.hooks.set(HOOK.coreReplay, core.replayNext);
             h.hooks.set(HOOK.coreResult, core.resultBits);
+            h.hooks.set(HOOK.coreReplayAfter, core.replayAfter);
             r.attach(h, core);
           } else {
             r.attach(h);

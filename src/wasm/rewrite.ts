@@ -46,7 +46,7 @@ export const EXPORT = {
 } as const;
 
 /** Slots of the hook table. Replay modules: the JS replay hook, and the replay core's two functions. */
-export const HOOK = { enter: 0, exit: 1, mark: 2, exitFast: 3, replay: 0, coreReplay: 1, coreResult: 2 } as const;
+export const HOOK = { enter: 0, exit: 1, mark: 2, exitFast: 3, replay: 0, coreReplay: 1, coreResult: 2, coreReplayAfter: 3 } as const;
 
 /** What the host needs to know about a rewritten module. */
 export interface RewriteLayout {
@@ -81,7 +81,7 @@ const SECTION_ORDER = [SECTION.type, SECTION.import, SECTION.function, SECTION.t
 
 const OP = {
   if: 0x04, else: 0x05, end: 0x0b, call: 0x10, callIndirect: 0x11, select: 0x1b,
-  block: 0x02, brIf: 0x0d, drop: 0x1a, return: 0x0f, i32Store: 0x36, i64Store: 0x37, i32Store8: 0x3a,
+  block: 0x02, brIf: 0x0d, drop: 0x1a, i32And: 0x71, i32Xor: 0x73, i64ExtendI32U: 0xad, return: 0x0f, i32Store: 0x36, i64Store: 0x37, i32Store8: 0x3a,
   localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32LtU: 0x49, i32Add: 0x6a, i32Sub: 0x6b,
   i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd, f32ReinterpretI32: 0xbe, f64ReinterpretI64: 0xbf,
   memorySize: 0x3f, i32Eqz: 0x45, i32Ne: 0x47, i64Ne: 0x52, i32Or: 0x72, i64ShrU: 0x88, i32WrapI64: 0xa7, i64Const: 0x42,
@@ -332,6 +332,49 @@ function pushResultsFromGlobals(w: ByteWriter, results: WasmValType[], resultGlo
     if (t === "f32") w.u8(OP.f32ReinterpretI32);
     if (t === "f64") w.u8(OP.f64ReinterpretI64);
   });
+}
+
+/**
+ * The control body for an F with at most one 32-bit result: F runs, then (outermost calls only)
+ * the replay core applies the invocation's record again, through `replay_packed_after`, which
+ * takes F's result and cannot start before it exists; and F's result is returned combined with
+ * the core's (masked to nothing by a global that is always 0), so F's caller cannot go on before
+ * the replay is done. So the replay overlaps neither F nor what follows it, as in a disabled run,
+ * where F's caller waits for the replay's result, and control − disabled is F's cost. Records
+ * the core leaves to the host go to the JS hook.
+ */
+function controlBodyPacked(add: Additions, paramCount: number, result: WasmValType | undefined, original: number, table: number, voidType: number): Uint8Array {
+  const depth = add.addGlobal("i32");
+  const zero = add.addGlobal("i32");
+  const afterType = add.addType({ params: ["i64"], results: ["i64"] });
+  const packed = paramCount;
+  const kept = paramCount + 1;
+  const w = new ByteWriter(96);
+  if (result) w.varUint(2).varUint(1).u8(VALTYPE_CODE.i64).varUint(1).u8(VALTYPE_CODE.i32);
+  else w.varUint(1).varUint(1).u8(VALTYPE_CODE.i64);
+  w.u8(OP.globalGet).varUint(depth).u8(OP.i32Const).varS32(1).u8(OP.i32Add).u8(OP.globalSet).varUint(depth);
+  for (let i = 0; i < paramCount; i++) w.u8(OP.localGet).varUint(i);
+  w.u8(OP.call).varUint(original);
+  if (result === "f32") w.u8(OP.i32ReinterpretF32);
+  if (result) w.u8(OP.localSet).varUint(kept);
+  w.u8(OP.globalGet).varUint(depth).u8(OP.i32Const).varS32(1).u8(OP.i32Sub).u8(OP.globalSet).varUint(depth);
+  w.u8(OP.globalGet).varUint(depth).u8(OP.i32Eqz).u8(OP.if).u8(BLOCK_VOID);
+  if (result) w.u8(OP.localGet).varUint(kept).u8(OP.i64ExtendI32U);
+  else w.u8(OP.i64Const).varS32(0);
+  w.u8(OP.i32Const).varS32(HOOK.coreReplayAfter).u8(OP.callIndirect).varUint(afterType).varUint(table);
+  w.u8(OP.localTee).varUint(packed).u8(OP.i64Const).varS32(32).u8(OP.i64ShrU).u8(OP.i32WrapI64);
+  w.u8(OP.i32Eqz).u8(OP.if).u8(BLOCK_VOID);
+  w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
+  w.u8(OP.end);
+  if (result) {
+    w.u8(OP.localGet).varUint(kept).u8(OP.localGet).varUint(packed).u8(OP.i32WrapI64);
+    w.u8(OP.globalGet).varUint(zero).u8(OP.i32And).u8(OP.i32Xor).u8(OP.localSet).varUint(kept);
+  }
+  w.u8(OP.end);
+  if (result) w.u8(OP.localGet).varUint(kept);
+  if (result === "f32") w.u8(OP.f32ReinterpretI32);
+  w.u8(OP.end);
+  return w.toBytes();
 }
 
 /**
@@ -629,7 +672,7 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
   const voidType = add.addType({ params: [], results: [] });
   const blockType = type.results.length > 1 ? add.addType({ params: [], results: type.results }) : -1;
   const core = (options.replayCore ?? true) && variant !== "baseline" && hasMemory(m) && type.results.length <= 1 && type.results.every((t) => t !== "v128" && t !== "funcref" && t !== "externref");
-  const table = add.addTable(variant === "baseline" ? 1 : 3);
+  const table = add.addTable(variant === "baseline" ? 1 : 4);
   add.export(EXPORT.hooks, "table", table);
   const runOriginal = add.addExportedGlobal(EXPORT.runOriginal, "i32");
   const resultGlobals = addResultGlobals(add, type.results);
@@ -662,6 +705,8 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
     pushResultsFromGlobals(w, type.results, resultGlobals);
     w.u8(OP.end).u8(OP.end);
     add.bodies.set(def, w.toBytes());
+  } else if (variant === "control" && coreCall && isPackedReplay(type.results)) {
+    add.bodies.set(def, controlBodyPacked(add, type.params.length, type.results[0], original, table, voidType));
   } else if (variant === "control") {
     // Only the outermost call applies effects (recursive calls reach F's body too): a depth
     // counter. F's results stay on the operand stack across the hook's call ([] -> []).
