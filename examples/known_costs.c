@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
   for (long i = 0; i < calls; i++)
     for (int r = 0; r < tiny_reps; r++) acc = tiny_mix(acc + (uint32_t)i);
   double k = 0;
-  for (int r = 0; r < kernel_reps; r++) k += big_kernel(1500);
+  for (int r = 0; r < kernel_reps; r++) k += big_kernel(4000);
   for (int r = 0; r < print_reps; r++) print_report(r, acc);
   uint64_t h = other_work(calls * 30);
   uint32_t sum = 0;

@@ -23,7 +23,7 @@ const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const ALPACA = path.join(ROOT, "bin/alpaca.js");
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const TOLERANCE = 0.25;
-const TRUTH_PAIRS = 8;
+const TRUTH_PAIRS = 10;
 const CALLS = "3000000";
 
 interface Outcome {
