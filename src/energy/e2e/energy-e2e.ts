@@ -128,6 +128,37 @@ const cases: { name: string; run: () => Promise<void> }[] = [
     },
   },
   {
+    name: "energy: Ctrl-C stops after the current run, reports the completed runs as interrupted (exit 130), leaves no temp folder",
+    run: async () => {
+      const before = new Set(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("alpaca-")));
+      const o = await new Promise<Outcome>((resolve, reject) => {
+        const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
+        const child = spawn(process.execPath, [ALPACA, "energy", "--func", "count_primes", "--source", "model", "--runs", "20", "--warmup", "0", PRIMES, "1000", "300000"], { env: clean, stdio: ["ignore", "pipe", "pipe"] });
+        let stdout = "";
+        let stderr = "";
+        let sent = false;
+        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+        child.stderr.on("data", (c: Buffer) => {
+          stderr += c.toString();
+          // In the fourth round: three complete rounds, then the current run finishes.
+          if (!sent && /round 4\/20: /.test(stderr)) {
+            sent = true;
+            child.kill("SIGINT");
+          }
+        });
+        child.on("error", reject);
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+      });
+      check(o.status === 130, `status ${o.status}, expected 130: ${o.stderr.slice(-400)}`);
+      check(/stopped INTERRUPTED: the report covers the runs completed before it/.test(o.stdout), `no interrupted report: ${o.stdout.slice(0, 600)}`);
+      check(/^verdict: count_primes costs /m.test(o.stdout), `no verdict over the completed runs: ${o.stdout}`);
+      const runs = /runs +(\d+) baseline \+ (\d+) control \+ (\d+) disabled valid/.exec(o.stdout);
+      check(runs !== null && Number(runs[1]) >= 3 && Number(runs[1]) <= 4, `runs line: ${runs?.[0] ?? "missing"}`);
+      const left = fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("alpaca-") && !before.has(f));
+      check(left.length === 0, `left behind: ${left.join(", ")}`);
+    },
+  },
+  {
     name: "energy: bad input is one alpaca: line and status 125",
     run: async () => {
       const empty = path.join(tmp, "empty-powercap");
