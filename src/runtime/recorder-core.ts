@@ -4,22 +4,11 @@
  * the recorder its hooks, its finished records and, when the host must take an invocation over,
  * its pending marks.
  */
-import { readFileSync } from "node:fs";
-
-const WASM_URL = new URL("./recorder-core.wasm", import.meta.url);
-
-let compiled: WebAssembly.Module | null | undefined;
+import { loadCoreModule } from "./core-module.js";
 
 /** The compiled core, or null when its .wasm is missing (the analyzer then keeps to host hooks). */
 export function recorderCoreModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(readFileSync(WASM_URL));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
+  return loadCoreModule("recorder-core.wasm");
 }
 
 export interface CoreHost {

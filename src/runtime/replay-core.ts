@@ -5,23 +5,12 @@
  * core stopped. The rewritten module calls the core's `replay_next` and `result_bits` itself,
  * through its hook table (RewriteLayout.replayCore).
  */
-import { readFileSync } from "node:fs";
 import { EXPORT, isPackedReplay, VALTYPE_CODE, type WasmValType } from "../wasm/index.js";
-
-const WASM_URL = new URL("./replay-core.wasm", import.meta.url);
-
-let compiled: WebAssembly.Module | null | undefined;
+import { loadCoreModule } from "./core-module.js";
 
 /** The compiled core, or null when its .wasm is missing (the replay then stays in JS). */
 export function replayCoreModule(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(readFileSync(WASM_URL));
-    } catch {
-      compiled = null;
-    }
-  }
-  return compiled;
+  return loadCoreModule("replay-core.wasm");
 }
 
 interface CoreExports {

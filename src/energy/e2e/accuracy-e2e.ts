@@ -11,43 +11,22 @@
  * Prints one line per case and a closing `N passed, N failed`. Run with `make accuracy-e2e`
  * (part of `make check`); needs `make examples`.
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { COMPILE_FLAGS } from "../options.js";
 import { FakePowercap } from "../testing/fake-powercap.js";
+import { alpaca, ROOT } from "./cli.js";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const ALPACA = path.join(ROOT, "bin/alpaca.js");
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const TOLERANCE = 0.25;
 const TRUTH_PAIRS = 10;
 const CALLS = "3000000";
 
-interface Outcome {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function alpaca(args: string[], engineFlags: readonly string[] = []): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
-    const child = spawn(process.execPath, [...engineFlags, ALPACA, ...args], { env: clean, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 /** Energy of one plain run between its start and end snapshots, through `alpaca sampler --json`. */
 async function plainRunEnergy(source: string[], zone: string, args: string[]): Promise<number> {
-  const o = await alpaca(["sampler", ...source, "--json", PROGRAM, ...args], COMPILE_FLAGS.optimized);
+  const o = await alpaca(["sampler", ...source, "--json", PROGRAM, ...args], {}, COMPILE_FLAGS.optimized);
   if (o.status !== 0) throw new Error(`sampler run failed (${o.status}): ${o.stderr.trim()}`);
   // The program's output comes first on stdout, the sampler's JSON document last.
   const doc = JSON.parse(o.stdout.slice(o.stdout.lastIndexOf('{\n  "source"'))) as { zones: string[]; diffs: { energy_j: Record<string, number | null> }[] };

@@ -11,32 +11,12 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { fileURLToPath } from "node:url";
 import { FakePowercap } from "../testing/fake-powercap.js";
+import { ALPACA, alpaca, ROOT, type Outcome } from "./cli.js";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const ALPACA = path.join(ROOT, "bin/alpaca.js");
 const PRIMES = path.join(ROOT, "build/test-suite/primes.wasm");
 const BLUR = path.join(ROOT, "build/examples/blur.wasm");
 
-interface Outcome {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function alpaca(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
-    const child = spawn(process.execPath, [ALPACA, ...args], { env: { ...clean, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
 
 function check(condition: boolean, what: string): void {
   if (!condition) throw new Error(what);

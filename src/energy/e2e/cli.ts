@@ -1,0 +1,30 @@
+/**
+ * Spawns the real `alpaca` CLI for the energy end-to-end harnesses, with the caller's
+ * environment less its ALPACA_* variables, no stdin, and stdout and stderr collected.
+ */
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+export const ALPACA = path.join(ROOT, "bin/alpaca.js");
+
+export interface Outcome {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `alpaca ARGS`, with extra variables `env` and Node flags `engineFlags`. */
+export function alpaca(args: string[], env: NodeJS.ProcessEnv = {}, engineFlags: readonly string[] = []): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
+    const child = spawn(process.execPath, [...engineFlags, ALPACA, ...args], { env: { ...clean, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
