@@ -134,7 +134,6 @@ static void put(u32 addr, u32 from, u32 len) {
     i += 4;
   }
   for (; i < len; i++) guest_store8(addr + i, buffer[from + i]);
-  applied_bytes += len;
 }
 
 static int inside_memory(u64 addr, u64 len) {
@@ -174,9 +173,15 @@ static u32 apply_repeat(u32 start) {
   if (result_type && !read_result(&p)) return defer(start, shape_pos);
   pos = p;
   applied++;
+  applied_bytes += bytes_at - start - 1;
   return 1;
 }
 
+/*
+ * A full record in one pass: each write is stored as it is read. If a later event makes the
+ * record the host's, the writes already stored are harmless: the host applies the whole record
+ * again, in order, and each write leaves the same bytes.
+ */
 static u32 apply_full(u32 start) {
   int ok = 1;
   u32 p = start + 1;
@@ -184,9 +189,7 @@ static u32 apply_full(u32 start) {
   if (!ok || p >= end || buffer[p++] != STATUS_RETURNED) return defer(start, start);
   u64 n = read_var(&p, &ok);
   if (!ok || n >= BIG_EVENTS) return defer(start, start);
-  u32 events = p;
   u64 bytes = 0;
-  /* First pass: every event a write inside memory; keep the ranges as the shape. */
   for (u32 i = 0; i < (u32)n; i++) {
     if (p >= end || buffer[p++] != EVENT_WRITE) return defer(start, start);
     u64 addr = read_var(&p, &ok);
@@ -194,6 +197,7 @@ static u32 apply_full(u32 start) {
     if (!ok || len > end - p || !inside_memory(addr, len)) return defer(start, start);
     bytes += len;
     if (bytes >= BIG_BYTES) return defer(start, start);
+    put((u32)addr, p, (u32)len);
     shape_addr[i] = (u32)addr;
     shape_len[i] = (u32)len;
     p += (u32)len;
@@ -203,19 +207,11 @@ static u32 apply_full(u32 start) {
   if (result_type) {
     if (p >= end || buffer[p++] != result_type || !read_result(&p)) return defer(start, start);
   }
-  /* Second pass: apply. */
-  u32 q = events;
-  for (u32 i = 0; i < (u32)n; i++) {
-    q++;
-    read_var(&q, &ok);
-    read_var(&q, &ok);
-    put(shape_addr[i], q, shape_len[i]);
-    q += shape_len[i];
-  }
   shape_count = (int)n;
   shape_pos = start;
   pos = p;
   applied++;
+  applied_bytes += bytes;
   return 1;
 }
 
