@@ -355,9 +355,49 @@ function readHeader(r: ByteReader): LogHeader {
 }
 
 /** One INVOCATIONS block's payload, and where it sits in the file (for error offsets). */
+/**
+ * Where a log's bytes come from: memory, or a file read block by block (src/runtime/log-source.ts),
+ * so that replaying a log of any size holds one block at a time.
+ */
+export interface LogSource {
+  /** Size of the log in bytes. */
+  readonly size: number;
+  /** `length` bytes at `offset` (offset + length <= size). Callers keep the array only while they use it. */
+  read(offset: number, length: number): Uint8Array;
+}
+
+/** The bytes themselves as a LogSource (views, no copies). */
+export function memorySource(bytes: Uint8Array): LogSource {
+  return { size: bytes.length, read: (offset, length) => bytes.subarray(offset, offset + length) };
+}
+
+/** An invocations block: its payload is read (and its CRC checked again) when the replay gets to it. */
 export interface InvocationBlock {
-  payload: Uint8Array;
+  /** Offset of the payload in the file (error messages give file offsets). */
   fileOffset: number;
+  /** Payload length. */
+  length: number;
+  readonly payload: Uint8Array;
+}
+
+/** Size of a block's framing before its payload (kind u8, length u32) and after it (CRC-32). */
+const BLOCK_HEAD_BYTES = 5;
+const BLOCK_CRC_BYTES = 4;
+
+function invocationBlock(source: LogSource, blockStart: number, length: number): InvocationBlock {
+  return {
+    fileOffset: blockStart + BLOCK_HEAD_BYTES,
+    length,
+    get payload(): Uint8Array {
+      // Read again from the source, which may be a file: its CRC is checked again here.
+      const all = source.read(blockStart, BLOCK_HEAD_BYTES + length + BLOCK_CRC_BYTES);
+      const view = new DataView(all.buffer, all.byteOffset, all.byteLength);
+      if (crc32(all.subarray(0, BLOCK_HEAD_BYTES + length)) !== view.getUint32(BLOCK_HEAD_BYTES + length, true)) {
+        throw new DecodeError("log: checksum mismatch (the log changed while it was replayed)", blockStart);
+      }
+      return all.subarray(BLOCK_HEAD_BYTES, BLOCK_HEAD_BYTES + length);
+    },
+  };
 }
 
 /**
@@ -382,14 +422,20 @@ export interface OpenedLog {
  */
 export function openLog(input: Uint8Array): OpenedLog {
   // A plain Uint8Array view: a Node Buffer's slice() would not copy.
-  const bytes = new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
-  const r = new ByteReader(bytes);
-  r.need(LOG_MAGIC.length, "magic");
+  return openLogFrom(memorySource(new Uint8Array(input.buffer, input.byteOffset, input.byteLength)));
+}
+
+/** openLog over a LogSource: the source is read block by block, each block once here. */
+export function openLogFrom(source: LogSource): OpenedLog {
+  const size = source.size;
+  const prefix = LOG_MAGIC.length + 2;
+  const head = new ByteReader(source.read(0, Math.min(prefix, size)));
+  head.need(LOG_MAGIC.length, "magic");
   for (let i = 0; i < LOG_MAGIC.length; i++) {
-    if (bytes[i] !== LOG_MAGIC[i]) throw new DecodeError("log: not an Alpaca effect log (bad magic)", 0);
+    if (head.bytes[i] !== LOG_MAGIC[i]) throw new DecodeError("log: not an Alpaca effect log (bad magic)", 0);
   }
-  r.pos = LOG_MAGIC.length;
-  const version = r.u16("version");
+  head.pos = LOG_MAGIC.length;
+  const version = head.u16("version");
   if (version === 0 || version > LOG_VERSION) {
     throw new UnsupportedVersionError(
       `log: format version ${version} is newer than this alpaca supports (${LOG_VERSION}); upgrade alpaca`,
@@ -400,17 +446,24 @@ export function openLog(input: Uint8Array): OpenedLog {
   let invocationCount = 0;
   const invocationBlocks: InvocationBlock[] = [];
   const inputs: InputRecord[] = [];
-  while (!r.isAtEnd()) {
-    const blockStart = r.pos;
-    if (end) r.fail("log: trailing bytes after the end block");
-    const kind = r.u8("block kind");
-    const len = r.u32("block length");
-    if (len > MAX_BLOCK_BYTES) r.fail(`log: block length ${len} exceeds ${MAX_BLOCK_BYTES}`, blockStart + 1);
+  let pos = prefix;
+  while (pos < size) {
+    const blockStart = pos;
+    // The block's framing, then the whole block: a reader over it gives file offsets in errors.
+    const frame = new ByteReader(source.read(pos, Math.min(BLOCK_HEAD_BYTES, size - pos)), 0, pos);
+    if (end) frame.fail("log: trailing bytes after the end block");
+    const kind = frame.u8("block kind");
+    const len = frame.u32("block length");
+    if (len > MAX_BLOCK_BYTES) frame.fail(`log: block length ${len} exceeds ${MAX_BLOCK_BYTES}`, 1);
+    const available = Math.min(BLOCK_HEAD_BYTES + len + BLOCK_CRC_BYTES, size - pos);
+    const r = new ByteReader(source.read(pos, available), 0, pos);
+    r.pos = BLOCK_HEAD_BYTES;
     const payload = r.bytesView(len, "block payload");
     const stored = r.u32("block checksum");
-    if (crc32(bytes.subarray(blockStart, blockStart + 5 + len)) !== stored) {
-      r.fail("log: checksum mismatch (corrupted block)", blockStart);
+    if (crc32(r.bytes.subarray(0, BLOCK_HEAD_BYTES + len)) !== stored) {
+      r.fail("log: checksum mismatch (corrupted block)", 0);
     }
+    pos += BLOCK_HEAD_BYTES + len + BLOCK_CRC_BYTES;
     const p = new ByteReader(payload, 0, blockStart + 5);
     if (header === undefined && kind !== BLOCK.header) r.fail("log: first block is not the header", blockStart);
     switch (kind) {
@@ -419,7 +472,7 @@ export function openLog(input: Uint8Array): OpenedLog {
         header = readHeader(p);
         break;
       case BLOCK.invocations:
-        invocationBlocks.push({ payload, fileOffset: blockStart + 5 });
+        invocationBlocks.push(invocationBlock(source, blockStart, len));
         for (const records = new BlockRecords(p, version); !records.isAtEnd();) {
           const at = p.pos;
           const inv = records.next(SKIP, false);
@@ -446,12 +499,12 @@ export function openLog(input: Uint8Array): OpenedLog {
     }
     if (!p.isAtEnd()) p.fail("log: trailing bytes in block");
   }
-  if (!header) throw new TruncatedError("log: no header block", bytes.length);
-  if (!end) throw new TruncatedError("log: no end block (the log was cut short)", bytes.length);
+  if (!header) throw new TruncatedError("log: no header block", size);
+  if (!end) throw new TruncatedError("log: no end block (the log was cut short)", size);
   if (end.invocationCount !== invocationCount || end.inputCount !== inputs.length) {
     throw new DecodeError(
       `log: end block counts ${end.invocationCount} invocations and ${end.inputCount} inputs, found ${invocationCount} and ${inputs.length}`,
-      bytes.length,
+      size,
     );
   }
   return { version, header, inputs, end, invocationCount, invocationBlocks };

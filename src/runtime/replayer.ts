@@ -67,7 +67,7 @@ export class SharedBlocks {
       if (!b) return undefined;
       if (!this.ours) {
         if (this.core.owned && this.core.next()) return "core";
-        if (this.core.deferPos >= b.payload.length) {
+        if (this.core.deferPos >= b.length) {
           this.handOff(this.block + 1);
           continue;
         }

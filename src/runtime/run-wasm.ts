@@ -4,15 +4,15 @@
  * hook table and to every WASI import, writes the effect log safely, and reports how the guest
  * ended. The guest sees the same memory, arguments and environment in every mode.
  */
-import { readFileSync } from "node:fs";
 import { WASI } from "node:wasi";
 import { AlpacaError, DecodeError, UsageError } from "../errors/index.js";
-import { LogEncoder, openLog, type OpenedLog } from "../log/index.js";
+import { LogEncoder, openLogFrom, type OpenedLog } from "../log/index.js";
 import { buildAnalyzerModule, buildReplayModule, HOOK, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { resolveHandles } from "./guest-handles.js";
 import { installHooks as installHooksInto } from "./hook-module.js";
 import { InputFeeder } from "./input-feeder.js";
 import { LogFile } from "./log-file.js";
+import { FileLogSource } from "./log-source.js";
 import { loadProgram, resolveFunction, WASI_MODULE, type Program, type TargetFunction } from "./program.js";
 import { Recorder, type RunEnding } from "./recorder.js";
 import { ReplayCore, replayCoreModule } from "./replay-core.js";
@@ -53,22 +53,28 @@ function globalTypes(p: Program): Map<number, WasmValType> {
   return new Map(m.globals.map((g, i) => [m.importedGlobalCount + i, g.type]));
 }
 
-/** Reads and checks a log against the program and function it is to replay. */
-export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s: string) => void, req: RunRequest): OpenedLog {
-  let bytes: Uint8Array;
+/**
+ * Opens and checks a log against the program and function it is to replay. The log is read from
+ * its file block by block (FileLogSource): the caller closes `source` when the run ends.
+ */
+export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s: string) => void, req: RunRequest): { log: OpenedLog; source: FileLogSource } {
+  let source: FileLogSource;
   try {
-    bytes = readFileSync(path);
+    source = new FileLogSource(path);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     throw new UsageError(`cannot read log ${path}: ${code === "ENOENT" ? "no such file (run alpaca analyze first)" : String(code)}`, { cause });
   }
-  let log: OpenedLog;
   try {
-    log = openLog(bytes);
+    return { log: checkLogFor(path, openLogFrom(source), p, f, warn, req), source };
   } catch (cause) {
-    if (cause instanceof AlpacaError) throw new UsageError(`${path}: ${cause.message}`, { cause });
+    source.close();
+    if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw new UsageError(`${path}: ${cause.message}`, { cause });
     throw cause;
   }
+}
+
+function checkLogFor(path: string, log: OpenedLog, p: Program, f: TargetFunction, warn: (s: string) => void, req: RunRequest): OpenedLog {
   const h = log.header;
   if (h.backend !== "wasm") throw new UsageError(`log ${path} was recorded by the ${h.backend} backend, not for a WebAssembly program`);
   if (hex(h.programSha256) !== hex(p.sha256)) {
@@ -115,6 +121,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   let logFile: LogFile | undefined;
   let replayer: Replayer | undefined;
   let log: OpenedLog | undefined;
+  let logSource: FileLogSource | undefined;
   const wrap = (onCall: (name: string, args: Array<number | bigint>, fn: WasiFn) => number): Record<string, WasiFn> =>
     Object.fromEntries(Object.entries(real).map(([name, fn]) => [name, (...a: Array<number | bigint>) => onCall(name, a, fn)]));
 
@@ -146,7 +153,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
         lf.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
       };
     } else {
-      log = readLogFor(req.logPath ?? `${f.name}.alog`, program, f, warn, req);
+      ({ log, source: logSource } = readLogFor(req.logPath ?? `${f.name}.alog`, program, f, warn, req));
       const coreModule = req.replayCore === false ? null : replayCoreModule();
       const rewritten = buildReplayModule(program.module, f.funcIdx, req.mode, { replayCore: coreModule !== null });
       moduleBytes = rewritten.bytes;
@@ -203,6 +210,8 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
     logFile?.abort();
     if (error instanceof DecodeError) throw new UsageError(error.message, { cause: error });
     throw error;
+  } finally {
+    logSource?.close();
   }
   if (replayer && log && ending.kind === "exit" && callCountDiffers(req.mode, replayer.calls, log.invocationCount)) {
     warn(`${log.header.functionName} was called ${replayer.calls} times but the log has ${log.invocationCount} invocations`);
