@@ -108,6 +108,8 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
   if (o.func !== undefined) req.func = o.func;
   // ALPACA_REPLAY_CORE=0 keeps the whole replay in JS: for benchmarks and tests that compare the two.
   if (hostEnv.ALPACA_REPLAY_CORE === "0") req.replayCore = false;
+  // Set by the energy command for runs of a log an earlier run checked (FileLogSource.identity).
+  if (hostEnv.ALPACA_LOG_CHECKED) req.logChecked = hostEnv.ALPACA_LOG_CHECKED;
   if (o.log !== undefined) req.logPath = o.log;
   if (hostEnv.ALPACA_PPID) {
     const { createRunNotifier } = await import("../energy/index.js");
@@ -126,13 +128,12 @@ export async function executeRun(ctx: CliContext, req: RunRequest, showStats: bo
   // How the program died, printed the same way in every mode.
   if (outcome.trapMessage !== undefined) ctx.err(native ? `program ${outcome.trapMessage}` : `wasm trap: ${outcome.trapMessage}`);
   for (const w of outcome.warnings) ctx.err(`alpaca: warning: ${w}`);
-  if (outcome.stats) {
-    const s = outcome.stats;
-    if (showStats) {
-      ctx.err(`alpaca: replay: ${s.invocations} invocations, ${s.bytesWritten} bytes written, ${s.callsReexecuted} calls re-executed, ${s.callsAnswered} answered from the log, ${(s.replayNs / 1e6).toFixed(3)} ms replaying`);
-    }
-    const statsFile = ctx.env.ALPACA_STATS_FILE;
-    if (statsFile) writeFileSync(statsFile, JSON.stringify(s));
+  const s = outcome.stats;
+  if (s && showStats) {
+    ctx.err(`alpaca: replay: ${s.invocations} invocations, ${s.bytesWritten} bytes written, ${s.callsReexecuted} calls re-executed, ${s.callsAnswered} answered from the log, ${(s.replayNs / 1e6).toFixed(3)} ms replaying`);
   }
+  // For the energy command and the benchmarks: the replay's statistics, and the identity of the log as checked.
+  const statsFile = ctx.env.ALPACA_STATS_FILE;
+  if (statsFile && (s || outcome.logChecked)) writeFileSync(statsFile, JSON.stringify({ ...s, ...(outcome.logChecked ? { logChecked: outcome.logChecked } : {}) }));
   throw new ExitStatus(outcome.exitCode);
 }

@@ -100,15 +100,23 @@ export function energyBetween(zones: readonly string[], start: Snapshot, end: Sn
   return out;
 }
 
-function readReplayStats(file: string): ReplayStats | undefined {
+/**
+ * What a run wrote to ALPACA_STATS_FILE: its replay's statistics (disabled and control runs), and
+ * the identity of the log as it checked or wrote it, which later runs get as ALPACA_LOG_CHECKED
+ * so that they do not read every record again before they start.
+ */
+function readRunReport(file: string): { replay?: ReplayStats; logChecked?: string } {
+  let s: Partial<ReplayStats> & { logChecked?: unknown };
   try {
-    const s = JSON.parse(fs.readFileSync(file, "utf8")) as Partial<ReplayStats>;
-    const keys = ["invocations", "bytesWritten", "callsReexecuted", "callsAnswered", "replayNs"] as const;
-    if (!keys.every((k) => typeof s[k] === "number")) return undefined;
-    return s as ReplayStats;
+    s = JSON.parse(fs.readFileSync(file, "utf8")) as typeof s;
   } catch {
-    return undefined;
+    return {};
   }
+  const out: { replay?: ReplayStats; logChecked?: string } = {};
+  const keys = ["invocations", "bytesWritten", "callsReexecuted", "callsAnswered", "replayNs"] as const;
+  if (keys.every((k) => typeof s[k] === "number")) out.replay = Object.fromEntries(keys.map((k) => [k, s[k]])) as unknown as ReplayStats;
+  if (typeof s.logChecked === "string") out.logChecked = s.logChecked;
+  return out;
 }
 
 const MODE_OF: Record<Variant, string> = { baseline: "b", control: "c", disabled: "d" };
@@ -152,10 +160,13 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
     const logPath = path.resolve(options.logPath ?? path.join(tmp, `${options.func.replace(/[^\w.-]/g, "_")}.alog`));
     const logReused = options.logPath !== undefined && fs.existsSync(logPath);
     let reference: RunCapture | undefined;
+    let logChecked: string | undefined;
     if (!logReused) {
       options.onProgress?.({ kind: "analyze", elapsedSeconds: elapsed() });
       const args = alpacaArgs(["analyze", "--func", options.func, "--log", logPath, ...runOptions, ...(options.analyzeOptions ?? []), options.program, ...options.args]);
-      const analyzed = await runCaptured(spawnSpec(args, env, "analyze"));
+      const analyzeReport = path.join(tmp, "analyze.stats.json");
+      const analyzed = await runCaptured(spawnSpec(args, { ...env, ALPACA_STATS_FILE: analyzeReport }, "analyze"));
+      logChecked = readRunReport(analyzeReport).logChecked;
       const failure = alpacaFailure(analyzed);
       if (failure || !fs.existsSync(logPath)) {
         if (analyzed.signal && options.kill?.aborted) throw new AlpacaError("energy: interrupted during the analysis");
@@ -201,6 +212,7 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
           [ENV_PPID]: String(sampler.pid),
           [ENV_CHANNEL]: sampler.channelDir,
           [ENV_RUN_ID]: name,
+          ...(logChecked ? { ALPACA_LOG_CHECKED: logChecked } : {}),
         };
         const runArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], ...alpacaArgs(["run", ...runOptions, options.program, ...options.args])];
         const capture = await runCaptured(spawnSpec(runArgs, runEnv, name));
@@ -236,8 +248,9 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
         };
         const flagged = compareCaptures(reference, capture);
         if (flagged) record.flagged = flagged;
-        const replay = readReplayStats(statsFile);
-        if (replay) record.replay = replay;
+        const report = readRunReport(statsFile);
+        if (report.replay) record.replay = report.replay;
+        logChecked ??= report.logChecked;
         (warmup ? warmupRecords : records).push(record);
       }
       if (stopReason) break;

@@ -362,7 +362,10 @@ function readHeader(r: ByteReader): LogHeader {
 export interface LogSource {
   /** Size of the log in bytes. */
   readonly size: number;
-  /** `length` bytes at `offset` (offset + length <= size). Callers keep the array only while they use it. */
+  /**
+   * `length` bytes at `offset` (offset + length <= size). The array may be reused by a later read
+   * (FileLogSource: the third one after): callers use it at once or copy it.
+   */
   read(offset: number, length: number): Uint8Array;
 }
 
@@ -425,8 +428,14 @@ export function openLog(input: Uint8Array): OpenedLog {
   return openLogFrom(memorySource(new Uint8Array(input.buffer, input.byteOffset, input.byteLength)));
 }
 
-/** openLog over a LogSource: the source is read block by block, each block once here. */
-export function openLogFrom(source: LogSource): OpenedLog {
+/**
+ * openLog over a LogSource: the source is read block by block, each block once here. With
+ * `checkRecords: false` (a log this same file was already checked as, see runtime/log-source.ts)
+ * invocation blocks are only located, not read: their records are trusted, their CRC is checked
+ * when the replay reads them, and the invocation count is the end block's.
+ */
+export function openLogFrom(source: LogSource, options: { checkRecords?: boolean } = {}): OpenedLog {
+  const checkRecords = options.checkRecords ?? true;
   const size = source.size;
   const prefix = LOG_MAGIC.length + 2;
   const head = new ByteReader(source.read(0, Math.min(prefix, size)));
@@ -455,6 +464,12 @@ export function openLogFrom(source: LogSource): OpenedLog {
     const kind = frame.u8("block kind");
     const len = frame.u32("block length");
     if (len > MAX_BLOCK_BYTES) frame.fail(`log: block length ${len} exceeds ${MAX_BLOCK_BYTES}`, 1);
+    if (!checkRecords && kind === BLOCK.invocations && header !== undefined) {
+      if (pos + BLOCK_HEAD_BYTES + len + BLOCK_CRC_BYTES > size) throw new TruncatedError("unexpected end of input reading block payload", size);
+      invocationBlocks.push(invocationBlock(source, blockStart, len));
+      pos += BLOCK_HEAD_BYTES + len + BLOCK_CRC_BYTES;
+      continue;
+    }
     const available = Math.min(BLOCK_HEAD_BYTES + len + BLOCK_CRC_BYTES, size - pos);
     const r = new ByteReader(source.read(pos, available), 0, pos);
     r.pos = BLOCK_HEAD_BYTES;
@@ -501,6 +516,7 @@ export function openLogFrom(source: LogSource): OpenedLog {
   }
   if (!header) throw new TruncatedError("log: no header block", size);
   if (!end) throw new TruncatedError("log: no end block (the log was cut short)", size);
+  if (!checkRecords) invocationCount = end.invocationCount;
   if (end.invocationCount !== invocationCount || end.inputCount !== inputs.length) {
     throw new DecodeError(
       `log: end block counts ${end.invocationCount} invocations and ${end.inputCount} inputs, found ${invocationCount} and ${inputs.length}`,

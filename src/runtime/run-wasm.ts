@@ -12,7 +12,7 @@ import { resolveHandles } from "./guest-handles.js";
 import { installHooks as installHooksInto } from "./hook-module.js";
 import { InputFeeder } from "./input-feeder.js";
 import { LogFile } from "./log-file.js";
-import { FileLogSource } from "./log-source.js";
+import { FileLogSource, logIdentity } from "./log-source.js";
 import { loadProgram, resolveFunction, WASI_MODULE, type Program, type TargetFunction } from "./program.js";
 import { Recorder, type RunEnding } from "./recorder.js";
 import { ReplayCore, replayCoreModule } from "./replay-core.js";
@@ -66,7 +66,8 @@ export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s
     throw new UsageError(`cannot read log ${path}: ${code === "ENOENT" ? "no such file (run alpaca analyze first)" : String(code)}`, { cause });
   }
   try {
-    return { log: checkLogFor(path, openLogFrom(source), p, f, warn, req), source };
+    const checkRecords = req.logChecked !== source.identity;
+    return { log: checkLogFor(path, openLogFrom(source, { checkRecords }), p, f, warn, req), source };
   } catch (cause) {
     source.close();
     if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw new UsageError(`${path}: ${cause.message}`, { cause });
@@ -219,6 +220,9 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   const outcome: RunOutcome = { exitCode: ending.kind === "exit" ? ending.code : TRAP_EXIT_STATUS, warnings };
   if (ending.kind === "trap") outcome.trapMessage = ending.message;
   if (replayer) outcome.stats = replayer.stats;
+  if (logSource) outcome.logChecked = logSource.identity;
+  // A log this run wrote is well-formed by construction: later runs need not read every record.
+  if (logFile) outcome.logChecked = logIdentity(logFile.path);
   return outcome;
 }
 

@@ -35,6 +35,8 @@ export interface RunRequest {
   /** disable/control/baseline: do not feed the recorded nondeterministic inputs (clock, random, stdin). */
   liveInputs: boolean;
   logger: Logger;
+  /** A log identity (FileLogSource.identity) a run already checked every record of: when the log still has it, its records are not read again before the run. */
+  logChecked?: string;
   /** disable/control: apply simple records in the replay core (default true; false keeps the replay in JS). */
   replayCore?: boolean;
   /** analyze: how changed memory is found (see src/runtime/recorder.ts); default adaptive. */
@@ -60,4 +62,6 @@ export interface RunOutcome {
   /** Things the user should know (fewer calls than logged, result mismatches). */
   warnings: string[];
   stats?: ReplayStats;
+  /** The identity of the log this run read (and checked), for later runs of the same log. */
+  logChecked?: string;
 }
