@@ -164,13 +164,14 @@ function valuesOf(runs: RunRecord[], pick: (r: RunRecord) => number | undefined)
   return out;
 }
 
-type Pick_ = (r: RunRecord) => number | undefined;
+/** Reads one metric's value from a run (undefined when the run has none). */
+type MetricPick = (r: RunRecord) => number | undefined;
 
 /** Every metric's picker, in report order. */
-function metricPickers(result: Pick<EnergyResult, "source" | "zones">): Array<{ metric: string; unit: "J" | "s"; estimated: boolean; pick: Pick_ }> {
+function metricPickers(result: Pick<EnergyResult, "source" | "zones">): Array<{ metric: string; unit: "J" | "s"; estimated: boolean; pick: MetricPick }> {
   const estimated = result.source.kind === "model";
   const packages = packagesOf(result);
-  const out: Array<{ metric: string; unit: "J" | "s"; estimated: boolean; pick: Pick_ }> = result.zones.map((z) => ({ metric: z, unit: "J", estimated, pick: (r) => r.energyJ?.[z] }));
+  const out: Array<{ metric: string; unit: "J" | "s"; estimated: boolean; pick: MetricPick }> = result.zones.map((z) => ({ metric: z, unit: "J", estimated, pick: (r) => r.energyJ?.[z] }));
   // Sockets are disjoint, so their packages add up; nested zones never are added.
   if (packages.length > 1) out.push({ metric: ALL_PACKAGES, unit: "J", estimated, pick: (r) => (r.energyJ ? packages.reduce((s, p) => s + (r.energyJ?.[p] ?? Number.NaN), 0) : undefined) });
   out.push({ metric: CPU_METRIC, unit: "s", estimated: false, pick: (r) => r.cpuSeconds });
