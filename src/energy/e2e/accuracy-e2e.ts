@@ -15,6 +15,10 @@
  * the two are compared as shares of the program's own energy in the same measurement (marginal
  * cost / energy of the run with the calls, against cost / the baseline's energy), which a uniform
  * change of the machine's speed leaves as they are. Both absolute figures are printed too.
+ *
+ * When a case misses and its measurement says it was imprecise (the reported 95% CI is wider
+ * than the tolerance: the machine was noisy, as shared VMs are at times), the case is measured
+ * once more, truth included; a second miss fails. A precise answer that misses fails at once.
  * Prints one line per case and a closing `N passed, N failed`. Run with `make accuracy-e2e`
  * (part of `make check`); needs `make examples`.
  */
@@ -28,6 +32,8 @@ import { alpaca, ROOT } from "./cli.js";
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const TOLERANCE = 0.25;
 const TRUTH_PAIRS = 10;
+/** A case measured imprecisely (CI wider than the tolerance) is measured once more. */
+const MAX_ATTEMPTS = 2;
 const CALLS = "3000000";
 
 
@@ -74,6 +80,20 @@ const FUNCTIONS = [
   { func: "big_kernel", what: "a stencil kernel called once", without: [CALLS, "1", "0", "1"] },
 ];
 
+/** One comparison: truth (half before, half after), the energy command, their shares. */
+async function compareOnce(s: (typeof SOURCES)[number], f: (typeof FUNCTIONS)[number]): Promise<{ ok: boolean; imprecise: boolean; line: string; verdict: string }> {
+  const withCalls: number[] = [];
+  const withoutCalls: number[] = [];
+  await truthPairs(TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls, withoutCalls);
+  const m = await measuredCost(s.flags, s.zone, f.func, WITH);
+  await truthPairs(TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls, withoutCalls);
+  const truth = mean(withCalls) - mean(withoutCalls);
+  const truthShare = truth / mean(withCalls);
+  const error = m.fraction / truthShare - 1;
+  const line = `marginal ${truth.toFixed(3)} J (${(truthShare * 100).toFixed(1)}% of the program), measured ${m.estimate.toFixed(3)} J [${m.ci95[0].toFixed(3)}, ${m.ci95[1].toFixed(3)}] (${(m.fraction * 100).toFixed(1)}% of the baseline): ${(error * 100).toFixed(1)}%`;
+  return { ok: Math.abs(error) <= TOLERANCE, imprecise: (m.ci95[1] - m.ci95[0]) / 2 > TOLERANCE * Math.abs(m.estimate), line, verdict: m.verdict };
+}
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-accuracy-"));
 const root = path.join(tmp, "powercap");
 const fake = FakePowercap.create(root, [{ dir: "intel-rapl:0", name: "package-0", maxEnergyRangeUj: 262_143_328_850, powerW: 20 }]);
@@ -92,18 +112,14 @@ try {
       const name = `accuracy: ${f.func} (${f.what}), ${s.name}`;
       const t0 = Date.now();
       try {
-        const withCalls: number[] = [];
-        const withoutCalls: number[] = [];
-        await truthPairs(TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls, withoutCalls);
-        const m = await measuredCost(s.flags, s.zone, f.func, WITH);
-        await truthPairs(TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls, withoutCalls);
-        const truth = mean(withCalls) - mean(withoutCalls);
-        const truthShare = truth / mean(withCalls);
-        const error = m.fraction / truthShare - 1;
-        const line = `marginal ${truth.toFixed(3)} J (${(truthShare * 100).toFixed(1)}% of the program), measured ${m.estimate.toFixed(3)} J [${m.ci95[0].toFixed(3)}, ${m.ci95[1].toFixed(3)}] (${(m.fraction * 100).toFixed(1)}% of the baseline): ${(error * 100).toFixed(1)}%`;
-        if (Math.abs(error) > TOLERANCE) throw new Error(`${line}: more than ${TOLERANCE * 100}% off; ${m.verdict}`);
+        let outcome = await compareOnce(s, f);
+        for (let attempt = 2; !outcome.ok && outcome.imprecise && attempt <= MAX_ATTEMPTS; attempt++) {
+          console.log(`     ${name}: ${outcome.line}; the reported CI is wider than ±${TOLERANCE * 100}%: measuring again`);
+          outcome = await compareOnce(s, f);
+        }
+        if (!outcome.ok) throw new Error(`${outcome.line}: more than ${TOLERANCE * 100}% off; ${outcome.verdict}`);
         passed++;
-        console.log(`ok   ${name}: ${line} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+        console.log(`ok   ${name}: ${outcome.line} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
       } catch (error) {
         failed++;
         console.log(`FAIL ${name}: ${(error as Error).message}`);
