@@ -3,7 +3,7 @@
  * hot functions). examples/known_costs.c runs each of its functions a number of times set on
  * its command line, so the energy a function's calls cost is measured directly: plain runs with
  * the calls and plain runs without them (REPS 1 against 0), alternated, each measured by the
- * sampler exactly as energy runs are. `alpaca energy --func F` on the run with the calls must
+ * sampler exactly as energy runs are (16 pairs). `alpaca energy --func F` on the run with the calls must
  * report a cost within TOLERANCE of that marginal cost, for a function of about 50 ns called 3
  * million times and for a stencil kernel called once, with the model source and with a fake
  * RAPL tree advanced at a known power by the simulator in this process. The plain runs are
@@ -31,7 +31,7 @@ import { alpaca, ROOT } from "./cli.js";
 
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const TOLERANCE = 0.25;
-const TRUTH_PAIRS = 10;
+const TRUTH_PAIRS = 16;
 /** A case measured imprecisely (CI wider than the tolerance) is measured once more. */
 const MAX_ATTEMPTS = 2;
 const CALLS = "3000000";
