@@ -113,8 +113,10 @@ function readRunReport(file: string): { replay?: ReplayStats; logChecked?: strin
     return {};
   }
   const out: { replay?: ReplayStats; logChecked?: string } = {};
-  const keys = ["invocations", "bytesWritten", "callsReexecuted", "callsAnswered", "replayNs"] as const;
-  if (keys.every((k) => typeof s[k] === "number")) out.replay = Object.fromEntries(keys.map((k) => [k, s[k]])) as unknown as ReplayStats;
+  const { invocations, bytesWritten, callsReexecuted, callsAnswered, replayNs } = s;
+  if (typeof invocations === "number" && typeof bytesWritten === "number" && typeof callsReexecuted === "number" && typeof callsAnswered === "number" && typeof replayNs === "number") {
+    out.replay = { invocations, bytesWritten, callsReexecuted, callsAnswered, replayNs };
+  }
   if (typeof s.logChecked === "string") out.logChecked = s.logChecked;
   return out;
 }
