@@ -17,6 +17,7 @@ import { loadProgram, resolveFunction, WASI_MODULE, type Program, type TargetFun
 import { Recorder, type RunEnding } from "./recorder.js";
 import { ReplayCore, replayCoreModule } from "./replay-core.js";
 import { ReplayedTrap, Replayer } from "./replayer.js";
+import { checkedPreopens, WasiSandbox } from "./wasi-sandbox.js";
 import type { RunOutcome, RunRequest } from "./types.js";
 
 /** Exit status of a run whose guest trapped (as 128 + SIGABRT for native programs). */
@@ -37,15 +38,14 @@ function wasiContext(argv: string[], env: string[]): WasiContext {
   return { argc: argv.length, argvBufBytes: bytes(argv), envc: env.length, environBufBytes: bytes(env) };
 }
 
-/** The WASI instance; its ExperimentalWarning is filtered by the launcher (bin/alpaca.js). */
-function createWasi(req: RunRequest): WASI {
-  return new WASI({
-    version: "preview1",
-    args: [req.programPath, ...req.args],
-    env: req.env,
-    preopens: Object.fromEntries(req.dirs.map((d) => [d.guest, d.host])),
-    returnOnExit: true,
-  });
+/**
+ * The WASI instance and the sandbox around its path calls (wasi-sandbox.ts). node:wasi's
+ * ExperimentalWarning is filtered by the launcher (bin/alpaca.js).
+ */
+function createWasi(req: RunRequest): { wasi: WASI; sandbox: WasiSandbox } {
+  const preopens = checkedPreopens(req.dirs);
+  const wasi = new WASI({ version: "preview1", args: [req.programPath, ...req.args], env: req.env, preopens, returnOnExit: true });
+  return { wasi, sandbox: new WasiSandbox(preopens) };
 }
 
 function globalTypes(p: Program): Map<number, WasmValType> {
@@ -111,8 +111,9 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   const warnings: string[] = [];
   const warn = (s: string) => warnings.push(s);
   const program = loadProgram(req.programPath);
-  const wasi = createWasi(req);
-  const real = { ...(wasi.wasiImport as unknown as Record<string, WasiFn>) };
+  const { wasi, sandbox } = createWasi(req);
+  // Every mode, and every call a replay re-executes, goes through the sandbox.
+  const real = sandbox.wrap(wasi.wasiImport);
   const argv = [req.programPath, ...req.args];
   const ctx = wasiContext(argv, envEntries(req.env));
   let imports: Record<string, WasiFn> = real;
@@ -194,6 +195,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   let ending: RunEnding;
   try {
     const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes), { [WASI_MODULE]: imports });
+    if (instance.exports.memory instanceof WebAssembly.Memory) sandbox.attach(instance.exports.memory);
     attach(instance);
     if (req.notify) await req.notify("start");
     try {

@@ -2,7 +2,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { WASI } from "node:wasi";
-import { WASI_TABLE, argsToBits, bitsToArgs } from "./index.js";
+import { WASI_TABLE, argsToBits, bitsToArgs, writeParts } from "./index.js";
 
 const ctx = { argc: 2, argvBufBytes: 10, envc: 1, environBufBytes: 4 };
 
@@ -57,5 +57,33 @@ describe("WASI effect table", () => {
     const bits = argsToBits(args);
     assert.deepEqual(bits, [0xffffffffn, 7n, 0xfffffffffffffffen, 0n]);
     assert.deepEqual(bitsToArgs(bits, "iIIi"), [-1, 7n, -2n, 0]);
+  });
+
+  describe("which written bytes a replay compares (issue 16)", () => {
+    const parts = (name: string, args: Array<number | bigint>, addr: number, len: number) => writeParts(WASI_TABLE[name]!, args, { addr, len });
+    it("a file's fdstat: every field the host writes; its padding is left to the log", () => {
+      assert.deepEqual(parts("fd_fdstat_get", [5, 100], 100, 24), {
+        compare: [{ addr: 100, len: 1 }, { addr: 102, len: 2 }, { addr: 108, len: 16 }],
+        untouched: [{ addr: 101, len: 1 }, { addr: 104, len: 4 }],
+      });
+    });
+    it("stdio's fdstat: nothing, since file, pipe or terminal is the caller's choice", () => {
+      for (const fd of [0, 1, 2]) assert.deepEqual(parts("fd_fdstat_get", [fd, 100], 100, 24).compare, []);
+    });
+    it("a path's filestat: the file type only, not inode, links, size or times", () => {
+      assert.deepEqual(parts("path_filestat_get", [3, 1, 500, 4, 200], 200, 64), { compare: [{ addr: 216, len: 1 }], untouched: [{ addr: 217, len: 7 }] });
+    });
+    it("poll events: userdata, error and type of each event", () => {
+      const p = parts("poll_oneoff", [0, 300, 2, 900], 300, 64);
+      assert.deepEqual(p.compare, [300, 308, 310, 332, 340, 342].map((addr, i) => ({ addr, len: [8, 2, 1][i % 3]! })));
+      assert.deepEqual(p.untouched, [{ addr: 311, len: 5 }, { addr: 326, len: 6 }, { addr: 343, len: 5 }, { addr: 358, len: 6 }]);
+    });
+    it("directory entries: nothing; the count the call returned: all of it", () => {
+      assert.deepEqual(parts("fd_readdir", [3, 100, 64, 0n, 400], 100, 40).compare, []);
+      assert.deepEqual(parts("fd_readdir", [3, 100, 64, 0n, 400], 400, 4).compare, [{ addr: 400, len: 4 }]);
+    });
+    it("calls without an output struct: every byte", () => {
+      assert.deepEqual(parts("fd_write", [1, 100, 1, 300], 300, 4), { compare: [{ addr: 300, len: 4 }], untouched: [] });
+    });
   });
 });
