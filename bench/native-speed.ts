@@ -19,14 +19,17 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { runNative, type AnalyzeStats, type NativeEngine } from "../src/native/index.js";
 import type { RunRequest } from "../src/runtime/index.js";
+import { loadUserKey } from "../src/log/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PROGRAM = join(ROOT, "build", "bench", "native-spin");
 
+const logKey = loadUserKey();
+
 async function analyze(work: string, iterations: number, engine: NativeEngine): Promise<AnalyzeStats> {
   const req: RunRequest = {
     mode: "analyze", programPath: PROGRAM, args: [String(iterations)], func: "spin", logPath: join(work, `spin-${engine}.alog`),
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, dirs: [], onExtraCalls: "error", strict: false, liveInputs: false,
+    env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, dirs: [], onExtraCalls: "error", strict: false, liveInputs: false, trustLog: false, logKey: () => logKey,
     logger: pino({ level: "warn" }, pino.destination(2)),
   };
   let stats: AnalyzeStats | undefined;

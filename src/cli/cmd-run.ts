@@ -22,6 +22,7 @@ function replayOptions(cmd: Command): Command {
     .option("--strict", "a re-executed call whose result differs from the log is an error")
     .addOption(new Option("--on-extra-calls <what>", "calls beyond the logged ones: error, or run the original function").choices(["error", "run"]).default("error"))
     .option("--live-inputs", "do not feed the recorded clock, random and stdin inputs to the program")
+    .option("--trust-log", "replay a log that does not verify with your key (edited, or someone else's), after a warning")
     .option("--stats", "print what the replay did on stderr");
 }
 

@@ -6,6 +6,7 @@
 import { openSync, readSync, closeSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors/index.js";
+import { loadUserKey } from "../log/user-key.js";
 import type { DirMapping, RunMode, RunOutcome, RunRequest } from "../runtime/index.js";
 import type { CliContext } from "./context.js";
 import { ExitStatus } from "./exit-status.js";
@@ -29,6 +30,7 @@ export interface RunOptions {
   stats?: boolean;
   liveInputs?: boolean;
   strategy?: string;
+  trustLog?: boolean;
 }
 
 /** Options shared by run, analyze and disable. */
@@ -87,6 +89,7 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
   const hostEnv = ctx.env;
   // Native programs inherit the environment, as they would outside alpaca; WASI guests get
   // only what --env gives them, as in other WASI runtimes.
+  let logKey: Uint8Array | undefined;
   const base = native ? Object.fromEntries(Object.entries(hostEnv).filter((e): e is [string, string] => e[1] !== undefined)) : {};
   const req: RunRequest = {
     mode,
@@ -97,6 +100,8 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
     onExtraCalls: o.onExtraCalls === "run" ? "run" : "error",
     strict: o.strict ?? false,
     liveInputs: o.liveInputs ?? false,
+    trustLog: o.trustLog ?? false,
+    logKey: () => (logKey ??= loadUserKey(hostEnv)),
     logger: ctx.logger,
   };
   if (o.strategy !== undefined) {

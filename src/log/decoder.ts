@@ -10,8 +10,8 @@
 import { ByteReader, copyBytes, crc32 } from "../binary/index.js";
 import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
 import {
-  BACKEND, BLOCK, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAX_BLOCK_BYTES, STATUS, VALTYPE, nameOfCode,
-  type EffectLog, type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange,
+  BACKEND, BLOCK, ENV_DIGEST_BYTES, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAC_BYTES, MAX_BLOCK_BYTES, STATUS, VALTYPE, nameOfCode,
+  type EffectLog, type EnvVar, type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange,
   type RunEnd, type SyscallEvent, type ValType, type Value,
 } from "./format.js";
 import { RecordShape } from "./record-shape.js";
@@ -194,7 +194,8 @@ class BlockRecords {
   /** Where the events of the last record start when bulkWrites applied some of them: the shape's ranges are then still to be read. */
   private shapeUnread = -1;
 
-  constructor(private readonly r: ByteReader, private readonly version: number) {}
+  /** `results`: the header's result types, when records are being checked against them (openLogFrom). */
+  constructor(private readonly r: ByteReader, private readonly version: number, private readonly results?: readonly ValType[]) {}
 
   isAtEnd(): boolean {
     return this.r.isAtEnd();
@@ -263,11 +264,16 @@ class BlockRecords {
       if (!readEvent(r, visitor, shape, i)) writesOnly = false;
       i++;
     }
+    const countAt = r.pos;
     const m = r.varU32("result count");
+    const expected = this.results === undefined ? undefined : status === "returned" ? this.results.length : 0;
+    if (expected !== undefined && m !== expected) r.fail(`log: invocation ${index} has ${m} results where the function ${status === "returned" ? `returns ${expected}` : "did not return"}`, countAt);
     const types = this.types;
     types.length = 0;
     for (let i = 0; i < m; i++) {
+      const typeAt = r.pos;
       const type = readValType(r);
+      if (this.results && this.results[i] !== type) r.fail(`log: invocation ${index} result ${i} is ${type}, the function returns ${this.results[i]}`, typeAt);
       types.push(type);
       if (keepReturns) inv.returns.push(readValueBits(r, type));
       else skipValueBits(r, type);
@@ -332,7 +338,7 @@ class EventCollector implements EventVisitor {
   }
 }
 
-function readHeader(r: ByteReader): LogHeader {
+function readHeader(r: ByteReader, version: number): LogHeader {
   const at = r.pos;
   const backend = nameOfCode(BACKEND, r.u8("backend"));
   if (backend === undefined) r.fail("log: unknown backend", at);
@@ -348,9 +354,18 @@ function readHeader(r: ByteReader): LogHeader {
   const args: string[] = [];
   const na = r.varU32("argument count");
   for (let i = 0; i < na; i++) args.push(r.string("argument"));
-  const env: string[] = [];
+  const env: EnvVar[] = [];
   const ne = r.varU32("environment count");
-  for (let i = 0; i < ne; i++) env.push(r.string("environment entry"));
+  for (let i = 0; i < ne; i++) {
+    if (version >= 3) {
+      env.push({ name: r.string("environment variable name"), digest: r.bytesView(ENV_DIGEST_BYTES, "environment digest").slice() });
+    } else {
+      // v1 and v2 held KEY=value.
+      const entry = r.string("environment entry");
+      const eq = entry.indexOf("=");
+      env.push(eq >= 0 ? { name: entry.slice(0, eq), value: entry.slice(eq + 1) } : { name: entry, value: "" });
+    }
+  }
   return { backend, programSha256, functionIndex, functionName, params, results, args, env };
 }
 
@@ -408,7 +423,15 @@ function invocationBlock(source: LogSource, blockStart: number, length: number):
  * is decoded, and the records stay as views into the file's bytes. Memory is the file's size,
  * whatever the number of invocations.
  */
+/** A log's MAC block (v3): the HMAC-SHA-256 tag of its first `coveredBytes` bytes. */
+export interface LogMac {
+  coveredBytes: number;
+  tag: Uint8Array;
+}
+
 export interface OpenedLog {
+  /** Absent in v1 and v2 logs, and in a v3 log whose writer did not close it with one. */
+  mac?: LogMac;
   version: number;
   header: LogHeader;
   inputs: InputRecord[];
@@ -452,6 +475,7 @@ export function openLogFrom(source: LogSource, options: { checkRecords?: boolean
   }
   let header: LogHeader | undefined;
   let end: RunEnd | undefined;
+  let mac: LogMac | undefined;
   let invocationCount = 0;
   const invocationBlocks: InvocationBlock[] = [];
   const inputs: InputRecord[] = [];
@@ -460,8 +484,9 @@ export function openLogFrom(source: LogSource, options: { checkRecords?: boolean
     const blockStart = pos;
     // The block's framing, then the whole block: a reader over it gives file offsets in errors.
     const frame = new ByteReader(source.read(pos, Math.min(BLOCK_HEAD_BYTES, size - pos)), 0, pos);
-    if (end) frame.fail("log: trailing bytes after the end block");
+    if (mac) frame.fail("log: trailing bytes after the MAC block");
     const kind = frame.u8("block kind");
+    if (end && kind !== BLOCK.mac) frame.fail("log: trailing bytes after the end block", 0);
     const len = frame.u32("block length");
     if (len > MAX_BLOCK_BYTES) frame.fail(`log: block length ${len} exceeds ${MAX_BLOCK_BYTES}`, 1);
     if (!checkRecords && kind === BLOCK.invocations && header !== undefined) {
@@ -480,15 +505,15 @@ export function openLogFrom(source: LogSource, options: { checkRecords?: boolean
     }
     pos += BLOCK_HEAD_BYTES + len + BLOCK_CRC_BYTES;
     const p = new ByteReader(payload, 0, blockStart + 5);
-    if (header === undefined && kind !== BLOCK.header) r.fail("log: first block is not the header", blockStart);
+    if (header === undefined && kind !== BLOCK.header) r.fail("log: first block is not the header", 0);
     switch (kind) {
       case BLOCK.header:
-        if (header) r.fail("log: second header block", blockStart);
-        header = readHeader(p);
+        if (header) r.fail("log: second header block", 0);
+        header = readHeader(p, version);
         break;
       case BLOCK.invocations:
         invocationBlocks.push(invocationBlock(source, blockStart, len));
-        for (const records = new BlockRecords(p, version); !records.isAtEnd();) {
+        for (const records = new BlockRecords(p, version, header!.results); !records.isAtEnd();) {
           const at = p.pos;
           const inv = records.next(SKIP, false);
           if (inv.index !== invocationCount) p.fail(`log: invocation ${inv.index} out of order`, at);
@@ -509,8 +534,13 @@ export function openLogFrom(source: LogSource, options: { checkRecords?: boolean
         end = { invocationCount: invocationCountAtEnd, inputCount, outcome, exitCode };
         break;
       }
+      case BLOCK.mac:
+        if (!end) r.fail("log: MAC block before the end block", 0);
+        if (len !== MAC_BYTES) r.fail(`log: MAC block of ${len} bytes, not ${MAC_BYTES}`, 1);
+        mac = { coveredBytes: blockStart, tag: p.bytesView(MAC_BYTES, "MAC").slice() };
+        break;
       default:
-        r.fail(`log: unknown block kind 0x${kind.toString(16).padStart(2, "0")}`, blockStart);
+        r.fail(`log: unknown block kind 0x${kind.toString(16).padStart(2, "0")}`, 0);
     }
     if (!p.isAtEnd()) p.fail("log: trailing bytes in block");
   }
@@ -523,7 +553,7 @@ export function openLogFrom(source: LogSource, options: { checkRecords?: boolean
       size,
     );
   }
-  return { version, header, inputs, end, invocationCount, invocationBlocks };
+  return { version, header, inputs, end, invocationCount, invocationBlocks, ...(mac ? { mac } : {}) };
 }
 
 /** Reads an opened log's invocations in order, one `next` call each. */
@@ -587,14 +617,17 @@ export class BlockCursor {
 /** Decodes a complete log into objects (dumps, the native backend, tests). Throws as openLog. */
 export function decodeLog(input: Uint8Array): EffectLog {
   const opened = openLog(input);
-  const cursor = new InvocationCursor(opened);
-  const invocations: Invocation[] = [];
+  const { version, header, inputs, end } = opened;
+  return { version, header, invocations: [...readInvocations(opened)], inputs, end };
+}
+
+/** An opened log's invocations as objects, one at a time (a dump of a large log holds one). */
+export function* readInvocations(log: Pick<OpenedLog, "version" | "invocationBlocks">): Generator<Invocation> {
+  const cursor = new InvocationCursor(log);
   for (;;) {
     const collector = new EventCollector();
     const inv = cursor.next(collector);
-    if (!inv) break;
-    invocations.push({ ...inv, events: collector.events });
+    if (!inv) return;
+    yield { ...inv, events: collector.events };
   }
-  const { version, header, inputs, end } = opened;
-  return { version, header, invocations, inputs, end };
 }

@@ -1,10 +1,23 @@
 /**
- * Turns a decoded log into JSON for programs (`alpaca log dump --json`) and text for people.
- * JSON conventions: i64 values and 64-bit arguments as decimal strings; floats as
- * `{bits: "0x...", value}` with value a number, or "NaN"/"Infinity"/"-Infinity" strings;
- * memory bytes as lowercase hex. Pure.
+ * Turns a log into JSON for programs (`alpaca log dump --json`) and text for people, as a
+ * sequence of pieces produced one invocation at a time, so a dump of a log of any size holds
+ * one invocation in memory. JSON conventions: i64 values and 64-bit arguments as decimal
+ * strings; floats as `{bits: "0x...", value}` with value a number, or "NaN"/"Infinity"/
+ * "-Infinity" strings; memory bytes as lowercase hex. Pure.
  */
-import type { EffectLog, Event, MemoryRange, SyscallEvent, Value } from "./format.js";
+import type { EffectLog, Event, Invocation, LogHeader, MemoryRange, RunEnd, SyscallEvent, Value, InputRecord } from "./format.js";
+import type { MacVerdict } from "./mac.js";
+
+/** What a dump reads: a log's parts, its invocations one at a time, and whether its MAC verified. */
+export interface LogView {
+  version: number;
+  header: LogHeader;
+  inputs: readonly InputRecord[];
+  end: RunEnd;
+  invocations: Iterable<Invocation>;
+  invocationCount: number;
+  mac?: MacVerdict;
+}
 
 function hex(bytes: Uint8Array): string {
   let s = "";
@@ -66,27 +79,66 @@ function eventJson(e: Event): Record<string, unknown> {
   }
 }
 
-/** The `alpaca log dump --json` document. */
-export function logToJson(log: EffectLog): Record<string, unknown> {
-  const h = log.header;
+function invocationJson(inv: Invocation): Record<string, unknown> {
   return {
-    version: log.version,
-    backend: h.backend,
-    program_sha256: hex(h.programSha256),
-    function: { name: h.functionName, index: h.functionIndex, params: h.params, results: h.results },
-    args: h.args,
-    env: h.env,
-    invocations: log.invocations.map((inv) => ({
-      index: inv.index,
-      status: inv.status,
-      ...(inv.status === "exited" ? { exit_code: inv.exitCode } : {}),
-      ...(inv.status === "trapped" ? { trap: inv.trapMessage } : {}),
-      returns: inv.returns.map(valueToJson),
-      events: inv.events.map(eventJson),
-    })),
-    inputs: log.inputs.map((i) => ({ inside_function: i.insideF, ...syscallJson(i.call) })),
-    end: { outcome: log.end.outcome, exit_code: log.end.exitCode },
+    index: inv.index,
+    status: inv.status,
+    ...(inv.status === "exited" ? { exit_code: inv.exitCode } : {}),
+    ...(inv.status === "trapped" ? { trap: inv.trapMessage } : {}),
+    returns: inv.returns.map(valueToJson),
+    events: inv.events.map(eventJson),
   };
+}
+
+/** The document's fields in order; `invocations` is produced lazily. */
+function jsonFields(log: LogView): Array<[string, unknown]> {
+  const h = log.header;
+  return [
+    ["version", log.version],
+    ...(log.mac ? [["mac", log.mac] as [string, unknown]] : []),
+    ["backend", h.backend],
+    ["program_sha256", hex(h.programSha256)],
+    ["function", { name: h.functionName, index: h.functionIndex, params: h.params, results: h.results }],
+    ["args", h.args],
+    // Names only: v3 logs keep no values, and a dump of an older log does not print its secrets.
+    ["env", h.env.map((v) => v.name)],
+    ["invocations", { lazy: log.invocations }],
+    ["inputs", log.inputs.map((i) => ({ inside_function: i.insideF, ...syscallJson(i.call) }))],
+    ["end", { outcome: log.end.outcome, exit_code: log.end.exitCode }],
+  ];
+}
+
+const indent = (text: string, by: string): string => text.replace(/\n/g, `\n${by}`);
+
+/**
+ * The `alpaca log dump --json` document in pieces, formatted as JSON.stringify(doc, null, 2)
+ * would format it: `version`, `mac` (when checked), `backend`, `program_sha256`, `function`,
+ * `args`, `env` (names), `invocations`, `inputs`, `end`.
+ */
+export function* logJsonChunks(log: LogView): Generator<string> {
+  const fields = jsonFields(log);
+  yield "{";
+  for (let f = 0; f < fields.length; f++) {
+    const [key, value] = fields[f]!;
+    yield `${f === 0 ? "" : ","}\n  ${JSON.stringify(key)}: `;
+    const lazy = (value as { lazy?: Iterable<Invocation> }).lazy;
+    if (lazy) {
+      let first = true;
+      for (const inv of lazy) {
+        yield `${first ? "[" : ","}\n    ${indent(JSON.stringify(invocationJson(inv), null, 2), "    ")}`;
+        first = false;
+      }
+      yield first ? "[]" : "\n  ]";
+    } else {
+      yield indent(JSON.stringify(value, null, 2), "  ");
+    }
+  }
+  yield "\n}\n";
+}
+
+/** The `alpaca log dump --json` document as an object (a small log, whole). */
+export function logToJson(log: EffectLog): Record<string, unknown> {
+  return JSON.parse([...logJsonChunks({ ...log, invocationCount: log.invocations.length })].join("")) as Record<string, unknown>;
 }
 
 function shortHex(bytes: Uint8Array, max = 32): string {
@@ -99,35 +151,41 @@ function valueText(v: Value): string {
   return "bits" in j ? `${v.type} ${String(j.value)} (${String(j.bits)})` : `${v.type} ${String(j.value ?? j.bytes)}`;
 }
 
-/** The human-readable dump. */
-export function formatLogText(log: EffectLog): string {
+const MAC_TEXT: Record<MacVerdict, string> = {
+  verified: "verified with your key",
+  mismatch: "DOES NOT VERIFY with your key: edited after it was written, or written by another user (disable refuses it without --trust-log)",
+  absent: "none: written by an older alpaca (disable refuses it without --trust-log)",
+};
+
+function eventText(e: Event): string {
+  switch (e.kind) {
+    case "write":
+      return `  write  0x${e.addr.toString(16)} +${e.bytes.length} = ${shortHex(e.bytes)}`;
+    case "global":
+      return `  global ${e.index} = ${valueText(e.value)}`;
+    case "grow":
+      return `  grow   ${e.fromPages} -> ${e.toPages} pages`;
+    case "syscall":
+      return `  call   ${e.name}(${e.args.join(", ")}) = ${BigInt.asIntN(64, e.result)}; reads ${e.reads.length}, writes ${e.writes.length}`;
+  }
+}
+
+/** The human-readable dump in pieces, one invocation each after the head. */
+export function* logTextChunks(log: LogView): Generator<string> {
   const h = log.header;
-  const lines = [
+  const head = [
     `alpaca effect log v${log.version} (${h.backend})`,
+    ...(log.mac ? [`mac ${MAC_TEXT[log.mac]}`] : []),
     `program sha256 ${hex(h.programSha256)}`,
     `function ${h.functionName} #${h.functionIndex} (${h.params.join(", ")}) -> (${h.results.join(", ")})`,
     `args ${JSON.stringify(h.args)}`,
-    `${log.invocations.length} invocations, ${log.inputs.length} recorded inputs, run ${log.end.outcome} ${log.end.exitCode}`,
+    `env ${h.env.length === 0 ? "(empty)" : h.env.map((v) => v.name).join(" ")}`,
+    `${log.invocationCount} invocations, ${log.inputs.length} recorded inputs, run ${log.end.outcome} ${log.end.exitCode}`,
   ];
+  yield head.join("\n") + "\n";
   for (const inv of log.invocations) {
     const how = inv.status === "exited" ? ` exited ${inv.exitCode}` : inv.status === "trapped" ? ` trapped: ${inv.trapMessage}` : "";
-    lines.push(`invocation ${inv.index}${how}: ${inv.events.length} events, returns [${inv.returns.map(valueText).join(", ")}]`);
-    for (const e of inv.events) {
-      switch (e.kind) {
-        case "write":
-          lines.push(`  write  0x${e.addr.toString(16)} +${e.bytes.length} = ${shortHex(e.bytes)}`);
-          break;
-        case "global":
-          lines.push(`  global ${e.index} = ${valueText(e.value)}`);
-          break;
-        case "grow":
-          lines.push(`  grow   ${e.fromPages} -> ${e.toPages} pages`);
-          break;
-        case "syscall":
-          lines.push(`  call   ${e.name}(${e.args.join(", ")}) = ${BigInt.asIntN(64, e.result)}; reads ${e.reads.length}, writes ${e.writes.length}`);
-          break;
-      }
-    }
+    const lines = [`invocation ${inv.index}${how}: ${inv.events.length} events, returns [${inv.returns.map(valueText).join(", ")}]`, ...inv.events.map(eventText)];
+    yield lines.join("\n") + "\n";
   }
-  return lines.join("\n") + "\n";
 }

@@ -8,7 +8,7 @@
  */
 import { ByteWriter, crc32 } from "../binary/index.js";
 import {
-  BACKEND, BLOCK, EVENT, FORM, LOG_MAGIC, LOG_VERSION, STATUS, VALTYPE,
+  BACKEND, BLOCK, ENV_DIGEST_BYTES, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAC_BYTES, STATUS, VALTYPE,
   type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange, type RunEnd,
   type SyscallEvent, type ValType, type Value,
 } from "./format.js";
@@ -105,7 +105,10 @@ export class LogEncoder {
     h.varUint(header.args.length);
     for (const a of header.args) h.string(a);
     h.varUint(header.env.length);
-    for (const e of header.env) h.string(e);
+    for (const e of header.env) {
+      if (e.digest?.length !== ENV_DIGEST_BYTES) throw new RangeError(`environment variable ${e.name}: a ${ENV_DIGEST_BYTES}-byte digest is required`);
+      h.string(e.name).bytes(e.digest);
+    }
     const w = new ByteWriter(512);
     w.bytes(LOG_MAGIC).u16(LOG_VERSION);
     frameBlock(w, BLOCK.header, h.written());
@@ -248,7 +251,15 @@ export class LogEncoder {
   }
 }
 
-/** Encodes a whole log in one go (tests, tools). */
+/** The MAC block that closes a log: `tag` is the HMAC-SHA-256 of every byte before it (src/log/mac.ts). */
+export function encodeMacBlock(tag: Uint8Array): Uint8Array {
+  if (tag.length !== MAC_BYTES) throw new RangeError(`a MAC is ${MAC_BYTES} bytes`);
+  const w = new ByteWriter(MAC_BYTES + 16);
+  frameBlock(w, BLOCK.mac, tag);
+  return w.toBytes();
+}
+
+/** Encodes a whole log in one go (tests, tools), without its MAC block. */
 export function encodeLog(log: Omit<import("./format.js").EffectLog, "version">): Uint8Array {
   const enc = new LogEncoder();
   const parts: Uint8Array[] = [enc.encodeStart(log.header)];

@@ -11,12 +11,12 @@
 /** First 8 bytes of every log (v1). */
 export const LOG_MAGIC = new Uint8Array([0x41, 0x4c, 0x50, 0x41, 0x43, 0x41, 0x4c, 0x47]); // "ALPACALG"
 /** The version this code writes; the reader accepts 1..LOG_VERSION and refuses newer ones. */
-export const LOG_VERSION = 2;
+export const LOG_VERSION = 3;
 /** Largest block payload the reader accepts (declared lengths are capped before allocating). */
 export const MAX_BLOCK_BYTES = 1 << 30;
 
 /** Block kinds (v1). */
-export const BLOCK = { header: 1, invocations: 2, inputs: 3, end: 4 } as const;
+export const BLOCK = { header: 1, invocations: 2, inputs: 3, end: 4, mac: 5 } as const;
 export type BlockKind = keyof typeof BLOCK;
 
 /** Backends (v1). */
@@ -117,9 +117,25 @@ export interface LogHeader {
   results: ValType[];
   /** The program's arguments in the analyzed run (argv[1..]). */
   args: string[];
-  /** The program's environment in the analyzed run, as "KEY=value" (memory layout depends on it). */
-  env: string[];
+  /** The program's environment in the analyzed run (memory layout depends on it), without its values (v3). */
+  env: EnvVar[];
 }
+
+/**
+ * One environment variable of the analyzed run: its name and a keyed digest of `NAME=value`
+ * (src/log/mac.ts envDigest), so a later run can tell which variables differ while the log
+ * holds no value. v1 and v2 logs held the value itself instead of a digest.
+ */
+export interface EnvVar {
+  name: string;
+  digest?: Uint8Array;
+  value?: string;
+}
+
+/** Bytes of an environment variable's digest in the header (a truncated HMAC-SHA-256). */
+export const ENV_DIGEST_BYTES = 16;
+/** Bytes of the MAC block's payload: an HMAC-SHA-256 tag. */
+export const MAC_BYTES = 32;
 
 /** How the analyzed run ended, kept in the END block (v1). */
 export interface RunEnd {

@@ -1,5 +1,7 @@
-/** The effect log: format model, streaming encoder, decoder and human/JSON dumps. Pure core. */
+/** The effect log: format model, streaming encoder, decoder, MACs, human/JSON dumps. Pure core, but for user-key.ts (the key file). */
 export * from "./format.js";
-export { LogEncoder, encodeLog } from "./encoder.js";
-export { decodeLog, memorySource, openLog, openLogFrom, BlockCursor, type LogSource, InvocationCursor, type EventVisitor, type InvocationEnd, type OpenedLog, type InvocationBlock } from "./decoder.js";
-export { logToJson, formatLogText } from "./dump.js";
+export { LogEncoder, encodeLog, encodeMacBlock } from "./encoder.js";
+export { decodeLog, readInvocations, memorySource, openLog, openLogFrom, BlockCursor, type LogSource, InvocationCursor, type EventVisitor, type InvocationEnd, type OpenedLog, type InvocationBlock, type LogMac } from "./decoder.js";
+export { checkedToken, envDifferences, envDigest, envVars, isCheckedToken, logMac, verifyLogMac, type MacVerdict } from "./mac.js";
+export { loadUserKey, userKeyPath } from "./user-key.js";
+export { logToJson, logJsonChunks, logTextChunks, type LogView } from "./dump.js";

@@ -5,12 +5,25 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "../binary/index.js";
 import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
-import { decodeLog, encodeLog, InvocationCursor, logToJson, openLog, LOG_VERSION, type EffectLog, type Invocation } from "./index.js";
+import { decodeLog, encodeLog, InvocationCursor, logToJson, memorySource, openLog, LOG_VERSION, verifyLogMac, type EffectLog, type Invocation } from "./index.js";
+
+/** The key the v3 fixture's MAC was made with. */
+export const FIXTURE_KEY = new Uint8Array(32).fill(1);
+
+/** `log` as a v1 or v2 log holds it: the environment's values instead of digests (the samples' K=V). */
+/** `log` with a header for a function returning `results`. */
+function returning(log: Omit<EffectLog, "version">, results: EffectLog["header"]["results"]): Omit<EffectLog, "version"> {
+  return { ...log, header: { ...log.header, results } };
+}
+
+function withValues(log: Omit<EffectLog, "version">): Omit<EffectLog, "version"> {
+  return { ...log, header: { ...log.header, env: [{ name: "K", value: "V" }] } };
+}
 
 export const sample: Omit<EffectLog, "version"> = {
   header: {
     backend: "wasm", programSha256: new Uint8Array(32).fill(7), functionName: "work", functionIndex: 12,
-    params: ["i32", "f64"], results: ["i64", "f32"], args: ["a", "ünïcode"], env: ["K=V"],
+    params: ["i32", "f64"], results: ["i64", "f32"], args: ["a", "ünïcode"], env: [{ name: "K", digest: new Uint8Array(16).fill(3) }],
   },
   invocations: [
     {
@@ -52,7 +65,7 @@ describe("effect log", () => {
 
   it("packs thousands of small invocations into few bytes each", () => {
     const invocations = Array.from({ length: 5000 }, (_, index) => ({ index, status: "returned" as const, events: [], returns: [{ type: "i32" as const, bits: BigInt(index) }] }));
-    const bytes = encodeLog({ ...sample, invocations, end: { ...sample.end, invocationCount: 5000 } });
+    const bytes = encodeLog({ ...returning(sample, ["i32"]), invocations, end: { ...sample.end, invocationCount: 5000 } });
     assert.equal(decodeLog(bytes).invocations.length, 5000);
     assert.ok(bytes.length / 5000 < 8, `${bytes.length / 5000} bytes per invocation`);
   });
@@ -80,8 +93,15 @@ describe("effect log", () => {
     const invocations: Invocation[] = Array.from({ length: 200 }, (_, index) => ({
       index, status: "returned", events: [{ kind: "write", addr: 0, bytes: new Uint8Array(1024).fill(index) }], returns: [],
     }));
-    const log = { ...sample, invocations, end: { ...sample.end, invocationCount: invocations.length } };
+    const log = { ...returning(sample, []), invocations, end: { ...sample.end, invocationCount: invocations.length } };
     assert.deepEqual({ ...decodeLog(encodeLog(log)), version: undefined }, { ...log, version: undefined });
+  });
+
+  it("refuses results that are not the function's, with their byte offsets (issue 16)", () => {
+    const wrongType = sample.invocations.map((inv) => (inv.index === 0 ? { ...inv, returns: [{ type: "i64" as const, bits: 1n }, { type: "i64" as const, bits: 2n }] } : inv));
+    assert.throws(() => decodeLog(encodeLog({ ...sample, invocations: wrongType })), /invocation 0 result 1 is i64, the function returns f32 at byte \d+/);
+    const tooFew = sample.invocations.map((inv) => (inv.index === 0 ? { ...inv, returns: [] } : inv));
+    assert.throws(() => decodeLog(encodeLog({ ...sample, invocations: tooFew })), /invocation 0 has 0 results where the function returns 2 at byte \d+/);
   });
 
   it("refuses a repeat record with no record before it", () => {
@@ -107,7 +127,7 @@ describe("effect log", () => {
       { kind: "write", addr: 10, bytes: new Uint8Array([7]) },
     ];
     const invocations: Invocation[] = [0, 1].map((index) => ({ index, status: "returned", events: index === 0 ? events : [events[0]!], returns: [] }));
-    const log = openLog(encodeLog({ ...sample, invocations, end: { ...sample.end, invocationCount: 2 } }));
+    const log = openLog(encodeLog({ ...returning(sample, []), invocations, end: { ...sample.end, invocationCount: 2 } }));
     const calls: string[] = [];
     let copied = 0;
     const visitor = {
@@ -169,7 +189,7 @@ describe("effect log", () => {
     const fixture = readFileSync(join(import.meta.dirname, "../../test/fixtures/log-v1.alog"));
     const decoded = decodeLog(fixture);
     assert.equal(decoded.version, 1);
-    assert.deepEqual({ ...decoded, version: undefined }, { ...sample, version: undefined });
+    assert.deepEqual({ ...decoded, version: undefined }, { ...withValues(sample), version: undefined });
   });
 
   it("reads the released v2 fixture (test/fixtures/log-v2.alog), repeat records included", () => {
@@ -177,8 +197,20 @@ describe("effect log", () => {
     const fixture = readFileSync(join(import.meta.dirname, "../../test/fixtures/log-v2.alog"));
     const decoded = decodeLog(fixture);
     assert.equal(decoded.version, 2);
+    assert.deepEqual({ ...decoded, version: undefined }, { ...withValues(repeatSample), version: undefined });
+  });
+
+  it("reads the v3 fixture (test/fixtures/log-v3.alog): environment digests and a MAC block", () => {
+    // Written by the v3 encoder from `repeatSample`, closed by the MAC of FIXTURE_KEY.
+    const fixture = new Uint8Array(readFileSync(join(import.meta.dirname, "../../test/fixtures/log-v3.alog")));
+    const decoded = decodeLog(fixture);
+    assert.equal(decoded.version, 3);
     assert.deepEqual({ ...decoded, version: undefined }, { ...repeatSample, version: undefined });
-    if (LOG_VERSION === 2) assert.deepEqual(encodeLog(repeatSample), new Uint8Array(fixture), "the v2 encoder writes the fixture");
+    const body = encodeLog(repeatSample);
+    if (LOG_VERSION === 3) assert.deepEqual(fixture.subarray(0, body.length), body, "the v3 encoder writes the fixture");
+    const opened = openLog(fixture);
+    assert.equal(verifyLogMac(opened, memorySource(fixture), FIXTURE_KEY), "verified");
+    assert.equal(verifyLogMac(opened, memorySource(fixture), new Uint8Array(32).fill(2)), "mismatch");
   });
 
   it("prints i64 as decimal strings and floats with bit patterns", () => {

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { AlpacaError, UsageError } from "../errors/index.js";
 import { LogFile } from "../runtime/index.js";
-import { LogEncoder, type Event, type Invocation, type MemoryRange, type Value } from "../log/index.js";
+import { envVars, LogEncoder, type Event, type Invocation, type MemoryRange, type Value } from "../log/index.js";
 import { Decoder } from "./decode.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, encodeDecodeRecords, type Frame } from "./protocol.js";
@@ -91,13 +91,15 @@ export async function analyzeNative(opts: {
   args: string[];
   env: Record<string, string>;
   logPath: string;
+  /** The user's log key: the log's MAC, and digests of the environment instead of its values. */
+  logKey: Uint8Array;
   engine: NativeEngine;
   notify?: (phase: "start" | "end") => Promise<void>;
 }): Promise<AnalyzeResult> {
   const { session, elf, sym } = opts;
   const ch = session.ch;
   const decoder = await Decoder.create();
-  const log = new LogFile(opts.logPath);
+  const log = new LogFile(opts.logPath, opts.logKey);
   const put = (bytes: Uint8Array | null): void => {
     if (bytes) log.write(bytes);
   };
@@ -112,7 +114,7 @@ export async function analyzeNative(opts: {
       params: [],
       results: [...NATIVE_RESULTS],
       args: opts.args,
-      env: Object.entries(opts.env).map(([k, v]) => `${k}=${v}`),
+      env: envVars(opts.logKey, opts.env),
     }));
     await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
     await opts.notify?.("start");

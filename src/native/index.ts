@@ -6,7 +6,8 @@
  */
 import { readFile } from "node:fs/promises";
 import { AlpacaError, UsageError } from "../errors/index.js";
-import { decodeLog, type EffectLog } from "../log/index.js";
+import { decodeLog, memorySource, openLog, type EffectLog } from "../log/index.js";
+import { checkLogTrust } from "../runtime/log-trust.js";
 import type { RunOutcome, RunRequest } from "../runtime/types.js";
 import { analyzeNative, type AnalyzeStats, type NativeEngine } from "./analyze.js";
 import { findFunction, readElf } from "./elf.js";
@@ -43,29 +44,26 @@ async function readProgram(path: string): Promise<Uint8Array> {
   }
 }
 
-async function readLog(path: string): Promise<EffectLog> {
+/**
+ * Reads and decodes a log whole (native replays hold it in memory), refusing one whose MAC does
+ * not verify with the user's key unless the user trusts it (runtime/log-trust.ts).
+ */
+async function readLog(path: string, req: RunRequest, warnings: string[]): Promise<EffectLog> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read log ${path}: ${code === "ENOENT" ? "no such file (run alpaca analyze first)" : String(code)}`, { cause: e });
+    const why = code === "ENOENT" ? "no such file (run alpaca analyze first)" : code === "EISDIR" ? "is a directory" : String(code);
+    throw new UsageError(`cannot read log ${path}: ${why}`, { cause: e });
   }
   try {
+    checkLogTrust(path, openLog(bytes), memorySource(bytes), req.logKey(), req.trustLog, (w) => warnings.push(w));
     return decodeLog(bytes);
   } catch (e) {
-    if (e instanceof AlpacaError) throw new UsageError(`${path}: ${e.message}`, { cause: e });
+    if (e instanceof AlpacaError && !(e instanceof UsageError)) throw new UsageError(`${path}: ${e.message}`, { cause: e });
     throw e;
   }
-}
-
-function envFromEntries(entries: readonly string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of entries) {
-    const i = e.indexOf("=");
-    if (i > 0) env[e.slice(0, i)] = e.slice(i + 1);
-  }
-  return env;
 }
 
 function outcome(exit: TargetExit, warnings: string[] = []): RunOutcome {
@@ -93,21 +91,19 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
   const sym = findFunction(elf, req.func, req.programPath);
   const logPath = req.logPath ?? `${sym.name}.alog`;
   let log: EffectLog | undefined;
-  let warnings: string[] = [];
-  let env = req.env;
+  const warnings: string[] = [];
   if (req.mode === "disable") {
-    log = await readLog(logPath);
-    warnings = checkLogMatches(log, programBytes, sym, logPath, req);
-    // The environment strings sit on the stack: replay with the analyzed run's, so the stack
-    // addresses in the log are the disabled run's too.
-    env = envFromEntries(log.header.env);
+    log = await readLog(logPath, req, warnings);
+    // The environment strings sit on the stack, so the disabled run needs the analyzed run's
+    // environment; it is never taken from the log (which holds no values), only compared.
+    warnings.push(...checkLogMatches(log, programBytes, sym, logPath, { args: req.args, env: req.env, key: req.logKey() }));
   }
-  const session = await Session.start(helperPath, req.programPath, req.args, env);
+  const session = await Session.start(helperPath, req.programPath, req.args, req.env);
   try {
     switch (req.mode) {
       case "analyze": {
         const engine = options.engine ?? engineFromEnv();
-        const r = await analyzeNative({ session, elf, sym, programBytes, args: req.args, env: req.env, logPath, engine, ...notify });
+        const r = await analyzeNative({ session, elf, sym, programBytes, args: req.args, env: req.env, logPath, logKey: req.logKey(), engine, ...notify });
         req.logger.debug({ invocations: r.stats.invocations, instructions: Number(r.stats.instructions), decoded: r.stats.decoded, tracedMs: Number(r.stats.tracedNs) / 1e6 }, "native analysis");
         options.onAnalyzeStats?.(r.stats);
         return outcome(r.exit);

@@ -8,7 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import { AlpacaError, ReplayError, UsageError } from "../errors/index.js";
-import type { EffectLog, Invocation, MemoryRange, SyscallEvent } from "../log/index.js";
+import { envDifferences, type EffectLog, type Invocation, type MemoryRange, type SyscallEvent } from "../log/index.js";
 import type { ReplayStats } from "../runtime/types.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
@@ -22,16 +22,17 @@ export interface ReplayResult {
 }
 
 /**
- * Checks that a log belongs to this program and function (UsageError otherwise, as for Wasm
- * logs); returns a warning when argv or the environment differ: they sit on the stack, so the
- * stack addresses in the log would be off.
+ * Checks that a log belongs to this program and function, and that the environment is the
+ * analyzed run's (UsageError otherwise, naming the variables that differ: environment strings
+ * sit on the stack, so stack addresses in the log would be off); returns a warning when argv
+ * differs, which moves the stack the same way.
  */
 export function checkLogMatches(
   log: EffectLog,
   programBytes: Uint8Array,
   sym: ElfSymbol,
   logPath: string,
-  run: { args: readonly string[]; env: Record<string, string> },
+  run: { args: readonly string[]; env: Record<string, string>; key: Uint8Array },
 ): string[] {
   const h = log.header;
   if (h.backend !== "x86-64") throw new UsageError(`log ${logPath} was recorded by the ${h.backend} backend, not for an x86-64 program`);
@@ -42,11 +43,11 @@ export function checkLogMatches(
   if (h.functionName !== sym.name || h.functionIndex !== Number(sym.value)) {
     throw new UsageError(`log ${logPath} is for function ${h.functionName} at 0x${h.functionIndex.toString(16)}, not ${sym.name} at 0x${sym.value.toString(16)}`);
   }
-  const env = Object.entries(run.env).map(([k, v]) => `${k}=${v}`);
-  const warnings: string[] = [];
-  if (JSON.stringify(h.env) !== JSON.stringify(env)) {
-    warnings.push("the environment differs from the analyzed run; the program gets the analyzed run's, so stack addresses match the log");
+  const differ = envDifferences(run.key, h.env, run.env);
+  if (differ.length > 0) {
+    throw new UsageError(`the environment differs from the analyzed run's in ${differ.join(", ")}: disable needs the same environment, since its strings sit on the stack the log's addresses point into`);
   }
+  const warnings: string[] = [];
   if (JSON.stringify(h.args) !== JSON.stringify(run.args)) {
     warnings.push(`arguments differ from the analyzed run (${JSON.stringify(h.args)}); they sit on the stack, so the replay may be wrong`);
   }

@@ -6,12 +6,13 @@
  */
 import { WASI } from "node:wasi";
 import { AlpacaError, DecodeError, UsageError } from "../errors/index.js";
-import { LogEncoder, openLogFrom, type OpenedLog } from "../log/index.js";
+import { checkedToken, envDifferences, envVars, isCheckedToken, LogEncoder, openLogFrom, type OpenedLog } from "../log/index.js";
 import { buildAnalyzerModule, buildReplayModule, HOOK, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { resolveHandles } from "./guest-handles.js";
 import { installHooks as installHooksInto } from "./hook-module.js";
 import { InputFeeder } from "./input-feeder.js";
 import { LogFile } from "./log-file.js";
+import { checkLogTrust } from "./log-trust.js";
 import { FileLogSource, logIdentity } from "./log-source.js";
 import { loadProgram, resolveFunction, WASI_MODULE, type Program, type TargetFunction } from "./program.js";
 import { Recorder, type RunEnding } from "./recorder.js";
@@ -66,8 +67,12 @@ export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s
     throw new UsageError(`cannot read log ${path}: ${code === "ENOENT" ? "no such file (run alpaca analyze first)" : String(code)}`, { cause });
   }
   try {
-    const checkRecords = req.logChecked !== source.identity;
-    return { log: checkLogFor(path, openLogFrom(source, { checkRecords }), p, f, warn, req), source };
+    // A log this energy command already checked (its token) is read again neither record by record nor for its MAC.
+    const key = req.logKey();
+    const checked = isCheckedToken(key, source.identity, req.logChecked);
+    const log = openLogFrom(source, { checkRecords: !checked });
+    if (!checked) checkLogTrust(path, log, source, key, req.trustLog, warn);
+    return { log: checkLogFor(path, log, p, f, warn, req), source };
   } catch (cause) {
     source.close();
     if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw new UsageError(`${path}: ${cause.message}`, { cause });
@@ -85,9 +90,11 @@ function checkLogFor(path: string, log: OpenedLog, p: Program, f: TargetFunction
   if (h.functionName !== f.name || h.functionIndex !== f.funcIdx || sig(h.params, h.results) !== sig(f.type.params, f.type.results)) {
     throw new UsageError(`log ${path} is for function ${h.functionName} ${sig(h.params, h.results)}, not ${f.name} ${sig(f.type.params, f.type.results)}`);
   }
-  if (JSON.stringify(h.args) !== JSON.stringify(req.args) || JSON.stringify(h.env) !== JSON.stringify(envEntries(req.env))) {
-    warn(`arguments or environment differ from the analyzed run (${JSON.stringify(h.args)}); memory layout may differ and the replay may be wrong`);
+  if (JSON.stringify(h.args) !== JSON.stringify(req.args)) {
+    warn(`arguments differ from the analyzed run (${JSON.stringify(h.args)}); memory layout may differ and the replay may be wrong`);
   }
+  const envDiff = envDifferences(req.logKey(), h.env, req.env);
+  if (envDiff.length > 0) warn(`environment variables differ from the analyzed run: ${envDiff.join(", ")}; memory layout may differ and the replay may be wrong`);
   return log;
 }
 
@@ -133,12 +140,12 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
     if (req.mode === "analyze") {
       const rewritten = buildAnalyzerModule(program.module, f.funcIdx);
       moduleBytes = rewritten.bytes;
-      logFile = new LogFile(req.logPath ?? `${f.name}.alog`);
+      logFile = new LogFile(req.logPath ?? `${f.name}.alog`, req.logKey());
       const encoder = new LogEncoder();
       const lf = logFile;
       lf.write(encoder.encodeStart({
         backend: "wasm", programSha256: program.sha256, functionName: f.name, functionIndex: f.funcIdx,
-        params: f.type.params as never, results: f.type.results as never, args: req.args, env: envEntries(req.env),
+        params: f.type.params as never, results: f.type.results as never, args: req.args, env: envVars(req.logKey(), req.env),
       }));
       const recorder = new Recorder(encoder, (b) => lf.write(b), rewritten.layout, globalTypes(program), ctx, req.strategy ?? "adaptive");
       imports = wrap((name, a, fn) => recorder.onCall(name, a, fn));
@@ -222,9 +229,9 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   const outcome: RunOutcome = { exitCode: ending.kind === "exit" ? ending.code : TRAP_EXIT_STATUS, warnings };
   if (ending.kind === "trap") outcome.trapMessage = ending.message;
   if (replayer) outcome.stats = replayer.stats;
-  if (logSource) outcome.logChecked = logSource.identity;
+  if (logSource) outcome.logChecked = checkedToken(req.logKey(), logSource.identity);
   // A log this run wrote is well-formed by construction: later runs need not read every record.
-  if (logFile) outcome.logChecked = logIdentity(logFile.path);
+  if (logFile) outcome.logChecked = checkedToken(req.logKey(), logIdentity(logFile.path));
   return outcome;
 }
 

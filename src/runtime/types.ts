@@ -35,8 +35,15 @@ export interface RunRequest {
   /** disable/control/baseline: do not feed the recorded nondeterministic inputs (clock, random, stdin). */
   liveInputs: boolean;
   logger: Logger;
-  /** A log identity (FileLogSource.identity) a run already checked every record of: when the log still has it, its records are not read again before the run. */
+  /**
+   * A token (src/log/mac.ts checkedToken) saying a run already checked every record of the log
+   * and its MAC: when the log file still has the identity in it, neither is read again.
+   */
   logChecked?: string;
+  /** disable/control/baseline: replay a log whose MAC does not verify with the user's key (after a warning). */
+  trustLog: boolean;
+  /** The user's log key (src/log/user-key.ts), read or made when first asked for: plain runs never touch it. */
+  logKey: () => Uint8Array;
   /** disable/control: apply simple records in the replay core (default true; false keeps the replay in JS). */
   replayCore?: boolean;
   /** analyze: how changed memory is found (see src/runtime/recorder.ts); default adaptive. */
@@ -62,6 +69,6 @@ export interface RunOutcome {
   /** Things the user should know (fewer calls than logged, result mismatches). */
   warnings: string[];
   stats?: ReplayStats;
-  /** The identity of the log this run read (and checked), for later runs of the same log. */
+  /** A checked-log token for the log this run wrote or checked (RunRequest.logChecked), for later runs of it. */
   logChecked?: string;
 }
