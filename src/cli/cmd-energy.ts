@@ -37,6 +37,7 @@ interface EnergyCliOptions {
   programOutput?: string;
   quiet?: boolean;
   seed: string;
+  trustLog?: boolean;
 }
 
 /** A whole number ≥ min from an option value, or a UsageError naming the option. */
@@ -108,6 +109,7 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
     .option("--json", "print every run's numbers and the summary as JSON instead of the report")
     .option("--csv <file>", "write one row per run to FILE")
     .option("-l, --log <file>", "effect log: reused when it exists, else written there and kept")
+    .option("--trust-log", "replay a reused log that does not verify with your key, after a warning")
     .option("--program-output <dir>", "keep each run's stdout and stderr in DIR (discarded by default)")
     .option("-q, --quiet", "no progress on stderr")
     .option("--seed <n>", "seed of the bootstrap resampling", "1")
@@ -129,6 +131,12 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
       // Checked here, so a bad value is one line before anything runs.
       parseDirs(o.dir);
       parseEnv(o.env, ctx.env);
+      // A reused log is untrusted input: refused here, in one line, when its MAC does not verify.
+      if (o.log !== undefined && fs.existsSync(o.log)) {
+        const { checkLogFileTrust } = await import("../runtime/log-trust.js");
+        const { loadUserKey } = await import("../log/user-key.js");
+        checkLogFileTrust(o.log, loadUserKey(ctx.env), o.trustLog ?? false, (w) => ctx.err(`alpaca: warning: ${w}`));
+      }
       const { describeMachine, formatProgress, formatReport, launcherSamplerCommand, resolveSource, runEnergy, summarizeEnergy, toCsv, toJson } = await import("../energy/index.js");
       const { source, notice } = resolveSource(o.source, { powercapRoot: o.powercapRoot, wattsPerCore });
       if (notice) ctx.err(`alpaca: ${notice}`);
@@ -170,6 +178,7 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
           env: ctx.env,
           runOptions,
           analyzeOptions: o.strategy ? ["--strategy", o.strategy] : [],
+          trustLog: o.trustLog ?? false,
           stop: stop.signal,
           kill: kill.signal,
         };

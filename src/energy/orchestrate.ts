@@ -53,6 +53,8 @@ export interface EnergyOptions {
   runOptions?: readonly string[];
   /** alpaca options only the analysis gets (--strategy). */
   analyzeOptions?: readonly string[];
+  /** Replay a reused log even when it does not verify with the user's key (--trust-log). */
+  trustLog?: boolean;
   /** A file fed as stdin to the analysis and to every run (read once by the caller). */
   stdinPath?: string;
   /** Keep every run's stdout/stderr here. */
@@ -216,7 +218,7 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
           [ENV_RUN_ID]: name,
           ...(logChecked ? { ALPACA_LOG_CHECKED: logChecked } : {}),
         };
-        const runArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], ...alpacaArgs(["run", ...runOptions, options.program, ...options.args])];
+        const runArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], ...alpacaArgs(["run", ...(options.trustLog ? ["--trust-log"] : []), ...runOptions, options.program, ...options.args])];
         const capture = await runCaptured(spawnSpec(runArgs, runEnv, name));
         if (capture.signal && options.kill?.aborted) {
           stopReason = "interrupted";

@@ -3,6 +3,7 @@
  * they see what the analyzed run saw and do the same work. Calls are matched in order by name and
  * arguments; on the first mismatch the feeder warns once and lets the rest of the run go live.
  */
+import { ReplayError } from "../errors/index.js";
 import type { InputRecord, SyscallEvent } from "../log/index.js";
 import { WASI_TABLE, argsToBits, type WasiArgs } from "../wasm/index.js";
 
@@ -25,8 +26,11 @@ export class InputFeeder {
       this.warn(`recorded inputs diverged at input ${this.next} (${name}; ${what}); the rest of the run reads live inputs`);
       return undefined;
     }
-    this.next++;
     const mem = new Uint8Array(memory.buffer);
+    for (const w of rec.call.writes) {
+      if (w.addr + w.bytes.length > mem.length) throw new ReplayError(`input ${this.next}: ${name} writes ${w.bytes.length} bytes at 0x${w.addr.toString(16)}, outside memory (${mem.length} bytes)`);
+    }
+    this.next++;
     for (const w of rec.call.writes) mem.set(w.bytes, w.addr);
     return Number(rec.call.result);
   }

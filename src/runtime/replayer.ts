@@ -209,6 +209,7 @@ export class Replayer implements EventVisitor {
     const g = this.h.globals.get(index);
     const type = this.globalTypes.get(index);
     if (!g || !type) throw new ReplayError(`invocation ${this.current}: global ${index} is not a mutable global of this module`);
+    if (value.type !== type) throw new ReplayError(`invocation ${this.current}: global ${index} is ${type}, the log gives it a ${value.type}`);
     g.value = valueToGlobal(type, value);
   }
 
@@ -224,7 +225,12 @@ export class Replayer implements EventVisitor {
     if (pages !== fromPages) {
       throw new ReplayError(`invocation ${this.current}: memory has ${pages} pages where the analyzed run had ${fromPages}`);
     }
-    this.h.memory.grow(toPages - fromPages);
+    try {
+      this.h.memory.grow(toPages - fromPages);
+    } catch (cause) {
+      // Fewer pages than before, or more than the module's maximum (or the engine's): not a growth this program made.
+      throw new ReplayError(`invocation ${this.current}: memory cannot grow from ${fromPages} to ${toPages} pages`, { cause });
+    }
     this.refreshMemory();
   }
 
@@ -247,6 +253,9 @@ export class Replayer implements EventVisitor {
     const invocation = this.current;
     const entry = WASI_TABLE[e.name];
     if (!entry) throw new ReplayError(`invocation ${invocation}: unknown WASI call ${e.name} in the log`);
+    if (e.args.length !== entry.params.length) {
+      throw new ReplayError(`invocation ${invocation}: ${e.name} takes ${entry.params.length} arguments, the log gives it ${e.args.length}`);
+    }
     const args = bitsToArgs(e.args, entry.params);
     const policy = entry.policy(args);
     if (policy === "answer" || this.options.variant === "control") {
