@@ -548,6 +548,14 @@ const FAILURES: FailureCase[] = [
     message: /ptrace is not permitted.*ptrace_scope=0.*root/,
   },
   {
+    // The analyzed run had SECRET_TOKEN=analyzed-secret-value; the log must not hold the value,
+    // and a disable with another value is refused, naming the variable (issue 16).
+    name: "error/environment-differs",
+    setup: (work) => ["disable", "--func", "print_lines", "--log", join(work, "env.alog"), join(BUILD, "printf_loop")],
+    env: { SECRET_TOKEN: "another-value" },
+    message: /environment differs from the analyzed run's in SECRET_TOKEN: disable needs the same environment/,
+  },
+  {
     name: "error/log-for-another-program",
     setup: (work) => ["disable", "--func", "print_lines", "--log", join(work, "other.alog"), join(BUILD, "printf_loop-nopie")],
     message: /different program/,
@@ -565,6 +573,15 @@ async function runFailure(fc: FailureCase, work: string): Promise<string | null>
   if (fc.name === "error/log-for-another-program") {
     const ok = await runCli(["analyze", "--func", "print_lines", "--log", join(work, "other.alog"), join(BUILD, "printf_loop")], work);
     if (ok.status !== 4) return `setup analyze failed: ${excerpt(ok.stderr)}`;
+  }
+  if (fc.name === "error/environment-differs") {
+    const secret = "analyzed-secret-value";
+    const log = join(work, "env.alog");
+    const ok = await runCli(["analyze", "--func", "print_lines", "--log", log, join(BUILD, "printf_loop")], work, { SECRET_TOKEN: secret });
+    if (ok.status !== 4) return `setup analyze failed: ${excerpt(ok.stderr)}`;
+    if (readFileSync(log).includes(secret)) return "the log holds the value of SECRET_TOKEN";
+    const same = await runCli(["disable", "--func", "print_lines", "--log", log, join(BUILD, "printf_loop")], work, { SECRET_TOKEN: secret });
+    if (same.status !== 4 || same.stderr.length !== ok.stderr.length) return `disable with the same environment: status ${same.status}, stderr ${excerpt(same.stderr)}`;
   }
   const before = new Set(readdirSync(work));
   const r = await runCli(args, work, fc.env, fc.wrapper);
