@@ -129,7 +129,7 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
       const native = isNativeProgram(prog);
       const runOptions = [...(o.dir ?? []).flatMap((d) => ["--dir", d]), ...(o.env ?? []).flatMap((e) => ["--env", e])];
       // Checked here, so a bad value is one line before anything runs.
-      parseDirs(o.dir);
+      (await import("../runtime/wasi-sandbox.js")).checkedPreopens(parseDirs(o.dir));
       parseEnv(o.env, ctx.env);
       // A reused log is untrusted input: refused here, in one line, when its MAC does not verify.
       if (o.log !== undefined && fs.existsSync(o.log)) {

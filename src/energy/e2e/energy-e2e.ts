@@ -146,6 +146,7 @@ const cases: { name: string; run: () => Promise<void> }[] = [
       onOneLine(await alpaca(["energy", "--func", "count_primes", "--source", "rapl", "--powercap-root", empty, PRIMES, "10"]), /^alpaca: no RAPL zones in .*empty-powercap \(.*modprobe intel_rapl_msr\)$/);
       onOneLine(await alpaca(["energy", "--func", "count_primes", "--runs", "1", PRIMES]), /^alpaca: --runs 1: expected a whole number ≥ 2$/);
       onOneLine(await alpaca(["energy", "--func", "count_primes", path.join(tmp, "missing.wasm")]), /^alpaca: energy: .*missing\.wasm: no such file$/);
+      onOneLine(await alpaca(["energy", "--func", "count_primes", "--dir", `${path.join(tmp, "no-such-dir")}:/data`, PRIMES]), /^alpaca: --dir .*no-such-dir: no such directory$/);
       const noFunc = await alpaca(["energy", "--func", "no_such_function", "--runs", "2", "--source", "model", "-q", PRIMES, "10"]);
       onOneLine(noFunc, /^alpaca: energy: analysis of no_such_function failed: /);
       if (!fs.existsSync("/sys/class/powercap")) {
