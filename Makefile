@@ -8,6 +8,9 @@ WASM_CC   := clang --target=wasm32-wasi
 WASM_CFLAGS := -O2 -g0 -Wall -Wno-unused-function
 TS_SUITE  := $(wildcard test-suite/*.c)
 TS_WASM   := $(patsubst test-suite/%.c,$(BUILD)/test-suite/%.wasm,$(TS_SUITE))
+# C++ and Rust programs as users build them (scripts/build-guest.sh installs or skips their toolchains).
+TS_CXX    := $(patsubst test-suite/cxx/%.cpp,$(BUILD)/test-suite/cxx/%.wasm,$(wildcard test-suite/cxx/*.cpp))
+TS_RUST   := $(patsubst test-suite/rust/%.rs,$(BUILD)/test-suite/rust/%.wasm,$(wildcard test-suite/rust/*.rs))
 
 .PHONY: all check deps build toolchain test-suite typecheck lint unit e2e bench demo clean
 
@@ -39,7 +42,13 @@ $(BUILD)/test-suite/%.o: test-suite/%.c | toolchain
 $(BUILD)/test-suite/%.wasm: $(BUILD)/test-suite/%.o
 	$(WASM_CC) $< -o $@
 
-test-suite: $(TS_WASM)
+$(BUILD)/test-suite/cxx/%.wasm: test-suite/cxx/%.cpp
+	@bash scripts/build-guest.sh cxx $< $@
+
+$(BUILD)/test-suite/rust/%.wasm: test-suite/rust/%.rs
+	@bash scripts/build-guest.sh rust $< $@
+
+test-suite: $(TS_WASM) $(TS_CXX) $(TS_RUST)
 
 typecheck: deps
 	npx tsc --noEmit -p tsconfig.json

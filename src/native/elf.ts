@@ -5,6 +5,7 @@
  */
 import { createRequire } from "node:module";
 import { DecodeError, UsageError } from "../errors/index.js";
+import { resolveFunctionName } from "../names/resolve-name.js";
 
 interface ElfySection {
   name: string;
@@ -109,8 +110,12 @@ export function readElf(bytes: Uint8Array, path: string): ElfInfo {
 
 /** F's symbol; UsageError when the binary is stripped or has no such function. */
 export function findFunction(elf: ElfInfo, name: string, path: string): ElfSymbol {
-  const sym = elf.functions.find((s) => s.name === name);
-  if (sym) return sym;
+  const exact = elf.functions.find((s) => s.name === name);
+  if (exact) return exact;
+  // As users type it (src/names/resolve-name.ts): demangled, a ::-suffix, #ADDRESS.
+  if (elf.functions.length > 0 && elf.symbolTable !== ".dynsym") {
+    return resolveFunctionName(name, elf.functions.map((sym) => ({ index: Number(sym.value), name: sym.name, sym })), path).sym;
+  }
   if (elf.symbolTable === ".dynsym") {
     throw new UsageError(`${path}: no symbol table (stripped binary): cannot find function ${name}`, {
       hint: "rebuild without -s / strip, or keep the symbol table",

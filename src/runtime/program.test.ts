@@ -6,7 +6,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ByteWriter } from "../binary/index.js";
 import { UsageError } from "../errors/index.js";
-import { closeNames, loadProgram } from "./program.js";
+import { closeNames } from "../names/resolve-name.js";
+import { loadProgram } from "./program.js";
 
 /** A minimal command module importing `module.name` as a () -> () function. */
 function moduleImporting(module: string, name: string): Uint8Array {

@@ -1,11 +1,12 @@
 /**
- * Loading a WASI program and finding the target function in it, with the user-facing errors:
- * missing file, not Wasm, malformed module, non-WASI imports, unknown function (with close
- * names), imported function.
+ * Loading a WASI program and finding the target function in it (src/names/resolve-name.ts),
+ * with the user-facing errors: missing file, not Wasm, malformed module, non-WASI imports,
+ * unknown or ambiguous function, imported function.
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { DecodeError, UsageError } from "../errors/index.js";
+import { resolveFunctionName, type NamedFunction } from "../names/resolve-name.js";
 import { funcName, funcType, readModule, type FuncType, type WasmModule } from "../wasm/index.js";
 
 export const WASI_MODULE = "wasi_snapshot_preview1";
@@ -49,48 +50,31 @@ export function loadProgram(path: string, bytes = readProgramFile(path)): Progra
   return { path, bytes, module, sha256: createHash("sha256").update(bytes).digest() };
 }
 
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0]!;
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j]!;
-      d[j] = Math.min(d[j]! + 1, d[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length]!;
-}
-
-/** Names close to `name`, best first (for "did you mean"). */
-export function closeNames(name: string, candidates: Iterable<string>, max = 3): string[] {
-  const scored = [...new Set(candidates)]
-    .map((c) => ({ c, d: editDistance(name.toLowerCase(), c.toLowerCase()) - (c.includes(name) ? 2 : 0) }))
-    .filter((s) => s.d <= Math.max(2, Math.floor(name.length / 2)))
-    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
-  return scored.slice(0, max).map((s) => s.c);
-}
-
 export interface TargetFunction {
   name: string;
   funcIdx: number;
   type: FuncType;
 }
 
-/** Finds F by name-section name, else export name. */
+/** The module's functions as --func resolves them (src/names/resolve-name.ts). */
+function namedFunctions(m: WasmModule): NamedFunction[] {
+  const exports = new Map<number, string[]>();
+  for (const e of m.exports) if (e.kind === "func") exports.set(e.index, [...(exports.get(e.index) ?? []), e.name]);
+  const total = m.importedFuncCount + m.bodies.length;
+  return Array.from({ length: total }, (_, index) => ({ index, name: funcName(m, index), exports: exports.get(index) ?? [] }));
+}
+
+/** Finds F as users type it: exact name, export name, #INDEX, demangled name, `::`-suffix. */
 export function resolveFunction(p: Program, name: string): TargetFunction {
   const m = p.module;
-  let funcIdx: number | undefined;
-  for (const [idx, n] of m.funcNames) if (n === name) { funcIdx = idx; break; }
-  funcIdx ??= m.exports.find((e) => e.kind === "func" && e.name === name)?.index;
-  if (funcIdx === undefined) {
-    const imported = m.imports.find((i) => i.kind === "func" && i.name === name);
-    if (imported) throw new UsageError(`function ${name} is imported (${imported.module}.${imported.name}), not defined in ${p.path}; choose a function of the program`);
-    const names = [...m.funcNames.values(), ...m.exports.filter((e) => e.kind === "func").map((e) => e.name)];
-    const close = closeNames(name, names);
-    const hint = close.length ? `; did you mean ${close.join(", ")}?` : m.funcNames.size === 0 ? " (the module has no name section; build without stripping names)" : "";
-    throw new UsageError(`function ${name} not found in ${p.path}${hint}`);
+  let funcIdx: number;
+  try {
+    funcIdx = resolveFunctionName(name, namedFunctions(m), p.path).index;
+  } catch (error) {
+    if (error instanceof UsageError && m.funcNames.size === 0 && !/ambiguous|index/.test(error.message)) {
+      throw new UsageError(`function ${name} not found in ${p.path} (the module has no name section; build without stripping names, or use --func '#INDEX' from alpaca functions)`, { cause: error });
+    }
+    throw error;
   }
   if (funcIdx < m.importedFuncCount) {
     const imp = m.imports.filter((i) => i.kind === "func")[funcIdx]!;
