@@ -84,3 +84,19 @@ describe("Rust programs", { skip: existsSync(WORDS) ? false : "build/test-suite/
     assert.match(plain.stderr, /^wasm trap: unreachable$/m);
   });
 });
+
+describe("a function that never runs", { skip: existsSync(join(ROOT, "build/test-suite/printf_inside.wasm")) ? false : "run make test-suite first" }, () => {
+  it("gets a warning from analyze, and the program's output is untouched", () => {
+    const dir = mkdtempSync(join(tmpdir(), "alpaca-never-"));
+    try {
+      const program = join(ROOT, "build/test-suite/printf_inside.wasm");
+      const plain = alpaca(["run", program, "0"]);
+      const r = alpaca(["analyze", "--func", "report", "--log", join(dir, "r.alog"), program, "0"]);
+      assert.equal(r.stdout, plain.stdout);
+      assert.equal(r.status, plain.status);
+      assert.equal(r.stderr, "alpaca: warning: report was never called in this run: the log holds no invocation, and disabling it changes nothing (check the function, the arguments and the input)\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -100,8 +100,8 @@ export function resolveFunctionName<T extends NamedFunction>(query: string, fns:
   if (suffix) return suffix;
   const close = closeNames(query, fns.flatMap((f) => {
     const base = withoutParams(displayName(f.name));
-    const last = base.slice(base.lastIndexOf("::") + 2);
-    return last !== base ? [base, last] : [base];
+    const sep = base.lastIndexOf("::");
+    return sep >= 0 ? [base, base.slice(sep + 2)] : [base];
   }));
   const hint = close.length > 0 ? `; did you mean ${close.join(", ")}?` : "";
   throw new UsageError(`function ${query} not found in ${where}${hint}`);

@@ -8,6 +8,7 @@ import { readFile } from "node:fs/promises";
 import { AlpacaError, UsageError } from "../errors/index.js";
 import { decodeLog, memorySource, openLog, type EffectLog } from "../log/index.js";
 import { checkLogTrust } from "../runtime/log-trust.js";
+import { neverCalled } from "../runtime/run-wasm.js";
 import type { RunOutcome, RunRequest } from "../runtime/types.js";
 import { analyzeNative, type AnalyzeStats, type NativeEngine } from "./analyze.js";
 import { findFunction, readElf } from "./elf.js";
@@ -106,7 +107,7 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
         const r = await analyzeNative({ session, elf, sym, programBytes, args: req.args, env: req.env, logPath, logKey: req.logKey(), engine, ...notify });
         req.logger.debug({ invocations: r.stats.invocations, instructions: Number(r.stats.instructions), decoded: r.stats.decoded, tracedMs: Number(r.stats.tracedNs) / 1e6 }, "native analysis");
         options.onAnalyzeStats?.(r.stats);
-        return outcome(r.exit);
+        return outcome(r.exit, r.stats.invocations === 0 ? [neverCalled(sym.name)] : []);
       }
       case "disable": {
         const r = await disableNative({ session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, warnings, ...notify });

@@ -6,7 +6,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ByteWriter } from "../binary/index.js";
 import { UsageError } from "../errors/index.js";
-import { closeNames } from "../names/resolve-name.js";
 import { loadProgram } from "./program.js";
 
 /** A minimal command module importing `module.name` as a () -> () function. */
@@ -42,9 +41,6 @@ describe("loading programs", () => {
     assert.throws(() => loadProgram(write("text.wasm", new TextEncoder().encode("hello"))), /is not a WebAssembly module or an ELF executable/);
     const bad = moduleImporting("wasi_snapshot_preview1", "sched_yield").slice(0, 30);
     assert.throws(() => loadProgram(write("cut.wasm", bad)), /is not a valid WebAssembly module/);
-  });
-  it("suggests close names", () => {
-    assert.deepEqual(closeNames("divmd", ["divmod", "main", "div"]), ["divmod", "div"]);
   });
   it("cleans up", () => rmSync(dir, { recursive: true, force: true }));
 });

@@ -98,6 +98,11 @@ function checkLogFor(path: string, log: OpenedLog, p: Program, f: TargetFunction
   return log;
 }
 
+/** The warning for an analysis in which F never ran. */
+export function neverCalled(name: string): string {
+  return `${name} was never called in this run: the log holds no invocation, and disabling it changes nothing (check the function, the arguments and the input)`;
+}
+
 function classifyEnding(error: unknown): RunEnding | undefined {
   if (error instanceof ReplayedTrap) return { kind: "trap", message: error.message };
   if (error instanceof WebAssembly.RuntimeError) return { kind: "trap", message: error.message };
@@ -159,6 +164,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
       finish = (ending) => {
         recorder.finish(ending);
         req.logger.debug({ strategy: recorder.strategyUsed, fastPath: recorder.fastPath, invocations: recorder.invocations, logBytes: lf.bytesWritten }, "analysis done");
+        if (recorder.invocations === 0) warn(neverCalled(f.name));
         lf.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
       };
     } else {
