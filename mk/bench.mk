@@ -7,7 +7,7 @@ BENCH_KERNELS := $(wildcard bench/kernels/*.c)
 BENCH_WASM    := $(patsubst bench/kernels/%.c,$(BUILD)/bench/%.wasm,$(BENCH_KERNELS))
 BENCH_BIG     := $(BUILD)/bench/big-module.wasm
 
-.PHONY: bench-build bench-quick bench-startup
+.PHONY: bench-build bench-quick bench-startup bench-strategy
 
 $(BUILD)/bench/%.o: bench/kernels/%.c | toolchain
 	@mkdir -p $(dir $@)
@@ -49,3 +49,7 @@ bench-quick: deps build bench-build
 # Start-up of the compiled CLI against bare Node, side by side (bench/startup.ts).
 bench-startup: deps build $(BUILD)/bench/empty.wasm
 	$(NODE) --import tsx bench/startup.ts
+
+# The adaptive recording strategy against forced diff and marks, side by side (bench/strategy-choice.ts).
+bench-strategy: deps build $(BUILD)/bench/bitcount-like.wasm $(BUILD)/bench/binarytrees-like.wasm $(BUILD)/bench/store-heavy.wasm
+	$(NODE) --import tsx bench/strategy-choice.ts

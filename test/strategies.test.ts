@@ -4,6 +4,9 @@
  * extent makes no WASI call) and by host-marks (marks through host hooks only), and the three
  * logs must be byte-identical. Where marks cannot follow F's extent the analyzer falls back to diffing; the
  * test checks that marks really ran for most cases, so it cannot pass by comparing diff to diff.
+ * The adaptive strategy chooses from counts, not times (issue 17): the same analysis run five
+ * times gives one byte-identical log, the forced strategies' log, whether it settles on marks
+ * (many small calls) or stops marking in its trial (many stores a call, test-suite/store_heavy.c).
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -16,7 +19,7 @@ import { CASES, type Case } from "../test-suite/cases.js";
 const ROOT = join(import.meta.dirname, "..");
 const LAUNCHER = join(ROOT, "bin/alpaca.js");
 
-function analyze(c: Case, strategy: string, work: string): Promise<{ log: Buffer; stderr: string }> {
+function analyze(c: Case, strategy: string, work: string, tag = ""): Promise<{ log: Buffer; stderr: string }> {
   const dirArgs: string[] = [];
   for (const d of c.dirs ?? []) {
     const host = mkdtempSync(join(work, "dir-"));
@@ -27,7 +30,7 @@ function analyze(c: Case, strategy: string, work: string): Promise<{ log: Buffer
     dirArgs.push("--dir", `${host}:${d.guest}`);
   }
   const envArgs = Object.entries(c.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
-  const log = join(work, `${c.name}-${strategy}.alog`);
+  const log = join(work, `${c.name}-${strategy}${tag}.alog`);
   const args = [LAUNCHER, "analyze", "--strategy", strategy, "--func", c.func, "--log", log, ...dirArgs, ...envArgs, join(ROOT, "build/test-suite", `${c.program}.wasm`), ...c.args];
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { cwd: work, env: { ...process.env, ALPACA_LOG_LEVEL: "debug" }, stdio: ["pipe", "ignore", "pipe"] });
@@ -67,4 +70,24 @@ describe("recording strategies", { skip: existsSync(join(ROOT, "build/test-suite
     assert.ok(marked >= deterministic.length * 0.6, `marks ran in ${marked} of ${deterministic.length} cases`);
     assert.ok(fast >= 5, `the fast path ran in ${fast} of ${deterministic.length} cases`);
   });
+
+  const repeatable: Array<[Case, string, string]> = [
+    [CASES.find((c) => c.name === "many_calls")!, "marks", "marks cheaper"],
+    [{ name: "store_heavy", program: "store_heavy", func: "fill", args: [] } as unknown as Case, "diff", "marking stopped"],
+  ];
+  for (const [c, settles, trial] of repeatable) {
+    it(`${c.name}: adaptive settles on ${settles}, and five analyses write one log, the forced strategies' log`, async () => {
+      const work = mkdtempSync(join(tmpdir(), "alpaca-strategy-"));
+      try {
+        const forced = await analyze(c, "diff", work);
+        for (let i = 0; i < 5; i++) {
+          const a = await analyze(c, "adaptive", work, `-${i}`);
+          assert.match(a.stderr, new RegExp(`"strategy":"${settles}","trial":"${trial}"`));
+          assert.ok(a.log.equals(forced.log), `${c.name}: adaptive run ${i} wrote ${a.log.length} bytes, forced diff ${forced.log.length}`);
+        }
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    });
+  }
 });

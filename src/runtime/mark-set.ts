@@ -159,6 +159,19 @@ export class MarkSet {
     this.count = kept;
   }
 
+  /**
+   * Puts every marked byte's value at the epoch's start into `image` (a copy of memory now), so
+   * it becomes the epoch-start image for diffing; clears. Marks are applied last to first: a
+   * byte ends with the value its first mark saw.
+   */
+  restoreSaved(image: Uint8Array): void {
+    for (let i = this.count - 1; i >= 0; i--) {
+      const size = this.sizes[i]!;
+      if (size > 0) copyBytes(this.old, image, this.oldOffsets[i]!, this.oldOffsets[i]! + size, this.addrs[i]!);
+    }
+    this.clear();
+  }
+
   clear(): void {
     this.count = 0;
     this.oldLength = 0;

@@ -8,8 +8,14 @@
  *   costs O(memory) per invocation, nothing per store (best for long-running F);
  * - marks: F's traced copy reports every write before it happens (src/wasm/trace.ts); costs a
  *   host call per store, nothing per byte of memory (best for small, frequent F).
- * "adaptive" starts with diff, times a few invocations, and moves to marks when diffing costs
- * more than F itself and marking is cheaper than diffing.
+ * "adaptive" decides from counts, never from times, so the same program and input always give
+ * the same choice and the same log: it diffs the first TRIAL_INVOCATIONS invocations (an F
+ * called that few times keeps diffing, as forced diff would), counting the bytes diffing reads;
+ * then records one invocation with marks, counting them, and keeps whichever costs less by
+ * fixed per-byte and per-mark costs. Should that invocation mark more than a diff would cost,
+ * it stops marking at once and finishes by diffing (memory now, with each marked byte's saved
+ * value put back, is the invocation's starting image), so the trial never costs much more than
+ * an invocation of forced diff.
  * WASI calls inside the extent are recorded with the memory they read and write; clock, random
  * and stdin are recorded everywhere as inputs for the disabled and baseline runs.
  */
@@ -31,10 +37,19 @@ export type Strategy = "diff" | "marks" | "host-marks" | "adaptive";
 
 const NO_EVENTS: Event[] = [];
 
-/** Invocations the adaptive strategy diffs before settling on diffing when diffing is cheap. */
+/** Invocations the adaptive strategy diffs before it tries marks. */
 const TRIAL_INVOCATIONS = 8;
-/** Estimated host cost of one mark, for comparing marks with diffing. */
-const MARK_COST_MS = 25e-6;
+/**
+ * What one host mark costs in bytes of diffing (snapshot copy plus comparison): about 25 ns a
+ * mark against 0.2 ns a byte on the development machine. A fixed ratio, so the choice repeats.
+ */
+const BYTES_PER_MARK = 128;
+
+/** A Wasm function (i32, i32) -> () that does nothing: the mark hook once marking has stopped. */
+const NOOP_MARK_MODULE = new Uint8Array([
+  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x06, 0x01, 0x60, 0x02, 0x7f, 0x7f, 0x00,
+  0x03, 0x02, 0x01, 0x00, 0x07, 0x05, 0x01, 0x01, 0x66, 0x00, 0x00, 0x0a, 0x04, 0x01, 0x02, 0x00, 0x0b,
+]);
 
 export class Recorder {
   private h!: GuestHandles;
@@ -52,14 +67,16 @@ export class Recorder {
   private readonly marks = new MarkSet();
   private mem: Uint8Array = new Uint8Array(0);
   private epochPages = 0;
-  // Adaptive strategy state: "trial-diff" → maybe "trial-marks" → "diff" | "marks".
+  // Adaptive strategy state: "trial-diff" → "trial-marks" → "diff" | "marks".
   private phase: "trial-diff" | "trial-marks" | "diff" | "marks";
   private trialCount = 0;
-  private diffMs = 0;
-  private fnMs = 0;
+  /** Bytes the trial's diffing read (snapshots and comparisons), over trialCount invocations. */
+  private trialDiffBytes = 0;
   private marksAtTrial = 0;
-  private diffPerInvocationMs = 0;
-  private t0 = 0;
+  /** Marks the trial-marks invocation may make before it costs more than diffing would. */
+  private markBudget = 0;
+  /** How the adaptive trial ended, for --verbose and tests. */
+  trialOutcome: "none" | "marks cheaper" | "diff cheaper" | "marking stopped" = "none";
   // Fast path (marks without enter hook; see buildAnalyzerModule): per-invocation scratch.
   private readonly fastAllowed: boolean;
   private fastOn = false;
@@ -78,7 +95,6 @@ export class Recorder {
     private readonly globalTypes: Map<number, WasmValType>,
     private readonly ctx: WasiContext,
     strategy: Strategy = "adaptive",
-    private readonly now: () => number = () => performance.now(),
   ) {
     const canMark = layout.traced?.available === true;
     const marks = strategy === "marks" || strategy === "host-marks";
@@ -161,13 +177,31 @@ export class Recorder {
   readonly mark = (addr: number, size: number): void => {
     if (this.mem.length < addr + size) this.mem = this.memoryBuffer();
     this.marks.add(this.mem, addr >>> 0, size >>> 0);
+    if (this.phase === "trial-marks" && this.marks.total - this.marksAtTrial > this.markBudget) this.stopMarking();
   };
+
+  /**
+   * The trial invocation marks more than diffing would cost: it is finished by diffing. Its
+   * starting image is memory now with every marked byte's first saved value put back (bytes
+   * not marked are unchanged since entry); pages grown since the epoch began were zero. The
+   * traced copy keeps running to the invocation's end, its mark hook now a Wasm no-op.
+   */
+  private stopMarking(): void {
+    const cur = this.memoryBuffer();
+    if (this.snap.length < cur.length) this.snap = Buffer.allocUnsafe(cur.length);
+    cur.copy(this.snap, 0, 0, cur.length);
+    this.marks.restoreSaved(this.snap);
+    this.snapLen = this.epochPages * PAGE;
+    this.marking = false;
+    this.phase = "diff";
+    this.trialOutcome = "marking stopped";
+    const noop = new WebAssembly.Instance(new WebAssembly.Module(NOOP_MARK_MODULE)).exports.f;
+    this.h.hooks.set(HOOK.mark, noop);
+  }
 
   /** The analyzer module's enter hook. */
   readonly enter = (): void => {
     if (this.depth++ > 0) return;
-    const timing = this.phase === "trial-diff";
-    const t0 = timing ? this.now() : 0;
     this.marking = this.phase === "marks" || this.phase === "trial-marks";
     this.h.mode!.value = this.marking ? 1 : 0;
     if (this.marking) {
@@ -179,28 +213,18 @@ export class Recorder {
       if (this.snap.length < cur.length) this.snap = Buffer.allocUnsafe(cur.length);
       cur.copy(this.snap, 0, 0, cur.length);
       this.snapLen = cur.length;
+      if (this.phase === "trial-diff") this.trialDiffBytes += cur.length;
     }
     this.spEntry = this.h.stackPointer ? (this.h.stackPointer.value as number) >>> 0 : 0;
     if (this.h.minStackPointer) this.h.minStackPointer.value = this.spEntry;
     for (let i = 0; i < this.globalList.length; i++) this.entryGlobals[i] = this.globalList[i]!.g.value;
     this.events = [];
-    if (timing) {
-      this.t0 = this.now();
-      this.diffMs += this.t0 - t0;
-    }
   };
 
   /** The analyzer module's exit hook: F returned normally. */
   readonly exit = (): void => {
     if (--this.depth > 0) return;
-    if (this.phase === "trial-diff") {
-      const t1 = this.now();
-      this.fnMs += t1 - this.t0;
-      this.closeEpoch();
-      this.diffMs += this.now() - t1;
-    } else {
-      this.closeEpoch();
-    }
+    this.closeEpoch();
     this.recordGlobals();
     const returns = this.layout.results.map((t, i) => resultToValue(t, this.h.results[i]!));
     this.emit({ index: this.invocation, status: "returned", events: this.events, returns });
@@ -208,24 +232,21 @@ export class Recorder {
   };
 
   /**
-   * Adaptive strategy. While diffing costs less than F itself it is kept (and settled on after
-   * TRIAL_INVOCATIONS); as soon as it costs more, one invocation is recorded with marks, and marks
-   * are kept if their estimated cost per invocation is below diffing's.
+   * Adaptive strategy, from counts only: after TRIAL_INVOCATIONS diffed invocations, one is
+   * recorded with marks within a budget of what diffing it would cost; marks are kept when that
+   * invocation stayed cheaper than the trial's average diff.
    */
   private adapt(): void {
-    this.trialCount++;
     if (this.phase === "trial-diff") {
-      if (this.diffMs > this.fnMs) {
-        this.diffPerInvocationMs = this.diffMs / this.trialCount;
-        this.marksAtTrial = this.marks.total;
-        this.phase = "trial-marks";
-      } else if (this.trialCount >= TRIAL_INVOCATIONS) {
-        this.phase = "diff";
-      }
+      if (++this.trialCount < TRIAL_INVOCATIONS) return;
+      this.markBudget = Math.floor(this.trialDiffBytes / this.trialCount / BYTES_PER_MARK);
+      this.marksAtTrial = this.marks.total;
+      this.phase = "trial-marks";
       return;
     }
-    const marks = this.marks.total - this.marksAtTrial;
-    this.phase = marks * MARK_COST_MS < this.diffPerInvocationMs ? "marks" : "diff";
+    // Marking stopped early (stopMarking) left the phase at "diff" already.
+    this.phase = (this.marks.total - this.marksAtTrial) * BYTES_PER_MARK < this.trialDiffBytes / this.trialCount ? "marks" : "diff";
+    this.trialOutcome = this.phase === "marks" ? "marks cheaper" : "diff cheaper";
     if (this.phase === "marks") this.enableFastPath();
   }
 
@@ -314,17 +335,7 @@ export class Recorder {
     const entry = WASI_TABLE[name];
     const inside = this.depth > 0;
     if (!entry || (!inside && !entry.isInput(args))) return real(...args);
-    if (inside) {
-      // During the adaptive trial, epochs closed at WASI calls count as diffing cost too.
-      const timing = this.phase === "trial-diff";
-      const t0 = timing ? this.now() : 0;
-      this.closeEpoch();
-      if (timing) {
-        const spent = this.now() - t0;
-        this.diffMs += spent;
-        this.t0 += spent;
-      }
-    }
+    if (inside) this.closeEpoch();
     const reads = inside ? this.copyRanges(entry.reads(args, this.view())) : [];
     if (inside && name === "proc_exit") {
       this.events.push({ kind: "syscall", name, args: argsToBits(args), reads, writes: [], result: 0n });
@@ -397,6 +408,8 @@ export class Recorder {
       }
       this.snapLen = cur.length;
     }
+    // During the adaptive trial, every comparison counts as diffing cost (epochs at WASI calls too).
+    if (this.phase === "trial-diff") this.trialDiffBytes += cur.length;
     const frameLo = this.h.minStackPointer ? (this.h.minStackPointer.value as number) >>> 0 : this.spEntry;
     const frameHi = this.spEntry;
     diffAndSync(this.snap, cur, 0, cur.length, (s, e) => {

@@ -163,7 +163,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
       if (rewritten.layout.traced?.available === false) req.logger.debug({ reason: rewritten.layout.traced.reason }, "marks strategy unavailable");
       finish = (ending) => {
         recorder.finish(ending);
-        req.logger.debug({ strategy: recorder.strategyUsed, fastPath: recorder.fastPath, invocations: recorder.invocations, logBytes: lf.bytesWritten }, "analysis done");
+        req.logger.debug({ strategy: recorder.strategyUsed, trial: recorder.trialOutcome, fastPath: recorder.fastPath, invocations: recorder.invocations, logBytes: lf.bytesWritten }, "analysis done");
         if (recorder.invocations === 0) warn(neverCalled(f.name));
         lf.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
       };
