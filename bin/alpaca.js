@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Thin launcher: runs the compiled CLI (dist/, built by `npm run build`) and hands it argv. The
-// CLI chooses the exit status. Node prints an ExperimentalWarning when node:wasi loads; the
+// CLI chooses the exit status. An analysis runs in a child Node with a larger stack
+// (src/cli/stack-headroom.ts). Node prints an ExperimentalWarning when node:wasi loads; the
 // profiled program's stderr must carry only what the program writes, so that one warning is
 // dropped and others still print.
 process.removeAllListeners("warning");
@@ -9,7 +10,14 @@ process.on("warning", (w) => {
   process.stderr.write(`${w.name}: ${w.message}\n`);
 });
 const main = new URL("../dist/cli/main.js", import.meta.url);
-import(main.href).then(
+const headroom = new URL("../dist/cli/stack-headroom.js", import.meta.url);
+// Analyses run with a larger V8 stack (dist/cli/stack-headroom.js says why): in a child Node.
+const relaunched = import(headroom.href).then(
+  ({ wantsAnalysisStack, relaunchWithAnalysisStack }) =>
+    wantsAnalysisStack(process.argv.slice(2), process.env, process.execArgv) ? relaunchWithAnalysisStack(new URL(import.meta.url).pathname, process.argv.slice(2)) : undefined,
+  () => undefined,
+);
+relaunched.then((status) => (status === undefined ? import(main.href) : { runCli: async () => status })).then(
   async ({ runCli }) => {
     process.exitCode = await runCli(process.argv.slice(2));
   },

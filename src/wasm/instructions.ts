@@ -5,7 +5,7 @@
  * opcode, which is what lets the rewriter insert code at exact positions. Pure.
  * Spec: https://webassembly.github.io/spec/core/binary/instructions.html
  */
-import { ByteReader } from "../binary/index.js";
+import { ByteReader, ByteWriter } from "../binary/index.js";
 
 export interface Instruction {
   /** First opcode byte. */
@@ -150,4 +150,26 @@ export function forEachInstruction(body: Uint8Array, start: number, visit: (ins:
     ins.end = r.pos;
     visit(ins);
   }
+}
+
+const CALL = 0x10;
+const RETURN_CALL = 0x12;
+
+/**
+ * A copy of `body` in which every direct call (and tail call) of function `from` calls `to`
+ * instead; everything else is copied byte for byte. Used so a copy of F calls itself when F
+ * recurses, instead of re-entering F's rewritten body (and its hooks) at every level.
+ */
+export function retargetCalls(body: Uint8Array, from: number, to: number): Uint8Array {
+  const exprStart = skipLocals(body);
+  const out = new ByteWriter(body.length + 16);
+  out.bytes(body.subarray(0, exprStart));
+  forEachInstruction(body, exprStart, (ins) => {
+    if ((ins.op === CALL || ins.op === RETURN_CALL) && new ByteReader(body, ins.immStart).varU32() === from) {
+      out.u8(ins.op).varUint(to);
+    } else {
+      out.bytes(body.subarray(ins.start, ins.end));
+    }
+  });
+  return out.toBytes();
 }

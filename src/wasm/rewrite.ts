@@ -8,7 +8,7 @@
  */
 import { ByteReader, ByteWriter } from "../binary/index.js";
 import { AlpacaError } from "../errors/index.js";
-import { forEachInstruction, readLocals } from "./instructions.js";
+import { forEachInstruction, readLocals, retargetCalls } from "./instructions.js";
 import { SECTION, VALTYPE_CODE, type FuncType, type WasmModule, type WasmValType } from "./module.js";
 import { funcType } from "./read-module.js";
 import { APPLY_WRITES_TYPE, applyWritesBody } from "./apply-writes.js";
@@ -142,6 +142,15 @@ class Additions {
   addFunction(typeIdx: number, body: Uint8Array): number {
     this.functions.push({ typeIdx, body });
     return this.m.importedFuncCount + this.m.funcTypeIdx.length + this.functions.length - 1;
+  }
+  /**
+   * A copy of function `of` (its type, `body`) whose recursive calls call the copy itself: a
+   * recursion inside F's extent then costs what it costs in the plain program, not a pass
+   * through F's rewritten body and its hooks at every level (issue 17).
+   */
+  addRecursiveCopy(of: number, body: Uint8Array): number {
+    const index = this.m.importedFuncCount + this.m.funcTypeIdx.length + this.functions.length;
+    return this.addFunction(this.m.funcTypeIdx[of - this.m.importedFuncCount]!, retargetCalls(body, of, index));
   }
   /** A new mutable global, exported under `name` for the host. */
   addExportedGlobal(name: string, type: NumType): number {
@@ -576,7 +585,7 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
     });
   }
   const bodyOf = (f: number) => add.bodies.get(f - m.importedFuncCount) ?? m.bodies[f - m.importedFuncCount]!.bytes;
-  const original = add.addFunction(m.funcTypeIdx[def]!, bodyOf(funcIdx));
+  const original = add.addRecursiveCopy(funcIdx, bodyOf(funcIdx));
 
   // Traced copies of F's extent (the marks strategy), when marks can follow all of it.
   let tracedF = original;
@@ -676,7 +685,7 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
   add.export(EXPORT.hooks, "table", table);
   const runOriginal = add.addExportedGlobal(EXPORT.runOriginal, "i32");
   const resultGlobals = addResultGlobals(add, type.results);
-  const original = add.addFunction(m.funcTypeIdx[def]!, m.bodies[def]!.bytes);
+  const original = add.addRecursiveCopy(funcIdx, m.bodies[def]!.bytes);
   // Added before anything variant-specific, so disabled and control modules add identical functions.
   if (variant !== "baseline" && hasMemory(m)) {
     const body = applyWritesBody(add.addExportedGlobal(EXPORT.applied, "i32"), add.addExportedGlobal(EXPORT.appliedBytes, "i32"));
