@@ -50,7 +50,7 @@ describe("ELF lookup", { skip: !hasGcc() && "gcc is not installed" }, () => {
     assert.throws(() => findFunction(s, "target", "stripped"), (e: unknown) => e instanceof UsageError && /stripped/.test(e.message));
   });
   it("names an unknown function", () => {
-    assert.throws(() => findFunction(readElf(bin("pie"), "pie"), "nope", "pie"), /no function named nope in \.symtab/);
+    assert.throws(() => findFunction(readElf(bin("pie"), "pie"), "nope", "pie"), /function nope not found in pie$/);
   });
   it("refuses other architectures and non-executables", () => {
     const arm = bin("pie").slice();
