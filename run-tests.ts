@@ -195,6 +195,22 @@ function compareRuns(a: Observed, b: Observed, aName: string, bName: string, ski
   return problems.map((p) => `${bName} != ${aName}: ${p}`);
 }
 
+/**
+ * The run with its expected warning line taken out of stderr (a problem when it is missing), so
+ * the rest compares with the plain run's; the run as it is when no warning is expected.
+ */
+function withoutWarning(o: Observed, warning: RegExp | undefined, problems: string[]): Observed {
+  if (!warning) return o;
+  const lines = o.run.stderr.toString("utf8").split("\n");
+  const at = lines.findIndex((l) => warning.test(l));
+  if (at < 0) {
+    problems.push(`the analyzed run did not warn ${String(warning)}: ${o.run.command}`);
+    return o;
+  }
+  lines.splice(at, 1);
+  return { ...o, run: { ...o.run, stderr: Buffer.from(lines.join("\n")) } };
+}
+
 function statusText(r: Run): string {
   if (r.timedOut) return `timed out after ${RUN_TIMEOUT_MS / 1000} s`;
   return r.signal !== null ? `killed by ${r.signal}` : `exit ${String(r.status)}`;
@@ -473,7 +489,7 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
     if (plainSane) problems.push(plainSane);
     else if (plain.run.status !== c.exitCode) problems.push(`plain run exited ${String(plain.run.status)}, want ${c.exitCode}: ${plain.run.command}`);
 
-    const analyzed = await observe(["analyze", "--func", c.func, ...logOpts, ...dirOpts, ...envOpts, program, ...args]);
+    const analyzed = withoutWarning(await observe(["analyze", "--func", c.func, ...logOpts, ...dirOpts, ...envOpts, program, ...args]), c.analyzeWarning, problems);
     const analyzedSane = sane(analyzed.run, "analyzed", c.trap);
     if (analyzedSane) problems.push(analyzedSane);
     problems.push(...compareRuns(plain, analyzed, "plain", "analyzed", c.nondeterministic));
@@ -534,7 +550,7 @@ async function runCase(c: Case, keep: boolean): Promise<Outcome> {
       if (c.envForm) {
         const envLog = join(tmp, "env-form.alog");
         const vars = { ALPACA_FUNC: c.func, ALPACA_LOG: envLog };
-        const ea = await observe(["run", ...dirOpts, ...envOpts, program, ...args], { ...vars, ALPACA_MODE: "a" });
+        const ea = withoutWarning(await observe(["run", ...dirOpts, ...envOpts, program, ...args], { ...vars, ALPACA_MODE: "a" }), c.analyzeWarning, problems);
         const eaSane = sane(ea.run, "ALPACA_MODE=a", c.trap);
         if (eaSane) problems.push(eaSane);
         problems.push(...compareRuns(plain, ea, "plain", "ALPACA_MODE=a", c.nondeterministic));

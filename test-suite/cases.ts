@@ -142,6 +142,8 @@ export interface Case {
   defaultLog?: boolean;
   /** Compute-heavy: the disabled run's CPU time must be below maxRatio x the plain run's. */
   heavy?: { maxRatio: number };
+  /** The one `alpaca: warning:` line the analyzed run must print; its stderr is otherwise the plain run's. */
+  analyzeWarning?: RegExp;
   expect: Expect;
 }
 
@@ -915,6 +917,7 @@ export const CASES: Case[] = [
     func: "op_mix",
     args: ["amsma", "2"],
     exitCode: 0,
+    analyzeWarning: /^alpaca: warning: op_mix was never called in this run: the log holds no invocation/,
     expect: {
       params: ["i32", "i32"],
       results: ["i32"],
