@@ -7,6 +7,7 @@ import { openSync, readSync, closeSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors/index.js";
 import { loadUserKey } from "../log/user-key.js";
+import { isElf } from "../native/elf-magic.js";
 import type { DirMapping, RunMode, RunOutcome, RunRequest } from "../runtime/index.js";
 import type { CliContext } from "./context.js";
 import { ExitStatus } from "./exit-status.js";
@@ -18,7 +19,6 @@ import { makeStdoutAndStderrBlocking } from "./stdio.js";
  * protocol.
  */
 
-const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
 export interface RunOptions {
   func?: string;
@@ -77,8 +77,7 @@ function readMagic(path: string): Uint8Array {
 }
 
 export function isNativeProgram(path: string): boolean {
-  const magic = readMagic(path);
-  return ELF_MAGIC.every((b, i) => magic[i] === b);
+  return isElf(readMagic(path));
 }
 
 export async function buildRequest(ctx: CliContext, mode: RunMode, program: string, args: string[], o: RunOptions): Promise<RunRequest> {

@@ -220,4 +220,59 @@ describe("effect log", () => {
       { type: "f32", bits: "0x7fc00001", value: "NaN" },
     ]);
   });
+
+  describe("malformed logs: each refused with its class, message and byte offset", () => {
+    /** A framed block: kind, u32 length, payload, CRC-32. */
+    const block = (kind: number, payload: number[]): Uint8Array => {
+      const b = new Uint8Array(5 + payload.length + 4);
+      const v = new DataView(b.buffer);
+      b[0] = kind;
+      v.setUint32(1, payload.length, true);
+      b.set(payload, 5);
+      v.setUint32(5 + payload.length, crc32(b.subarray(0, 5 + payload.length)), true);
+      return b;
+    };
+    const body = encodeLog(sample);
+    /** Offsets of the blocks of `body`, with their kinds. */
+    const starts: Array<{ at: number; kind: number; end: number }> = [];
+    for (let at = 10; at < body.length;) {
+      const len = new DataView(body.buffer, body.byteOffset).getUint32(at + 1, true);
+      starts.push({ at, kind: body[at]!, end: at + 5 + len + 4 });
+      at += 5 + len + 4;
+    }
+    const of = (kind: number) => starts.find((b) => b.kind === kind)!;
+    /** `body` with the payload of block `b` edited by `edit`, its CRC made right again. */
+    const reframed = (b: { at: number; end: number }, edit: (payload: Uint8Array) => void): Uint8Array => {
+      const out = new Uint8Array(body);
+      const len = b.end - b.at - 9;
+      edit(out.subarray(b.at + 5, b.at + 5 + len));
+      new DataView(out.buffer).setUint32(b.at + 5 + len, crc32(out.subarray(b.at, b.at + 5 + len)), true);
+      return out;
+    };
+    const splice = (at: number, ...parts: Uint8Array[]) => Buffer.concat([body.subarray(0, at), ...parts, body.subarray(at)]);
+    const cases: Array<{ name: string; bytes: () => Uint8Array; error: new (...a: never[]) => Error; message: RegExp }> = [
+      { name: "an invocations block repeated (index out of order)", bytes: () => splice(of(2).at, body.subarray(of(2).at, of(2).end)), error: DecodeError, message: /^log: invocation 0 out of order at byte \d+$/ },
+      { name: "end counts that do not match", bytes: () => reframed(of(4), (p) => (p[1] = 7)), error: DecodeError, message: /^log: end block counts 3 invocations and 7 inputs, found 3 and 1 at byte \d+$/ },
+      { name: "a second header", bytes: () => splice(of(2).at, body.subarray(of(1).at, of(1).end)), error: DecodeError, message: new RegExp(`^log: second header block at byte ${of(2).at}$`) },
+      { name: "an unknown block kind", bytes: () => splice(of(4).at, block(9, [0])), error: DecodeError, message: new RegExp(`^log: unknown block kind 0x09 at byte ${of(4).at}$`) },
+      { name: "an unknown record form", bytes: () => splice(of(4).at, block(2, [7])), error: DecodeError, message: new RegExp(`^log: unknown record form 0x07 at byte ${of(4).at + 5}$`) },
+      { name: "a block after the end block", bytes: () => Buffer.concat([body, block(3, [])]), error: DecodeError, message: new RegExp(`^log: trailing bytes after the end block at byte ${body.length}$`) },
+      { name: "a MAC block before the end block", bytes: () => splice(of(4).at, block(5, new Array<number>(32).fill(0))), error: DecodeError, message: new RegExp(`^log: MAC block before the end block at byte ${of(4).at}$`) },
+      { name: "a MAC block of the wrong size", bytes: () => Buffer.concat([body, block(5, [1, 2, 3])]), error: DecodeError, message: /^log: MAC block of 3 bytes, not 32 at byte \d+$/ },
+      { name: "anything after the MAC block", bytes: () => Buffer.concat([body, block(5, new Array<number>(32).fill(0)), block(3, [])]), error: DecodeError, message: /^log: trailing bytes after the MAC block at byte \d+$/ },
+      { name: "no end block", bytes: () => body.subarray(0, of(4).at), error: TruncatedError, message: /^log: no end block \(the log was cut short\) at byte \d+$/ },
+      { name: "a block cut short", bytes: () => body.subarray(0, of(4).at + 3), error: TruncatedError, message: /at byte \d+$/ },
+      { name: "a bad checksum", bytes: () => { const b = new Uint8Array(body); b[of(1).at + 6]! ^= 0xff; return b; }, error: DecodeError, message: new RegExp(`^log: checksum mismatch \\(corrupted block\\) at byte ${of(1).at}$`) },
+      { name: "a newer format version", bytes: () => { const b = new Uint8Array(body); b[8] = LOG_VERSION + 1; return b; }, error: UnsupportedVersionError, message: /upgrade alpaca$/ },
+    ];
+    for (const c of cases) {
+      it(c.name, () => {
+        assert.throws(() => decodeLog(c.bytes()), (e: unknown) => {
+          assert.ok(e instanceof c.error, `${String(e)} is not a ${c.error.name}`);
+          assert.match(e.message, c.message);
+          return true;
+        });
+      });
+    }
+  });
 });

@@ -6,6 +6,7 @@
 import { createRequire } from "node:module";
 import { DecodeError, UsageError } from "../errors/index.js";
 import { resolveFunctionName } from "../names/resolve-name.js";
+import { isElf } from "./elf-magic.js";
 
 interface ElfySection {
   name: string;
@@ -26,12 +27,7 @@ interface ElfyFile {
 const require = createRequire(import.meta.url);
 const elfy = require("elfy") as { parse(buf: Buffer): ElfyFile };
 
-/** First four bytes of every ELF file. */
-export const ELF_MAGIC = new Uint8Array([0x7f, 0x45, 0x4c, 0x46]);
-
-export function isElf(bytes: Uint8Array): boolean {
-  return bytes.length >= 4 && ELF_MAGIC.every((b, i) => bytes[i] === b);
-}
+export { ELF_MAGIC, isElf } from "./elf-magic.js";
 
 export interface ElfSymbol {
   name: string;
