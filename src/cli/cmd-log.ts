@@ -6,7 +6,7 @@
  */
 import { writeSync } from "node:fs";
 import { Command } from "commander";
-import { AlpacaError, UsageError } from "../errors/index.js";
+import { AlpacaError, UsageError, withContext } from "../errors/index.js";
 import type { CliContext } from "./context.js";
 import { makeStdoutAndStderrBlocking } from "./stdio.js";
 
@@ -55,7 +55,7 @@ export function registerLog(program: Command, ctx: CliContext): void {
         const view = { ...opened, invocations: readInvocations(opened), mac };
         writeAll(o.json ? logJsonChunks(view) : logTextChunks(view));
       } catch (cause) {
-        if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw new UsageError(`${path}: ${cause.message}`, { cause });
+        if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw withContext(cause, path);
         throw cause;
       } finally {
         source.close();

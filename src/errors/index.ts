@@ -52,3 +52,12 @@ export class EnvironmentError extends AlpacaError {
 export class ReplayError extends AlpacaError {
   override readonly code = "REPLAY";
 }
+
+/**
+ * Adds where an error happened in front of its message (`${prefix}: ...`), keeping its class,
+ * code and offset: an edge adds context to a decode error instead of turning it into another kind.
+ */
+export function withContext<E extends AlpacaError>(error: E, prefix: string): E {
+  error.message = `${prefix}: ${error.message}`;
+  return error;
+}

@@ -5,7 +5,7 @@
  * match between plain, analyzed, disabled and baseline runs. See docs/native.md.
  */
 import { readFile } from "node:fs/promises";
-import { AlpacaError, UsageError } from "../errors/index.js";
+import { AlpacaError, UsageError, withContext } from "../errors/index.js";
 import { decodeLog, memorySource, openLog, type EffectLog } from "../log/index.js";
 import { checkLogTrust } from "../runtime/log-trust.js";
 import { neverCalled } from "../runtime/run-wasm.js";
@@ -62,7 +62,7 @@ async function readLog(path: string, req: RunRequest, warnings: string[]): Promi
     checkLogTrust(path, openLog(bytes), memorySource(bytes), req.logKey(), req.trustLog, (w) => warnings.push(w));
     return decodeLog(bytes);
   } catch (e) {
-    if (e instanceof AlpacaError && !(e instanceof UsageError)) throw new UsageError(`${path}: ${e.message}`, { cause: e });
+    if (e instanceof AlpacaError && !(e instanceof UsageError)) throw withContext(e, path);
     throw e;
   }
 }

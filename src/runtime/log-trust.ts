@@ -3,7 +3,7 @@
  * verifies with the user's key, or when the user said --trust-log, and then after a warning.
  * Shared by the Wasm and native backends.
  */
-import { AlpacaError, UsageError } from "../errors/index.js";
+import { AlpacaError, UsageError, withContext } from "../errors/index.js";
 import { openLogFrom, verifyLogMac, type LogSource, type MacVerdict, type OpenedLog } from "../log/index.js";
 import { FileLogSource } from "./log-source.js";
 
@@ -31,7 +31,7 @@ export function checkLogFileTrust(path: string, key: Uint8Array, trustLog: boole
   try {
     checkLogTrust(path, openLogFrom(source), source, key, trustLog, warn);
   } catch (cause) {
-    if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw new UsageError(`${path}: ${cause.message}`, { cause });
+    if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw withContext(cause, path);
     throw cause;
   } finally {
     source.close();

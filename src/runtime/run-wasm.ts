@@ -5,7 +5,7 @@
  * ended. The guest sees the same memory, arguments and environment in every mode.
  */
 import { WASI } from "node:wasi";
-import { AlpacaError, DecodeError, UsageError } from "../errors/index.js";
+import { AlpacaError, UsageError, withContext } from "../errors/index.js";
 import { checkedToken, envDifferences, envVars, isCheckedToken, LogEncoder, openLogFrom, type OpenedLog } from "../log/index.js";
 import { buildAnalyzerModule, buildReplayModule, HOOK, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { resolveHandles } from "./guest-handles.js";
@@ -75,7 +75,7 @@ export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s
     return { log: checkLogFor(path, log, p, f, warn, req), source };
   } catch (cause) {
     source.close();
-    if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw new UsageError(`${path}: ${cause.message}`, { cause });
+    if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw withContext(cause, path);
     throw cause;
   }
 }
@@ -224,7 +224,6 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
     logFile?.commit();
   } catch (error) {
     logFile?.abort();
-    if (error instanceof DecodeError) throw new UsageError(error.message, { cause: error });
     throw error;
   } finally {
     logSource?.close();
