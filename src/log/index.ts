@@ -4,4 +4,5 @@ export { LogEncoder, encodeLog, encodeMacBlock } from "./encoder.js";
 export { decodeLog, readInvocations, memorySource, openLog, openLogFrom, BlockCursor, type LogSource, InvocationCursor, type EventVisitor, type InvocationEnd, type OpenedLog, type InvocationBlock, type LogMac } from "./decoder.js";
 export { checkedToken, envDifferences, envDigest, envVars, isCheckedToken, logMac, verifyLogMac, type MacVerdict } from "./mac.js";
 export { loadUserKey, userKeyPath } from "./user-key.js";
+export { checkHeaderMatches, type ReplayTarget } from "./header-match.js";
 export { logToJson, logJsonChunks, logTextChunks, type LogView } from "./dump.js";

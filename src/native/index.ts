@@ -97,7 +97,7 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
     log = await readLog(logPath, req, warnings);
     // The environment strings sit on the stack, so the disabled run needs the analyzed run's
     // environment; it is never taken from the log (which holds no values), only compared.
-    warnings.push(...checkLogMatches(log, programBytes, sym, logPath, { args: req.args, env: req.env, key: req.logKey() }));
+    warnings.push(...checkLogMatches(log, programBytes, sym, logPath, { programPath: req.programPath, args: req.args, env: req.env, key: req.logKey() }));
   }
   const session = await Session.start(helperPath, req.programPath, req.args, req.env);
   try {

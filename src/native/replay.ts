@@ -7,8 +7,8 @@
  * in F.
  */
 import { createHash } from "node:crypto";
-import { AlpacaError, ReplayError, UsageError } from "../errors/index.js";
-import { envDifferences, type EffectLog, type Invocation, type MemoryRange, type SyscallEvent } from "../log/index.js";
+import { AlpacaError, ReplayError } from "../errors/index.js";
+import { checkHeaderMatches, type EffectLog, type Invocation, type MemoryRange, type SyscallEvent } from "../log/index.js";
 import type { ReplayStats } from "../runtime/types.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
@@ -21,37 +21,18 @@ export interface ReplayResult {
   stats: ReplayStats;
 }
 
-/**
- * Checks that a log belongs to this program and function, and that the environment is the
- * analyzed run's (UsageError otherwise, naming the variables that differ: environment strings
- * sit on the stack, so stack addresses in the log would be off); returns a warning when argv
- * differs, which moves the stack the same way.
- */
+/** Checks that a log belongs to this program, function and environment (src/log/header-match.ts); returns warnings. */
 export function checkLogMatches(
   log: EffectLog,
   programBytes: Uint8Array,
   sym: ElfSymbol,
   logPath: string,
-  run: { args: readonly string[]; env: Record<string, string>; key: Uint8Array },
+  run: { programPath: string; args: readonly string[]; env: Record<string, string>; key: Uint8Array },
 ): string[] {
-  const h = log.header;
-  if (h.backend !== "x86-64") throw new UsageError(`log ${logPath} was recorded by the ${h.backend} backend, not for an x86-64 program`);
-  const sha = createHash("sha256").update(programBytes).digest();
-  if (!Buffer.from(h.programSha256).equals(sha)) {
-    throw new UsageError(`log ${logPath} was recorded for a different program (SHA-256 differs); analyze this program again`);
-  }
-  if (h.functionName !== sym.name || h.functionIndex !== Number(sym.value)) {
-    throw new UsageError(`log ${logPath} is for function ${h.functionName} at 0x${h.functionIndex.toString(16)}, not ${sym.name} at 0x${sym.value.toString(16)}`);
-  }
-  const differ = envDifferences(run.key, h.env, run.env);
-  if (differ.length > 0) {
-    throw new UsageError(`the environment differs from the analyzed run's in ${differ.join(", ")}: disable needs the same environment, since its strings sit on the stack the log's addresses point into`);
-  }
-  const warnings: string[] = [];
-  if (JSON.stringify(h.args) !== JSON.stringify(run.args)) {
-    warnings.push(`arguments differ from the analyzed run (${JSON.stringify(h.args)}); they sit on the stack, so the replay may be wrong`);
-  }
-  return warnings;
+  return checkHeaderMatches(log.header, logPath, {
+    backend: "x86-64", programPath: run.programPath, programSha256: createHash("sha256").update(programBytes).digest(),
+    functionName: sym.name, functionIndex: Number(sym.value), args: run.args, env: run.env, key: run.key, envMismatch: "refuse",
+  });
 }
 
 function returnPayload(inv: Invocation): Uint8Array {

@@ -6,7 +6,7 @@
  */
 import { WASI } from "node:wasi";
 import { AlpacaError, UsageError, withContext } from "../errors/index.js";
-import { checkedToken, envDifferences, envVars, isCheckedToken, LogEncoder, openLogFrom, type OpenedLog } from "../log/index.js";
+import { checkedToken, checkHeaderMatches, envVars, isCheckedToken, LogEncoder, openLogFrom, type OpenedLog } from "../log/index.js";
 import { buildAnalyzerModule, buildReplayModule, HOOK, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { resolveHandles } from "./guest-handles.js";
 import { installHooks as installHooksInto } from "./hook-module.js";
@@ -25,10 +25,6 @@ import type { RunOutcome, RunRequest } from "./types.js";
 export const TRAP_EXIT_STATUS = 134;
 
 type WasiFn = (...a: Array<number | bigint>) => number;
-
-function hex(b: Uint8Array): string {
-  return Buffer.from(b).toString("hex");
-}
 
 function envEntries(env: Record<string, string>): string[] {
   return Object.entries(env).map(([k, v]) => `${k}=${v}`);
@@ -81,20 +77,11 @@ export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s
 }
 
 function checkLogFor(path: string, log: OpenedLog, p: Program, f: TargetFunction, warn: (s: string) => void, req: RunRequest): OpenedLog {
-  const h = log.header;
-  if (h.backend !== "wasm") throw new UsageError(`log ${path} was recorded by the ${h.backend} backend, not for a WebAssembly program`);
-  if (hex(h.programSha256) !== hex(p.sha256)) {
-    throw new UsageError(`log ${path} was recorded for a different program (log sha256 ${hex(h.programSha256).slice(0, 16)}…, ${p.path} has ${hex(p.sha256).slice(0, 16)}…)`);
-  }
-  const sig = (ps: string[], rs: string[]) => `(${ps.join(", ")}) -> (${rs.join(", ")})`;
-  if (h.functionName !== f.name || h.functionIndex !== f.funcIdx || sig(h.params, h.results) !== sig(f.type.params, f.type.results)) {
-    throw new UsageError(`log ${path} is for function ${h.functionName} ${sig(h.params, h.results)}, not ${f.name} ${sig(f.type.params, f.type.results)}`);
-  }
-  if (JSON.stringify(h.args) !== JSON.stringify(req.args)) {
-    warn(`arguments differ from the analyzed run (${JSON.stringify(h.args)}); memory layout may differ and the replay may be wrong`);
-  }
-  const envDiff = envDifferences(req.logKey(), h.env, req.env);
-  if (envDiff.length > 0) warn(`environment variables differ from the analyzed run: ${envDiff.join(", ")}; memory layout may differ and the replay may be wrong`);
+  const warnings = checkHeaderMatches(log.header, path, {
+    backend: "wasm", programPath: p.path, programSha256: p.sha256, functionName: f.name, functionIndex: f.funcIdx,
+    signature: f.type, args: req.args, env: req.env, key: req.logKey(), envMismatch: "warn",
+  });
+  for (const w of warnings) warn(w);
   return log;
 }
 
