@@ -60,7 +60,9 @@ if (file) {
       calls++;
     }
   };
-  process.on("exit", () => writeFileSync(file, JSON.stringify({ wallNs: String(wallNs), cpuUs, calls })));
+  // A process that ran no guest (the launcher that hands an analysis to a child Node with a
+  // larger stack) must not overwrite the child's figures.
+  process.on("exit", () => { if (calls > 0) writeFileSync(file, JSON.stringify({ wallNs: String(wallNs), cpuUs, calls })); });
 }
 `;
 /** A run that takes longer than this is killed and its kernel marked FAILED. */
