@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "../src/binary/index.js";
+import { createRng } from "../src/energy/stats.js";
 import { decodeLog, encodeLog, encodeMacBlock, logMac, type EffectLog, type Event, type Invocation } from "../src/log/index.js";
 
 const ROOT = join(import.meta.dirname, "..");
@@ -31,18 +32,6 @@ interface Run {
   stdout: string;
   stderr: string;
   timedOut: boolean;
-}
-
-/** A small deterministic PRNG (mulberry32), so a failure names a case that can be run again. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function runAlpaca(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
@@ -202,7 +191,7 @@ describe("log fuzzer", { skip: existsSync(PROGRAM) ? false : "run make test-suit
       assert.equal(reference.status, 0);
       const key = new Uint8Array(readFileSync(join(dir, "config/alpaca/log-key")));
       const decoded = decodeLog(readFileSync(log));
-      const rnd = prng(16);
+      const rnd = createRng(16); // deterministic: a failure names a case that can be run again
       const cases = EDITS.flatMap((e) => [0, 1, 2].map((i) => ({ name: `${e.name} #${i}`, bytes: signed(e.bytes(decoded, rnd), key) })));
       const results: Array<{ name: string; ok: boolean; outcome: string }> = [];
       // Two at a time: the machines have two cores.

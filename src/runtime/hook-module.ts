@@ -34,3 +34,8 @@ export function installHooks(table: WebAssembly.Table, hooks: Hook[]): void {
   const instance = new WebAssembly.Instance(new WebAssembly.Module(hookModuleBytes(hooks.map((h) => h.length))), { h: imports });
   hooks.forEach((_, i) => table.set(i, instance.exports[`f${i}`]));
 }
+
+/** One host function as a Wasm function a hook table can hold (installHooks for a single slot set later). */
+export function wasmHook(hook: Hook): WebAssembly.ExportValue {
+  return new WebAssembly.Instance(new WebAssembly.Module(hookModuleBytes([hook.length])), { h: { f0: hook } }).exports.f0!;
+}

@@ -24,6 +24,7 @@ import type { Event, Invocation, LogEncoder, MemoryRange, SyscallEvent, ValType 
 import { VALTYPE } from "../log/index.js";
 import { HOOK, WASI_TABLE, argsToBits, type Range, type RewriteLayout, type WasiArgs, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { globalToValue, resultToValue, type GuestHandles } from "./guest-handles.js";
+import { wasmHook } from "./hook-module.js";
 import { MarkSet } from "./mark-set.js";
 import { RecorderCore, recorderCoreModule } from "./recorder-core.js";
 import { diffAndSync, MERGE_GAP } from "./memory-diff.js";
@@ -177,7 +178,12 @@ export class Recorder {
   readonly mark = (addr: number, size: number): void => {
     if (this.mem.length < addr + size) this.mem = this.memoryBuffer();
     this.marks.add(this.mem, addr >>> 0, size >>> 0);
-    if (this.phase === "trial-marks" && this.marks.total - this.marksAtTrial > this.markBudget) this.stopMarking();
+  };
+
+  /** The mark hook during the adaptive trial's marked invocation only: `mark` within a budget. */
+  private readonly trialMark = (addr: number, size: number): void => {
+    this.mark(addr, size);
+    if (this.marks.total - this.marksAtTrial > this.markBudget) this.stopMarking();
   };
 
   /**
@@ -242,8 +248,10 @@ export class Recorder {
       this.markBudget = Math.floor(this.trialDiffBytes / this.trialCount / BYTES_PER_MARK);
       this.marksAtTrial = this.marks.total;
       this.phase = "trial-marks";
+      this.h.hooks.set(HOOK.mark, wasmHook(this.trialMark));
       return;
     }
+    this.h.hooks.set(HOOK.mark, wasmHook(this.mark));
     // Marking stopped early (stopMarking) left the phase at "diff" already.
     this.phase = (this.marks.total - this.marksAtTrial) * BYTES_PER_MARK < this.trialDiffBytes / this.trialCount ? "marks" : "diff";
     this.trialOutcome = this.phase === "marks" ? "marks cheaper" : "diff cheaper";
