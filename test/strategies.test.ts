@@ -11,7 +11,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CASES, type Case } from "../test-suite/cases.js";
@@ -32,11 +32,16 @@ function analyze(c: Case, strategy: string, work: string, tag = ""): Promise<{ l
   const envArgs = Object.entries(c.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
   const log = join(work, `${c.name}-${strategy}${tag}.alog`);
   const args = [LAUNCHER, "analyze", "--strategy", strategy, "--func", c.func, "--log", log, ...dirArgs, ...envArgs, join(ROOT, "build/test-suite", `${c.program}.wasm`), ...c.args];
+  // Stdin comes from a file: a pipe's reads return chunks as the writer's timing makes them, so
+  // F's fd_read calls (and the log) would differ run to run.
+  const stdinPath = join(work, `${c.name}-${strategy}${tag}.stdin`);
+  writeFileSync(stdinPath, c.stdin ?? "");
+  const stdin = openSync(stdinPath, "r");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: work, env: { ...process.env, ALPACA_LOG_LEVEL: "debug" }, stdio: ["pipe", "ignore", "pipe"] });
+    const child = spawn(process.execPath, args, { cwd: work, env: { ...process.env, ALPACA_LOG_LEVEL: "debug" }, stdio: [stdin, "ignore", "pipe"] });
+    closeSync(stdin);
     let stderr = "";
     child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.stdin.end(c.stdin ?? "");
     child.on("error", reject);
     child.on("close", () => {
       if (!existsSync(log)) reject(new Error(`${c.name} (${strategy}) wrote no log: ${stderr}`));
