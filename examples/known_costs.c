@@ -4,8 +4,8 @@
  *
  * Each pass of the main loop calls tiny_mix TINY_REPS times (a function of about 40 ns that
  * writes one word of a table: a small function called millions of times); big_kernel is called
- * KERNEL_REPS times (one long call of a stencil); print_report PRINT_REPS times (formatted
- * output). Running the same program with a function's REPS at 2 instead of 1 measures that
+ * KERNEL_REPS times (one long call of a stencil); print_report PRINT_REPS times (200 lines of
+ * formatted numbers: most of its cost is formatting, a little is writing). Running the same program with a function's REPS at 2 instead of 1 measures that
  * function's marginal cost directly: the difference is exactly one more set of its calls.
  * The rest of the program (other_work) costs about as much as the functions together, so F is
  * never the whole program. Output depends on every call, so nothing is optimized away. */
@@ -37,7 +37,12 @@ __attribute__((noinline)) double big_kernel(int steps) {
 }
 
 __attribute__((noinline)) void print_report(long round, uint32_t acc) {
-  for (int i = 0; i < 200; i++) printf("report %ld.%d: %08x %.3f\n", round, i, acc ^ (uint32_t)i, (double)acc / (i + 1));
+  /* Numbers of extreme magnitude: formatting each takes musl's printf a long big-number
+   * conversion, while a line stays short, so formatting costs far more than writing. */
+  for (int i = 0; i < 200; i++) {
+    double x = ((double)acc + (double)round) / (i + 1);
+    printf("report %ld.%d: %08x %.4e %.4e %.4e\n", round, i, acc ^ (uint32_t)i, x * 1e300, x * 1e-300, x * 1e-250);
+  }
 }
 
 __attribute__((noinline)) uint64_t other_work(long n) {
@@ -51,6 +56,10 @@ int main(int argc, char **argv) {
   int tiny_reps = argc > 2 ? atoi(argv[2]) : 1;
   int kernel_reps = argc > 3 ? atoi(argv[3]) : 1;
   int print_reps = argc > 4 ? atoi(argv[4]) : 1;
+  /* Output in 64 KiB writes: print_report's cost is then its formatting, which disabling it
+   * saves; the writes themselves are effects a disabled run still makes (docs/profile.md). */
+  static char outbuf[1 << 16];
+  setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
   for (int i = 0; i < GRID; i++)
     for (int j = 0; j < GRID; j++) grid[i][j] = (double)((i * 31 + j * 17) % 97);
   uint32_t acc = 7;

@@ -7,7 +7,7 @@ BENCH_KERNELS := $(wildcard bench/kernels/*.c)
 BENCH_WASM    := $(patsubst bench/kernels/%.c,$(BUILD)/bench/%.wasm,$(BENCH_KERNELS))
 BENCH_BIG     := $(BUILD)/bench/big-module.wasm
 
-.PHONY: bench-build bench-quick bench-startup bench-strategy
+.PHONY: bench-build bench-quick bench-startup bench-strategy bench-profile
 
 $(BUILD)/bench/%.o: bench/kernels/%.c | toolchain
 	@mkdir -p $(dir $@)
@@ -53,3 +53,7 @@ bench-startup: deps build $(BUILD)/bench/empty.wasm
 # The adaptive recording strategy against forced diff and marks, side by side (bench/strategy-choice.ts).
 bench-strategy: deps build $(BUILD)/bench/bitcount-like.wasm $(BUILD)/bench/binarytrees-like.wasm $(BUILD)/test-suite/store_heavy.wasm
 	$(NODE) --import tsx bench/strategy-choice.ts
+
+# The first phase of alpaca profile against a plain run, side by side (bench/profile-overhead.ts).
+bench-profile: deps build $(BUILD)/bench/tiny-calls.wasm $(BUILD)/examples/known_costs.wasm $(BUILD)/examples/blur.wasm
+	$(NODE) --import tsx bench/profile-overhead.ts

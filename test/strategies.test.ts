@@ -41,7 +41,7 @@ function analyze(c: Case, strategy: string, work: string, tag = ""): Promise<{ l
     const child = spawn(process.execPath, args, { cwd: work, env: { ...process.env, ALPACA_LOG_LEVEL: "debug" }, stdio: [stdin, "ignore", "pipe"] });
     closeSync(stdin);
     let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
     child.on("error", reject);
     child.on("close", () => {
       if (!existsSync(log)) reject(new Error(`${c.name} (${strategy}) wrote no log: ${stderr}`));

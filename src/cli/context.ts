@@ -44,3 +44,8 @@ export function createLogger(level: () => string): Logger {
     },
   });
 }
+
+/** How commands that spawn runs start `alpaca`: this Node binary, its engine flags, the launcher. */
+export function launcherFor(ctx: CliContext): { execPath: string; engineArgs: readonly string[]; launcherPath: string } {
+  return { execPath: process.execPath, engineArgs: process.execArgv, launcherPath: ctx.launcherPath };
+}

@@ -14,6 +14,7 @@ import { registerRunCommands } from "./cmd-run.js";
 import { registerFunctions } from "./cmd-functions.js";
 import { registerLog } from "./cmd-log.js";
 import { registerEnergy } from "./cmd-energy.js";
+import { registerProfile } from "./cmd-profile.js";
 import { registerSampler } from "./cmd-sampler.js";
 
 export { ExitStatus, EXIT_ALPACA_FAILURE };
@@ -80,6 +81,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   registerFunctions(program, ctx);
   registerLog(program, ctx);
   registerEnergy(program, ctx);
+  registerProfile(program, ctx);
   registerSampler(program, ctx);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(OUTPUT);

@@ -115,6 +115,11 @@ export async function buildRequest(ctx: CliContext, mode: RunMode, program: stri
   // Set by the energy command for runs of a log an earlier run checked (FileLogSource.identity).
   if (hostEnv.ALPACA_LOG_CHECKED) req.logChecked = hostEnv.ALPACA_LOG_CHECKED;
   if (o.log !== undefined) req.logPath = o.log;
+  // Set by `alpaca profile` for its first phase: call counts and V8's samples, written to that file.
+  if (hostEnv.ALPACA_PROFILE_FILE && mode === "plain") {
+    if (native) throw new UsageError("profile: native programs have no first phase yet: measure a native function with alpaca energy --func F");
+    req.profile = { intervalUs: Number(hostEnv.ALPACA_PROFILE_INTERVAL_US) || 100 };
+  }
   if (hostEnv.ALPACA_PPID) {
     const { createRunNotifier } = await import("../energy/index.js");
     const notify = createRunNotifier(hostEnv);
@@ -139,5 +144,6 @@ export async function executeRun(ctx: CliContext, req: RunRequest, showStats: bo
   // For the energy command and the benchmarks: the replay's statistics, and the identity of the log as checked.
   const statsFile = ctx.env.ALPACA_STATS_FILE;
   if (statsFile && (s || outcome.logChecked)) writeFileSync(statsFile, JSON.stringify({ ...s, ...(outcome.logChecked ? { logChecked: outcome.logChecked } : {}) }));
+  if (outcome.profile && ctx.env.ALPACA_PROFILE_FILE) writeFileSync(ctx.env.ALPACA_PROFILE_FILE, JSON.stringify(outcome.profile));
   throw new ExitStatus(outcome.exitCode);
 }

@@ -5,17 +5,19 @@
  */
 export { ENV_CHANNEL, ENV_PPID, ENV_RUN_ID, ENV_TIMEOUT_MS } from "./channel.js";
 export { describeMachine, type MachineInfo } from "./machine.js";
+export { describeMethod, type DecisionKind } from "./decision.js";
 export { DEFAULT_WATTS_PER_CORE, MODEL_ZONE } from "./model.js";
 export { createRunNotifier, type RunNotifier } from "./notify.js";
 export { runEnergy, type EnergyOptions, type ProgressEvent, type RunningEstimate } from "./orchestrate.js";
 export { POWERCAP_ROOT } from "./powercap.js";
 export { readZones } from "./powercap-reader.js";
-export { diffSnapshots, formatProgress, formatReport, formatSnapshotDiffs, toCsv, toJson } from "./report.js";
+export { describeMachineLine, describeSource, diffSnapshots, formatProgress, formatReport, formatSnapshotDiffs, toCsv, toJson } from "./report.js";
+export { formatPercent, formatSi } from "./format.js";
 export { launcherSamplerCommand } from "./sampler-command.js";
 export { serveSampler } from "./sampler-serve.js";
 export { createChannelDir, Sampler, type SamplerSource } from "./sampler.js";
 export { resolveSource, type ResolvedSource } from "./source.js";
 export { COMPILE_CHOICES, COMPILE_FLAGS, SOURCE_CHOICES, type CompileMode } from "./options.js";
 export type { SourceChoice } from "./types.js";
-export { summarizeEnergy, type EnergySummary } from "./summary.js";
+export { costList, metricValues, summarizeEnergy, type EnergySummary, type MetricComparison } from "./summary.js";
 export type { EnergyResult, RunRecord, Snapshot } from "./types.js";

@@ -16,13 +16,13 @@ import type { EnergyResult, ReplayStats, RunRecord, Snapshot, StopReason, Varian
 /** v2: three variants, the cost by a stated method, the decision rule, stop reason. */
 export const REPORT_JSON_VERSION = 2;
 
-function describeSource(result: EnergyResult): string {
+export function describeSource(result: Pick<EnergyResult, "source">): string {
   const s = result.source;
   if (s.kind === "model") return `model: ESTIMATED energy = each run's CPU time × ${s.wattsPerCore} W per core (no readable RAPL; not a measurement)`;
   return `rapl: powercap counters in ${s.root}`;
 }
 
-function describeMachineLine(m: MachineInfo): string {
+export function describeMachineLine(m: MachineInfo): string {
   const cores = m.cores === undefined ? "" : `, ${m.cores} cores${m.physicalCores !== undefined ? ` (${m.physicalCores} physical)` : ""}`;
   return `${m.cpu}${cores}, ${m.os}, Linux ${m.kernel}, governor ${m.governor ?? "not exposed"}`;
 }

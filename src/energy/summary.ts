@@ -338,3 +338,11 @@ export function costList(summary: EnergySummary): CostJson[] {
     significant: m.cost.significant,
   }));
 }
+
+/** One metric's values in the valid runs of each variant, in run order (for plots of the runs). */
+export function metricValues(result: EnergyResult, metric: string): Partial<Record<Variant, number[]>> {
+  const pick = metricPickers(result).find((p) => p.metric === metric)?.pick;
+  if (!pick) return {};
+  const groups = byVariant(result.runs);
+  return Object.fromEntries(result.variants.map((v) => [v, groups[v].map(pick).filter((x): x is number => x !== undefined && Number.isFinite(x))]));
+}

@@ -7,7 +7,8 @@
 import { WASI } from "node:wasi";
 import { AlpacaError, UsageError, withContext } from "../errors/index.js";
 import { checkedToken, checkHeaderMatches, envVars, isCheckedToken, LogEncoder, openLogFrom, type OpenedLog } from "../log/index.js";
-import { buildAnalyzerModule, buildReplayModule, HOOK, type WasiContext, type WasmValType } from "../wasm/index.js";
+import { buildAnalyzerModule, buildCountingModule, buildReplayModule, HOOK, readCallCounts, readModule, type WasiContext, type WasmModule, type WasmValType } from "../wasm/index.js";
+import { aggregateCpuProfile, GuestProfiler, type CallProfile } from "./call-profile.js";
 import { resolveHandles } from "./guest-handles.js";
 import { installHooks as installHooksInto } from "./hook-module.js";
 import { InputFeeder } from "./input-feeder.js";
@@ -126,6 +127,13 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   const wrap = (onCall: (name: string, args: Array<number | bigint>, fn: WasiFn) => number): Record<string, WasiFn> =>
     Object.fromEntries(Object.entries(real).map(([name, fn]) => [name, (...a: Array<number | bigint>) => onCall(name, a, fn)]));
 
+  // Profile: the counting module, sampled from the guest's start to its end.
+  let profiling: { profiler: GuestProfiler; module: WasmModule; intervalUs: number } | undefined;
+  let profiled: CallProfile | undefined;
+  if (req.mode === "plain" && req.profile) {
+    moduleBytes = buildCountingModule(program.module);
+    profiling = { profiler: new GuestProfiler(), module: readModule(moduleBytes), intervalUs: req.profile.intervalUs };
+  }
   if (req.mode !== "plain") {
     if (!req.func) throw new UsageError(`mode ${req.mode} needs a target function (--func or ALPACA_FUNC)`);
     const f = resolveFunction(program, req.func);
@@ -198,6 +206,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
     if (instance.exports.memory instanceof WebAssembly.Memory) sandbox.attach(instance.exports.memory);
     attach(instance);
     if (req.notify) await req.notify("start");
+    await profiling?.profiler.start(profiling.intervalUs);
     try {
       const code = wasi.start(instance);
       ending = { kind: "exit", code: typeof code === "number" ? code : 0 };
@@ -206,6 +215,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
       if (!e) throw error;
       ending = e;
     }
+    if (profiling) profiled = aggregateCpuProfile(await profiling.profiler.stop(), profiling.module, readCallCounts(profiling.module, instance.exports));
     if (req.notify) await req.notify("end");
     finish(ending);
     logFile?.commit();
@@ -221,6 +231,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   const outcome: RunOutcome = { exitCode: ending.kind === "exit" ? ending.code : TRAP_EXIT_STATUS, warnings };
   if (ending.kind === "trap") outcome.trapMessage = ending.message;
   if (replayer) outcome.stats = replayer.stats;
+  if (profiled) outcome.profile = profiled;
   if (logSource) outcome.logChecked = checkedToken(req.logKey(), logSource.identity);
   // A log this run wrote is well-formed by construction: later runs need not read every record.
   if (logFile) outcome.logChecked = checkedToken(req.logKey(), logIdentity(logFile.path));

@@ -48,6 +48,11 @@ export interface RunRequest {
   replayCore?: boolean;
   /** analyze: how changed memory is found (see src/runtime/recorder.ts); default adaptive. */
   strategy?: "diff" | "marks" | "host-marks" | "adaptive";
+  /**
+   * plain: count every function's calls and sample the run with V8's profiler every
+   * `intervalUs` µs (`alpaca profile`'s first phase; src/runtime/call-profile.ts).
+   */
+  profile?: { intervalUs: number };
   /** Called right before the guest starts and right after it ends (energy snapshots). */
   notify?: (phase: "start" | "end") => Promise<void>;
 }
@@ -69,6 +74,8 @@ export interface RunOutcome {
   /** Things the user should know (fewer calls than logged, result mismatches). */
   warnings: string[];
   stats?: ReplayStats;
+  /** RunRequest.profile: the run's call counts and times. */
+  profile?: import("./call-profile.js").CallProfile;
   /** A checked-log token for the log this run wrote or checked (RunRequest.logChecked), for later runs of it. */
   logChecked?: string;
 }

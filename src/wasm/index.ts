@@ -3,6 +3,7 @@ export * from "./module.js";
 export { readModule, isWasm, funcType, funcName } from "./read-module.js";
 export { forEachInstruction, skipLocals } from "./instructions.js";
 export { buildAnalyzerModule, buildReplayModule, findStackPointer, isPackedReplay, EXPORT, HOOK, type ReplayVariant } from "./rewrite.js";
+export { buildCountingModule, readCallCounts, EXPORT_CALLS } from "./count-calls.js";
 export type { RewriteLayout, Rewritten } from "./rewrite.js";
 export { WASI_TABLE, argsToBits, bitsToArgs, writeParts } from "./wasi-table.js";
 export type { WasiEntry, WasiContext, WasiArgs, Range, ReplayPolicy, WriteParts } from "./wasi-table.js";

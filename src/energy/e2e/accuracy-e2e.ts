@@ -25,9 +25,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { COMPILE_FLAGS } from "../options.js";
 import { FakePowercap } from "../testing/fake-powercap.js";
 import { alpaca, ROOT } from "./cli.js";
+import { mean, truthPairs } from "./truth.js";
 
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const TOLERANCE = 0.25;
@@ -36,27 +36,6 @@ const TRUTH_PAIRS = 16;
 const MAX_ATTEMPTS = 2;
 const CALLS = "3000000";
 
-
-/** Energy of one plain run between its start and end snapshots, through `alpaca sampler --json`. */
-async function plainRunEnergy(source: string[], zone: string, args: string[]): Promise<number> {
-  const o = await alpaca(["sampler", ...source, "--json", PROGRAM, ...args], {}, COMPILE_FLAGS.optimized);
-  if (o.status !== 0) throw new Error(`sampler run failed (${o.status}): ${o.stderr.trim()}`);
-  // The program's output comes first on stdout, the sampler's JSON document last.
-  const doc = JSON.parse(o.stdout.slice(o.stdout.lastIndexOf('{\n  "source"'))) as { zones: string[]; diffs: { energy_j: Record<string, number | null> }[] };
-  const e = doc.diffs.map((d) => d.energy_j[zone]).find((x): x is number => typeof x === "number");
-  if (e === undefined) throw new Error(`no ${zone} energy between the run's snapshots`);
-  return e;
-}
-
-const mean = (xs: number[]): number => xs.reduce((s, x) => s + x, 0) / xs.length;
-
-/** Energy of `pairs` alternated runs with the function's calls and without them, appended to `a` and `b`. */
-async function truthPairs(pairs: number, source: string[], zone: string, withCalls: string[], withoutCalls: string[], a: number[], b: number[]): Promise<void> {
-  for (let i = 0; i < pairs; i++) {
-    a.push(await plainRunEnergy(source, zone, withCalls));
-    b.push(await plainRunEnergy(source, zone, withoutCalls));
-  }
-}
 
 interface CostJson {
   metric: string;
@@ -84,9 +63,9 @@ const FUNCTIONS = [
 async function compareOnce(s: (typeof SOURCES)[number], f: (typeof FUNCTIONS)[number]): Promise<{ ok: boolean; imprecise: boolean; line: string; verdict: string }> {
   const withCalls: number[] = [];
   const withoutCalls: number[] = [];
-  await truthPairs(TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls, withoutCalls);
+  await truthPairs(PROGRAM, TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls, withoutCalls);
   const m = await measuredCost(s.flags, s.zone, f.func, WITH);
-  await truthPairs(TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls, withoutCalls);
+  await truthPairs(PROGRAM, TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls, withoutCalls);
   const truth = mean(withCalls) - mean(withoutCalls);
   const truthShare = truth / mean(withCalls);
   const error = m.fraction / truthShare - 1;
