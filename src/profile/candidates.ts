@@ -9,7 +9,9 @@
  *    the outer one, the function the program's author wrote the call to, is kept.
  * 3. A function most of whose time (CONTAINER_SHARE) lies in other chosen candidates nested
  *    inside it would count their time a second time: it is left out, and the next one comes in.
- * Functions with fewer than MIN_SAMPLES samples are below the profile's resolution.
+ * Functions with fewer than MIN_SAMPLES samples are below the profile's resolution, and those with
+ * less than MIN_SHARE of the time below what an energy comparison can resolve in a reasonable
+ * number of runs (their cost is within the run-to-run noise of the whole program).
  */
 import type { CallProfile, FunctionProfile } from "../runtime/call-profile.js";
 
@@ -17,6 +19,7 @@ export const WHOLE_PROGRAM_SHARE = 0.97;
 export const SAME_TIME_SHARE = 0.9;
 export const CONTAINER_SHARE = 0.5;
 export const MIN_SAMPLES = 3;
+export const MIN_SHARE = 0.01;
 
 export interface Candidate extends FunctionProfile {
   name: string;
@@ -39,7 +42,7 @@ export function chooseCandidates(profile: CallProfile, nameOf: (index: number) =
   const guest = profile.guestSeconds;
   const minSeconds = MIN_SAMPLES * (profile.sampleIntervalUs / 1e6);
   const all: Candidate[] = profile.functions
-    .filter((f) => f.inclusiveSeconds > 0 && f.inclusiveSeconds >= minSeconds)
+    .filter((f) => f.inclusiveSeconds > 0 && f.inclusiveSeconds >= minSeconds && f.inclusiveSeconds >= MIN_SHARE * guest)
     .map((f) => ({ ...f, name: nameOf(f.index), timeShare: guest > 0 ? f.inclusiveSeconds / guest : 0, selfShare: guest > 0 ? f.selfSeconds / guest : 0 }))
     .sort((a, b) => b.inclusiveSeconds - a.inclusiveSeconds || a.index - b.index);
   const nested = new Map(profile.nested.map((n) => [`${n.outer}>${n.inner}`, n.seconds]));

@@ -5,7 +5,7 @@
  * SVG renders without JavaScript in any browser and in a file viewer, and every mark carries
  * its numbers as data attributes that tests read back. Pure.
  */
-import { describeMachineLine, formatPercent, formatSi, type MachineInfo } from "../energy/index.js";
+import { describeMachineLine, formatPercent, formatPlusMinus, formatSi, type MachineInfo } from "../energy/index.js";
 import type { Variant } from "../energy/types.js";
 import type { FunctionRow } from "./rows.js";
 
@@ -74,13 +74,13 @@ function costChart(rows: readonly FunctionRow[]): string {
   const min = Math.min(lo / factor, ticks[0]!);
   const max = Math.max(hi / factor, ticks[ticks.length - 1]!);
   const left = 230;
-  const width = 560;
+  const width = 540;
   const rowH = 30;
   const top = 10;
   const height = top + measured.length * rowH + 48;
   const x = (v: number): number => left + ((v / factor - min) / (max - min || 1)) * width;
   const parts: string[] = [];
-  parts.push(`<svg class="chart" id="cost-chart" viewBox="0 0 ${left + width + 150} ${height}" width="${left + width + 150}" height="${height}" role="img" aria-label="Cost per run of each function with its 95% confidence interval">`);
+  parts.push(`<svg class="chart" id="cost-chart" viewBox="0 0 ${left + width + 170} ${height}" width="${left + width + 170}" height="${height}" role="img" aria-label="Cost per run of each function with its 95% confidence interval">`);
   for (const t of ticks) {
     const tx = x(t * factor);
     parts.push(`<line x1="${tx}" x2="${tx}" y1="${top}" y2="${top + measured.length * rowH}" class="grid${t === 0 ? " zero" : ""}"/>`);
@@ -102,7 +102,8 @@ function costChart(rows: readonly FunctionRow[]): string {
       const my = y + rowH / 2;
       parts.push(`<path class="whisker" d="M${a} ${my}H${b}M${a} ${my - 6}V${my + 6}M${b} ${my - 6}V${my + 6}"/>`);
     }
-    parts.push(`<text x="${left + width + 8}" y="${y + rowH / 2 + 4}" class="value">${escapeHtml(formatSi(c.estimate, c.unit))}</text>`);
+    const half = (c.ci95[1] - c.ci95[0]) / 2;
+    parts.push(`<text x="${left + width + 8}" y="${y + rowH / 2 + 4}" class="value">${escapeHtml(Number.isFinite(half) ? formatPlusMinus(c.estimate, half, c.unit) : formatSi(c.estimate, c.unit))}</text>`);
   });
   parts.push(`</svg>`);
   const used = [...new Set(measured.map((r) => r.decision ?? "too-few-runs"))];

@@ -1,19 +1,23 @@
 /**
- * The HTML reports looked at as a user would: `alpaca profile --json --html` and
+ * End-to-end checks of `alpaca profile` through the real CLI. The HTML reports looked at as a
+ * user would: `alpaca profile --json --html` and
  * `alpaca energy --json --html` on examples/known_costs.wasm (model source, few runs), each page
  * loaded in headless Chromium (Debian's, driven by playwright-core). Each page must render with
  * no console error and no request leaving the file; the cost chart must have one bar per
  * function with a measured cost, and every bar's name, estimate and CI, and every table row's
  * name and status, must be those of the JSON document, in its order. A screenshot of the profile
  * report is saved to build/profile-report.png. Chromium comes from scripts/ensure-chromium.sh:
- * installed when running as root, else the harness skips with the command to run.
- * Prints one line per case and `N passed, N failed`. Run with `make html-e2e` (part of `make check`).
+ * installed when running as root, else the browser cases skip with the command to run.
+ * Bad input ends with one `alpaca: ...` line and status 125 before anything runs; Ctrl-C during
+ * the measurements prints the report over what was measured, marked INTERRUPTED, exits 130 and
+ * leaves no temporary folder behind.
+ * Prints one line per case and `N passed, N failed`. Run with `make profile-e2e` (part of `make check`).
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { alpaca, ROOT } from "../../energy/e2e/cli.js";
+import { ALPACA, alpaca, ROOT, type Outcome } from "../../energy/e2e/cli.js";
 
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const ARGS = ["300000", "1", "1", "40"];
@@ -86,8 +90,59 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-html-e2e-"));
 let passed = 0;
 let failed = 0;
 const skip = chromiumOrSkip();
-const cases: Array<{ name: string; run: () => Promise<void> }> = [
+const onOneLine = (o: Outcome, pattern: RegExp): void => {
+  check(o.status === 125, `status ${o.status}, expected 125 (stderr: ${o.stderr.trim()})`);
+  const lines = o.stderr.trim().split("\n");
+  check(lines.length === 1 && pattern.test(lines[0] ?? ""), `stderr ${JSON.stringify(o.stderr)} does not match ${pattern}`);
+};
+
+/** `alpaca profile ARGS` with TMPDIR set to `tmpdir`, sent SIGINT once stderr matches `when`. */
+function interruptedProfile(args: string[], tmpdir: string, when: RegExp): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
+    const child = spawn(process.execPath, [ALPACA, "profile", ...args], { env: { ...clean, TMPDIR: tmpdir }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    let sent = false;
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+      if (!sent && when.test(stderr)) {
+        sent = true;
+        child.kill("SIGINT");
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+const browserCase = (c: { name: string; run: () => Promise<void> }) => ({ ...c, browser: true });
+const cases: Array<{ name: string; run: () => Promise<void>; browser?: boolean }> = [
   {
+    name: "bad input: one line, status 125, before anything runs",
+    run: async () => {
+      onOneLine(await alpaca(["profile", "--top", "0", PROGRAM]), /^alpaca: --top 0: expected a whole number ≥ 1$/);
+      onOneLine(await alpaca(["profile", path.join(tmp, "missing.wasm")]), /^alpaca: profile: .*missing\.wasm: no such file$/);
+      onOneLine(await alpaca(["profile", "/bin/true"]), /^alpaca: profile: native programs are not supported yet/);
+      onOneLine(await alpaca(["profile", "--html", path.join(tmp, "no/such/dir/r.html"), PROGRAM]), /^alpaca: --html .*: no such directory/);
+      onOneLine(await alpaca(["profile", "--dir", path.join(tmp, "absent"), PROGRAM]), /^alpaca: .*absent/);
+      onOneLine(await alpaca(["profile", "--source", "rapl", "--powercap-root", path.join(tmp, "absent"), PROGRAM]), /^alpaca: /);
+    },
+  },
+  {
+    name: "Ctrl-C: the report over what was measured, INTERRUPTED, exit 130, no temporary folder left",
+    run: async () => {
+      const own = fs.mkdtempSync(path.join(tmp, "tmpdir-"));
+      const o = await interruptedProfile(["--source", "model", "--runs", "40", "--warmup", "0", "--top", "3", PROGRAM, ...ARGS], own, /phase 2 \[1\/\d+\]: .*\n(?:.*\n)*alpaca: energy: round 2/);
+      check(o.status === 130, `status ${o.status}, expected 130: ${o.stderr.slice(-400)}`);
+      check(/INTERRUPTED/.test(o.stdout), `no INTERRUPTED in the report: ${o.stdout}`);
+      check(/not measured: interrupted/.test(o.stdout), `the functions after the interruption are not listed as not measured: ${o.stdout}`);
+      const left = fs.readdirSync(own);
+      check(left.length === 0, `left in TMPDIR: ${left.join(", ")}`);
+    },
+  },
+  browserCase({
     name: "profile --html: one bar per measured function, names and numbers as in --json, no console error",
     run: async () => {
       const html = path.join(tmp, "profile.html");
@@ -97,8 +152,8 @@ const cases: Array<{ name: string; run: () => Promise<void> }> = [
       check(doc.functions.length >= 3, `only ${doc.functions.length} functions profiled`);
       await checkPage(html, doc.functions, SCREENSHOT);
     },
-  },
-  {
+  }),
+  browserCase({
     name: "energy --html: the function's bar and runs, as in --json",
     run: async () => {
       const html = path.join(tmp, "energy.html");
@@ -108,11 +163,11 @@ const cases: Array<{ name: string; run: () => Promise<void> }> = [
       const c = doc.summary.cost.find((x) => x.metric === doc.summary.primary)!;
       await checkPage(html, [{ name: doc.func, status: "measured", cost: c }]);
     },
-  },
+  }),
 ];
 try {
   for (const c of cases) {
-    if (skip) {
+    if (skip && c.browser) {
       console.log(`skip ${c.name}: Chromium is missing; install it with: ${skip}`);
       continue;
     }
