@@ -19,6 +19,7 @@ interface EnergyCliOptions extends MeasureCliOptions {
   json?: boolean;
   csv?: string;
   log?: string;
+  processPerRun?: boolean;
 }
 
 export function registerEnergy(program: Command, ctx: CliContext): void {
@@ -28,7 +29,8 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
     .option("--aa", "A/A: run the baseline in every slot, to see the noise floor and the rule's false-positive rate")
     .option("--json", "print every run's numbers and the summary as JSON instead of the report")
     .option("--csv <file>", "write one row per run to FILE")
-    .option("-l, --log <file>", "effect log: reused when it exists, else written there and kept");
+    .option("-l, --log <file>", "effect log: reused when it exists, else written there and kept")
+    .option("--process-per-run", "start every measured run as a process of its own, as `alpaca run` (slower: by default one runner process makes the runs of a WebAssembly program)");
   addMeasureOptions(cmd, { ...MEASURE_DEFAULTS, maxTimeHelp: "--runs auto: start no new round after this many seconds" })
     .argument("<program>", "WASI module or x86-64 ELF executable")
     .argument("[args...]", "the program's arguments")
@@ -71,6 +73,7 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
           trustLog: o.trustLog ?? false,
           stop: interrupts.stop,
           kill: interrupts.kill,
+          persistentRunner: !native && !o.processPerRun,
         };
         if (stdinPath !== undefined) options.stdinPath = stdinPath;
         if (o.log !== undefined) options.logPath = o.log;

@@ -7,14 +7,15 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
-import { AlpacaError } from "../errors/index.js";
 import { createLogger, type CliContext } from "./context.js";
+import { describe } from "./describe-error.js";
 import { EXIT_ALPACA_FAILURE, ExitStatus } from "./exit-status.js";
 import { registerRunCommands } from "./cmd-run.js";
 import { registerFunctions } from "./cmd-functions.js";
 import { registerLog } from "./cmd-log.js";
 import { registerEnergy } from "./cmd-energy.js";
 import { registerProfile } from "./cmd-profile.js";
+import { registerRunner } from "./cmd-runner.js";
 import { registerSampler } from "./cmd-sampler.js";
 
 export { ExitStatus, EXIT_ALPACA_FAILURE };
@@ -26,15 +27,6 @@ const OUTPUT = {
   outputError: (s: string, write: (s: string) => void) => write(`alpaca: ${s.replace(/^error: /, "")}`),
 };
 
-function describe(error: unknown, verbose: boolean): string {
-  if (error instanceof AlpacaError) {
-    const hint = error.hint ? ` (${error.hint})` : "";
-    const stack = verbose && error.stack ? `\n${error.stack}` : "";
-    return `alpaca: ${error.message}${hint}${stack}`;
-  }
-  const e = error instanceof Error ? error : new Error(String(error));
-  return `alpaca: internal error: ${e.message}${verbose && e.stack ? `\n${e.stack}` : " (run with --verbose for details)"}`;
-}
 
 /** A reader that stops early (`alpaca log dump big.alog | head`) ends our output quietly, as Unix tools do. */
 function quietOnClosedStdout(): void {
@@ -82,6 +74,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   registerLog(program, ctx);
   registerEnergy(program, ctx);
   registerProfile(program, ctx);
+  registerRunner(program, ctx);
   registerSampler(program, ctx);
   for (const cmd of program.commands) {
     cmd.exitOverride().configureOutput(OUTPUT);

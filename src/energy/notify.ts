@@ -83,9 +83,11 @@ function waitForFile(dir: string, name: string, timeoutMs: number, isAlive: () =
 
 /**
  * The notifier `alpaca run` calls at "start" and "end", or undefined when `ALPACA_PPID` is
- * unset, malformed or not a process this one may signal (v2: then no signals are sent).
+ * unset, malformed or not a process this one may signal (v2: then no signals are sent). A
+ * process that makes many runs (the energy runner) gives `runId`, read at each request; one
+ * notifier per process keeps the request numbers unique.
  */
-export function createRunNotifier(env: NodeJS.ProcessEnv): RunNotifier | undefined {
+export function createRunNotifier(env: NodeJS.ProcessEnv, runId: () => string | undefined = () => env[ENV_RUN_ID]): RunNotifier | undefined {
   const ppid = parsePid(env[ENV_PPID]);
   if (ppid === undefined || ppid === process.pid || !isSignallable(ppid)) return undefined;
   const channel = env[ENV_CHANNEL];
@@ -99,13 +101,13 @@ export function createRunNotifier(env: NodeJS.ProcessEnv): RunNotifier | undefin
       return Promise.resolve();
     };
   }
-  const runId = env[ENV_RUN_ID];
   const timeoutMs = Number(env[ENV_TIMEOUT_MS] ?? "") || DEFAULT_ACK_TIMEOUT_MS;
   let seq = 0;
   return async (phase) => {
     const cpu = process.cpuUsage();
     const request: SnapshotRequest = { v: CHANNEL_VERSION, pid: process.pid, seq: seq++, phase, cpuUserUs: cpu.user, cpuSystemUs: cpu.system };
-    if (runId !== undefined) request.runId = runId;
+    const id = runId();
+    if (id !== undefined) request.runId = id;
     await requestSnapshot(channel, ppid, request, timeoutMs);
   };
 }

@@ -32,6 +32,8 @@ function options(overrides: Partial<EnergyOptions> & Pick<EnergyOptions, "source
     runs: 4,
     warmup: 0,
     control: true,
+    // The fake launcher stands for `alpaca run`, one process per run; the runner process is tested end to end (energy-e2e).
+    persistentRunner: false,
     launcher: { execPath: process.execPath, engineArgs: ["--import", "tsx"], launcherPath: FAKE_LAUNCHER },
     env: { ...process.env, ALPACA_MODE: "a", ALPACA_FUNC: "stale" },
     ...overrides,

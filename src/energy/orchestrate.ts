@@ -17,6 +17,7 @@ import { ENV_CHANNEL, ENV_PPID, ENV_RUN_ID } from "./channel.js";
 import { MIN_RUNS_FOR_VERDICT } from "./decision.js";
 import { COMPILE_FLAGS, DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_PRECISION, type CompileMode } from "./options.js";
 import { alpacaFailure, compareCaptures, runCaptured, type Launcher, type RunCapture, type RunSpec } from "./runner.js";
+import { RunnerKilled, RunnerProcess } from "./runner-process.js";
 import { SamplerProcess, type SamplerCommand } from "./sampler-client.js";
 import type { Snapshot } from "./sampler.js";
 import { roundOrder } from "./schedule.js";
@@ -68,6 +69,12 @@ export interface EnergyOptions {
   kill?: AbortSignal;
   /** How long to wait for a finished run's snapshots to arrive from the sampler (default 5 s). */
   snapshotWaitMs?: number;
+  /**
+   * Make every measured run in one runner process (`alpaca runner`, runner-process.ts), which
+   * keeps the compiled modules between runs, instead of a process per run. WebAssembly only;
+   * default true when `control` (Wasm), false otherwise.
+   */
+  persistentRunner?: boolean;
 }
 
 
@@ -159,6 +166,9 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
     return spec;
   };
   let sampler: SamplerProcess | undefined;
+  let runner: RunnerProcess | undefined;
+  const killRunner = (): void => runner?.kill();
+  options.kill?.addEventListener("abort", killRunner);
   try {
     // 1. The effect log, and the reference behaviour every run must reproduce.
     const logPath = path.resolve(options.logPath ?? path.join(tmp, `${options.func.replace(/[^\w.-]/g, "_")}.alog`));
@@ -179,9 +189,21 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
       reference = analyzed;
     }
 
-    // 2. The sampler.
+    // 2. The sampler, and the runner process when runs share one.
     sampler = await SamplerProcess.spawn(options.samplerCommand);
     const zones = [...sampler.zoneLabels];
+    if (options.persistentRunner ?? options.control) {
+      const runnerEnv: NodeJS.ProcessEnv = {
+        ...env,
+        ALPACA_FUNC: options.func,
+        ALPACA_LOG: logPath,
+        [ENV_PPID]: String(sampler.pid),
+        [ENV_CHANNEL]: sampler.channelDir,
+        ...(logChecked ? { ALPACA_LOG_CHECKED: logChecked } : {}),
+      };
+      const runnerArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], "--expose-gc", ...alpacaArgs(["runner", ...(options.trustLog ? ["--trust-log"] : []), ...runOptions, options.program, ...options.args])];
+      runner = RunnerProcess.start(launcher.execPath, runnerArgs, runnerEnv);
+    }
 
     // 3. The runs, round by round.
     const records: RunRecord[] = [];
@@ -218,11 +240,29 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
           [ENV_RUN_ID]: name,
           ...(logChecked ? { ALPACA_LOG_CHECKED: logChecked } : {}),
         };
-        const runArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], ...alpacaArgs(["run", ...(options.trustLog ? ["--trust-log"] : []), ...runOptions, options.program, ...options.args])];
-        const capture = await runCaptured(spawnSpec(runArgs, runEnv, name));
-        if (capture.signal && options.kill?.aborted) {
-          stopReason = "interrupted";
-          break;
+        let capture: RunCapture;
+        let report: { replay?: ReplayStats; logChecked?: string };
+        if (runner) {
+          try {
+            const r = await runner.run({ mode: options.aa ? "b" : (MODE_OF[variant] as "b" | "c" | "d"), runId: name, outputPrefix: path.join(outDir ?? tmp, name), keepOutput: outDir !== undefined, ...(options.stdinPath ? { stdinPath: options.stdinPath } : {}) });
+            capture = r.capture;
+            report = { ...(r.stats ? { replay: r.stats } : {}), ...(r.logChecked ? { logChecked: r.logChecked } : {}) };
+          } catch (error) {
+            if (!(error instanceof RunnerKilled)) throw error;
+            if (options.kill?.aborted) {
+              stopReason = "interrupted";
+              break;
+            }
+            throw new AlpacaError(`energy: ${variant} run ${index}: ${error.message}`);
+          }
+        } else {
+          const runArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], ...alpacaArgs(["run", ...(options.trustLog ? ["--trust-log"] : []), ...runOptions, options.program, ...options.args])];
+          capture = await runCaptured(spawnSpec(runArgs, runEnv, name));
+          if (capture.signal && options.kill?.aborted) {
+            stopReason = "interrupted";
+            break;
+          }
+          report = readRunReport(statsFile);
         }
         const failure = alpacaFailure(capture);
         if (failure) throw new AlpacaError(`energy: ${variant} run ${index}${warmup ? " (warm-up)" : ""} failed: ${failure.replace(/^alpaca: /, "")}`);
@@ -252,7 +292,6 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
         };
         const flagged = compareCaptures(reference, capture);
         if (flagged) record.flagged = flagged;
-        const report = readRunReport(statsFile);
         if (report.replay) record.replay = report.replay;
         logChecked ??= report.logChecked;
         (warmup ? warmupRecords : records).push(record);
@@ -288,6 +327,8 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
     if (options.runs === "auto") result.precision = options.precision ?? DEFAULT_PRECISION;
     return result;
   } finally {
+    options.kill?.removeEventListener("abort", killRunner);
+    await runner?.close();
     await sampler?.stop();
     // The log survives only when the user named it.
     fs.rmSync(tmp, { recursive: true, force: true });

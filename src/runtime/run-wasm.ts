@@ -7,7 +7,7 @@
 import { WASI } from "node:wasi";
 import { AlpacaError, UsageError, withContext } from "../errors/index.js";
 import { checkedToken, checkHeaderMatches, envVars, isCheckedToken, LogEncoder, openLogFrom, type OpenedLog } from "../log/index.js";
-import { buildAnalyzerModule, buildCountingModule, buildReplayModule, HOOK, readCallCounts, readModule, type WasiContext, type WasmModule, type WasmValType } from "../wasm/index.js";
+import { buildAnalyzerModule, buildCountingModule, buildReplayModule, HOOK, readCallCounts, readModule, type ReplayVariant, type RewriteLayout, type WasiContext, type WasmModule, type WasmValType } from "../wasm/index.js";
 import { aggregateCpuProfile, GuestProfiler, type CallProfile } from "./call-profile.js";
 import { resolveHandles } from "./guest-handles.js";
 import { installHooks as installHooksInto } from "./hook-module.js";
@@ -20,7 +20,7 @@ import { Recorder, type RunEnding } from "./recorder.js";
 import { ReplayCore, replayCoreModule } from "./replay-core.js";
 import { ReplayedTrap, Replayer } from "./replayer.js";
 import { checkedPreopens, WasiSandbox } from "./wasi-sandbox.js";
-import type { RunOutcome, RunRequest } from "./types.js";
+import type { RunCache, RunOutcome, RunRequest } from "./types.js";
 
 /** Exit status of a run whose guest trapped (as 128 + SIGABRT for native programs). */
 export const TRAP_EXIT_STATUS = 134;
@@ -42,7 +42,7 @@ function wasiContext(argv: string[], env: string[]): WasiContext {
  */
 function createWasi(req: RunRequest): { wasi: WASI; sandbox: WasiSandbox } {
   const preopens = checkedPreopens(req.dirs);
-  const wasi = new WASI({ version: "preview1", args: [req.programPath, ...req.args], env: req.env, preopens, returnOnExit: true });
+  const wasi = new WASI({ version: "preview1", args: [req.programPath, ...req.args], env: req.env, preopens, returnOnExit: true, ...req.stdio });
   return { wasi, sandbox: new WasiSandbox(preopens) };
 }
 
@@ -86,6 +86,20 @@ function checkLogFor(path: string, log: OpenedLog, p: Program, f: TargetFunction
   return log;
 }
 
+/**
+ * The compiled replay module of `f` for `mode` (disable, control, baseline), from the cache when
+ * an earlier run in this process built it (the energy runner).
+ */
+function replayModule(program: Program, f: TargetFunction, mode: ReplayVariant, replayCore: boolean, cache: RunCache | undefined): { module: WebAssembly.Module; layout: RewriteLayout } {
+  const key = `${mode}:${f.funcIdx}:${replayCore}`;
+  const cached = cache?.replay.get(key);
+  if (cached) return cached;
+  const rewritten = buildReplayModule(program.module, f.funcIdx, mode, { replayCore });
+  const built = { module: new WebAssembly.Module(rewritten.bytes), layout: rewritten.layout };
+  cache?.replay.set(key, built);
+  return built;
+}
+
 /** The warning for an analysis in which F never ran. */
 export function neverCalled(name: string): string {
   return `${name} was never called in this run: the log holds no invocation, and disabling it changes nothing (check the function, the arguments and the input)`;
@@ -110,8 +124,10 @@ function callCountDiffers(mode: RunRequest["mode"], calls: number, logged: numbe
 export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   const warnings: string[] = [];
   const warn = (s: string) => warnings.push(s);
-  const program = loadProgram(req.programPath);
+  const cache = req.cache;
+  const program = cache ? (cache.program ??= loadProgram(req.programPath)) : loadProgram(req.programPath);
   const { wasi, sandbox } = createWasi(req);
+  let compiled: WebAssembly.Module | undefined;
   // Every mode, and every call a replay re-executes, goes through the sandbox.
   const real = sandbox.wrap(wasi.wasiImport);
   const argv = [req.programPath, ...req.args];
@@ -134,6 +150,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
     moduleBytes = buildCountingModule(program.module);
     profiling = { profiler: new GuestProfiler(), module: readModule(moduleBytes), intervalUs: req.profile.intervalUs };
   }
+  if (req.mode === "plain" && cache && !req.profile) compiled = cache.plain ??= new WebAssembly.Module(program.bytes);
   if (req.mode !== "plain") {
     if (!req.func) throw new UsageError(`mode ${req.mode} needs a target function (--func or ALPACA_FUNC)`);
     const f = resolveFunction(program, req.func);
@@ -165,8 +182,8 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
     } else {
       ({ log, source: logSource } = readLogFor(req.logPath ?? `${f.name}.alog`, program, f, warn, req));
       const coreModule = req.replayCore === false ? null : replayCoreModule();
-      const rewritten = buildReplayModule(program.module, f.funcIdx, req.mode, { replayCore: coreModule !== null });
-      moduleBytes = rewritten.bytes;
+      const rewritten = replayModule(program, f, req.mode, coreModule !== null, cache);
+      compiled = rewritten.module;
       // F runs in baseline and control runs and takes its own inputs; a disabled run replays them.
       const inputs = req.mode === "disable" ? log.inputs.filter((i) => !i.insideF) : log.inputs;
       const feeder = req.liveInputs ? undefined : new InputFeeder(inputs, warn);
@@ -202,7 +219,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
 
   let ending: RunEnding;
   try {
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(moduleBytes), { [WASI_MODULE]: imports });
+    const instance = new WebAssembly.Instance(compiled ?? new WebAssembly.Module(moduleBytes), { [WASI_MODULE]: imports });
     if (instance.exports.memory instanceof WebAssembly.Memory) sandbox.attach(instance.exports.memory);
     attach(instance);
     if (req.notify) await req.notify("start");

@@ -53,8 +53,24 @@ export interface RunRequest {
    * `intervalUs` µs (`alpaca profile`'s first phase; src/runtime/call-profile.ts).
    */
   profile?: { intervalUs: number };
+  /** The guest's stdin, stdout and stderr as file descriptors (default 0, 1, 2). */
+  stdio?: { stdin: number; stdout: number; stderr: number };
+  /**
+   * What a process that runs the same program many times keeps between runs (the energy
+   * runner, src/cli/cmd-runner.ts): the loaded program and each compiled module.
+   */
+  cache?: RunCache;
   /** Called right before the guest starts and right after it ends (energy snapshots). */
   notify?: (phase: "start" | "end") => Promise<void>;
+}
+
+/** See RunRequest.cache. Fill `modules` only through runWasm. */
+export interface RunCache {
+  program?: import("./program.js").Program;
+  /** The program's own module, compiled. */
+  plain?: WebAssembly.Module;
+  /** Replay modules by variant, function and replay core, compiled. */
+  replay: Map<string, { module: WebAssembly.Module; layout: import("../wasm/index.js").RewriteLayout }>;
 }
 
 /** What a disable (or control) run's replay did, for `--stats`. */

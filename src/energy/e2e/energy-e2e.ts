@@ -139,6 +139,39 @@ const cases: { name: string; run: () => Promise<void> }[] = [
     },
   },
   {
+    name: "energy: the runner process gives every run the same inputs: stdin read inside F, a --dir file rewritten, a program that traps; --process-per-run agrees",
+    run: async () => {
+      const suite = (p: string): string => path.join(ROOT, "build/test-suite", `${p}.wasm`);
+      const input = path.join(tmp, "numbers.txt");
+      fs.writeFileSync(input, "1 2 3 4 5 6 7 8 9 10 11\n");
+      const out = path.join(tmp, "out-dir");
+      fs.mkdirSync(out, { recursive: true });
+      fs.writeFileSync(path.join(out, "report.csv"), "stale\n");
+      const kept = path.join(tmp, "program-output");
+      const cases: Array<{ func: string; args: string[]; flags: string[]; stdout: RegExp; stderr?: RegExp }> = [
+        { func: "read_numbers", args: [suite("stdin_sum")], flags: ["--stdin", input], stdout: /^11 numbers$/m },
+        { func: "save_report", args: [suite("write_file"), "/out", "8"], flags: ["--dir", `${out}:/out`], stdout: /./ },
+        { func: "ratio", args: [suite("trap_last"), "10", "2", "-9", "4", "7", "0", "1", "1"], flags: [], stdout: /./, stderr: /^wasm trap: /m },
+      ];
+      for (const c of cases) {
+        for (const mode of [[], ["--process-per-run"]]) {
+          fs.rmSync(kept, { recursive: true, force: true });
+          const o = await alpaca(["energy", "--func", c.func, "--source", "model", "--runs", "3", "--warmup", "0", "--json", "-q", "--program-output", kept, ...mode, ...c.flags, ...c.args]);
+          const what = `${c.func}${mode.length ? " (process per run)" : ""}`;
+          check(o.status === 0, `${what}: status ${o.status}: ${o.stderr}`);
+          const json = JSON.parse(o.stdout) as ReportJson;
+          check(json.runs.length === 9 && json.runs.every((r) => r.flagged === null), `${what}: ${json.runs.filter((r) => r.flagged).map((r) => r.flagged).join("; ")}`);
+          const outputs = fs.readdirSync(kept).filter((f) => f.endsWith(".stdout") && !f.startsWith("analyze"));
+          check(outputs.length === 9, `${what}: ${outputs.length} kept outputs`);
+          const analyzed = fs.readFileSync(path.join(kept, "analyze.stdout"), "utf8");
+          check(c.stdout.test(analyzed), `${what}: analyzed output ${JSON.stringify(analyzed.slice(0, 200))}`);
+          for (const f of outputs) check(fs.readFileSync(path.join(kept, f), "utf8") === analyzed, `${what}: ${f} differs from the analyzed run's stdout`);
+          if (c.stderr) for (const f of outputs) check(c.stderr.test(fs.readFileSync(path.join(kept, f.replace(/stdout$/, "stderr")), "utf8")), `${what}: ${f}: no trap message on stderr`);
+        }
+      }
+    },
+  },
+  {
     name: "energy: bad input is one alpaca: line and status 125",
     run: async () => {
       const empty = path.join(tmp, "empty-powercap");
