@@ -8,7 +8,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
-import { baseRunEnv, runEnergy, type EnergyOptions } from "./orchestrate.js";
+import { baseRunEnv, MIN_ROUNDS_FOR_PRECISION, runEnergy, type EnergyOptions } from "./orchestrate.js";
 import { schedule } from "./schedule.js";
 import { readZones } from "./powercap-reader.js";
 import { formatReport, toCsv, toJson } from "./report.js";
@@ -169,7 +169,7 @@ void test("--runs auto stops once the cost's CI is within --precision, and at --
   // F burns 200 ms of 220: its cost is resolved to ±50% of the baseline within the first rounds.
   const loose = await runEnergy(options({ ...model, runs: "auto", precision: 0.5, maxRuns: 8, args: ["200", "20"] }));
   assert.equal(loose.stopReason, "precision");
-  assert.equal(loose.runs.length / 3, 3, "stops at the first check, after 3 rounds");
+  assert.equal(loose.runs.length / 3, MIN_ROUNDS_FOR_PRECISION, `stops at the first check, after ${MIN_ROUNDS_FOR_PRECISION} rounds`);
   // An impossible precision: stops at --max-runs.
   const tight = await runEnergy(options({ ...model, runs: "auto", precision: 1e-9, maxRuns: 4, args: ["20", "10"] }));
   assert.equal(tight.stopReason, "max-runs");

@@ -14,7 +14,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
 import { ENV_CHANNEL, ENV_PPID, ENV_RUN_ID } from "./channel.js";
-import { MIN_RUNS_FOR_VERDICT } from "./decision.js";
 import { COMPILE_FLAGS, DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_PRECISION, type CompileMode } from "./options.js";
 import { alpacaFailure, compareCaptures, runCaptured, type Launcher, type RunCapture, type RunSpec } from "./runner.js";
 import { RunnerKilled, RunnerProcess } from "./runner-process.js";
@@ -132,10 +131,18 @@ function readRunReport(file: string): { replay?: ReplayStats; logChecked?: strin
 
 const MODE_OF: Record<Variant, string> = { baseline: "b", control: "c", disabled: "d" };
 
+/**
+ * `--runs auto` stops for precision no earlier than this round. With three runs a variant the
+ * CI of a machine whose runs are bimodal (examples/known_costs.c: 377 ms or 464 ms for the same
+ * run, by where its memory lands) comes out narrow by chance about as often as not; a profile
+ * measured big_kernel at 49% of the program against 40% that way.
+ */
+export const MIN_ROUNDS_FOR_PRECISION = 5;
+
 /** Whether to start another measured round, and if not why. */
 function nextRoundOrStop(o: EnergyOptions, rounds: number, elapsedSeconds: number, lastRoundSeconds: number, estimate: RunningEstimate | undefined): StopReason | undefined {
   if (o.runs !== "auto") return rounds >= o.runs ? "runs" : undefined;
-  if (rounds >= MIN_RUNS_FOR_VERDICT && estimate) {
+  if (rounds >= MIN_ROUNDS_FOR_PRECISION && estimate) {
     const half = (estimate.ci95[1] - estimate.ci95[0]) / 2;
     if (half <= (o.precision ?? DEFAULT_PRECISION) * Math.abs(estimate.baselineMean)) return "precision";
   }

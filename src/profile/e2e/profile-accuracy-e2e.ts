@@ -1,9 +1,9 @@
 /**
  * Accuracy of `alpaca profile` against ground truth (issue 18). examples/known_costs.wasm has
  * functions of known marginal cost: a stencil kernel called once (big_kernel), a ~50 ns function
- * called 2 million times (tiny_mix) and a printing function (print_report, 120 calls of 200
- * formatted lines), each a sixth or more of the program, so that the VM's noise leaves each
- * share measurable to the tolerance in a few runs. Each one's cost is measured directly by plain runs with its calls and
+ * called 1.5 million times (tiny_mix) and a printing function (print_report, 60 calls of 200
+ * formatted lines), about 45%, 25% and 12% of the program: each about twice the next, so that
+ * their order is not a matter of noise. Each one's cost is measured directly by plain runs with its calls and
  * without them (truth.ts), half before the profile and half after. `alpaca profile` on the run
  * with every call must measure all three, rank them in the order of their marginal costs, and
  * give each a cost within TOLERANCE of its marginal cost, compared as shares of the program's
@@ -16,26 +16,31 @@
  * writes its output in 64 KiB blocks, which makes that share about 1% (with musl's default 1 KiB
  * blocks for a pipe it was 37% of print_report's time: docs/profile.md).
  *
- * A source whose profile misses with a CI wider than the tolerance is measured once more, truth
- * included; a second miss fails. Prints one line per source and function and `N passed, N
+ * A source whose profile misses is measured again, truth included, up to three times in all. Unlike
+ * accuracy-e2e.ts, a miss with a narrow CI is retried too: a profile is four comparisons in a
+ * row, minutes apart from half the truth, and a burst of load on a shared VM shifts one of them
+ * while its own CI stays narrow (seen in a clean-clone CI run: big_kernel +27% with a CI of ±4%,
+ * then -0.0% in the next measurement; with the fake RAPL tree, whose energy is the runs' wall
+ * time, one attempt's tiny_mix CI was [-2.2, 3.2] J). A real error shows in every measurement. Prints one line per source and function and `N passed, N
  * failed`. Run with `make profile-accuracy-e2e` (part of `make check`).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { alpaca, ROOT } from "../../energy/e2e/cli.js";
-import { mean, truthPairs } from "../../energy/e2e/truth.js";
+import { truthPairs } from "../../energy/e2e/truth.js";
+import { median } from "../../energy/stats.js";
 import { FakePowercap } from "../../energy/testing/fake-powercap.js";
 
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const TOLERANCE = 0.25;
-const TRUTH_PAIRS = 8;
-const MAX_ATTEMPTS = 2;
-const WITH = ["2000000", "1", "1", "120"];
+const TRUTH_PAIRS = 10;
+const MAX_ATTEMPTS = 3;
+const WITH = ["1500000", "1", "1", "60"];
 const FUNCTIONS = [
-  { func: "big_kernel", what: "a stencil kernel called once", without: ["2000000", "1", "0", "120"] },
-  { func: "tiny_mix", what: "a ~50 ns function called 2M times", without: ["2000000", "0", "1", "120"] },
-  { func: "print_report", what: "a printing function (120 calls of 200 lines)", without: ["2000000", "1", "1", "0"] },
+  { func: "big_kernel", what: "a stencil kernel called once", without: ["1500000", "1", "0", "60"] },
+  { func: "tiny_mix", what: "a ~50 ns function called 1.5M times", without: ["1500000", "0", "1", "60"] },
+  { func: "print_report", what: "a printing function (60 calls of 200 lines)", without: ["1500000", "1", "1", "0"] },
 ];
 
 interface ProfileJson {
@@ -67,8 +72,8 @@ async function attempt(s: (typeof SOURCES)[number]): Promise<{ lines: string[]; 
     const rank = doc.functions.findIndex((x) => x.name === f.func);
     const row = doc.functions[rank];
     if (!row || row.status !== "measured" || !row.cost || row.energy_share === null) throw new Error(`${f.func} was not measured: ${JSON.stringify(row ?? null)}`);
-    const truthJ = mean(withCalls[i]!) - mean(withoutCalls[i]!);
-    return { name: f.func, truthJ, truthShare: truthJ / mean(withCalls[i]!), share: row.energy_share, estimate: row.cost.estimate, ci95: row.cost.ci95, rank };
+    const truthJ = median(withCalls[i]!) - median(withoutCalls[i]!);
+    return { name: f.func, truthJ, truthShare: truthJ / median(withCalls[i]!), share: row.energy_share, estimate: row.cost.estimate, ci95: row.cost.ci95, rank };
   });
   const lines: string[] = [];
   const failures: string[] = [];
@@ -105,8 +110,8 @@ try {
     const t0 = Date.now();
     try {
       let outcome = await attempt(s);
-      for (let n = 2; outcome.failures.length && outcome.imprecise && n <= MAX_ATTEMPTS; n++) {
-        console.log(`     ${name}: ${outcome.failures.join("; ")}; a CI was wider than ±${TOLERANCE * 100}%: measuring again`);
+      for (let n = 2; outcome.failures.length && n <= MAX_ATTEMPTS; n++) {
+        console.log(`     ${name}: ${outcome.failures.join("; ")}${outcome.imprecise ? `; a CI was wider than ±${TOLERANCE * 100}%` : ""}: measuring again`);
         outcome = await attempt(s);
       }
       if (outcome.failures.length) throw new Error(outcome.failures.join("; "));
