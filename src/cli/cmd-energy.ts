@@ -8,9 +8,9 @@ import * as fs from "node:fs";
 import { Command } from "commander";
 import { AlpacaError } from "../errors/index.js";
 import type { EnergyOptions } from "../energy/index.js";
-import { launcherFor, type CliContext } from "./context.js";
+import type { CliContext } from "./context.js";
 import { ExitStatus } from "./exit-status.js";
-import { addMeasureOptions, captureStdin, chooseSource, MEASURE_DEFAULTS, noteOptionsAfterProgram, parseMeasureOptions, withInterrupts, writeFileAtomically, type MeasureCliOptions } from "./measure-options.js";
+import { addMeasureOptions, captureStdin, chooseSource, energyOptionsFrom, MEASURE_DEFAULTS, noteOptionsAfterProgram, parseMeasureOptions, withInterrupts, writeFileAtomically, type MeasureCliOptions } from "./measure-options.js";
 import { isNativeProgram } from "./run-request.js";
 
 interface EnergyCliOptions extends MeasureCliOptions {
@@ -45,39 +45,19 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
         const { loadUserKey } = await import("../log/user-key.js");
         checkLogFileTrust(o.log, loadUserKey(ctx.env), o.trustLog ?? false, (w) => ctx.err(`alpaca: warning: ${w}`));
       }
-      const { describeMachine, formatProgress, formatReport, launcherSamplerCommand, runEnergy, summarizeEnergy, toCsv, toJson } = await import("../energy/index.js");
+      const { describeMachine, formatProgress, formatReport, runEnergy, summarizeEnergy, toCsv, toJson } = await import("../energy/index.js");
       const source = await chooseSource(o, m.wattsPerCore, ctx);
       if (native && !o.quiet) ctx.err("alpaca: note: native programs have no control runs yet: F's cost is baseline − disabled, which charges the replay's cost to F");
       await withInterrupts(ctx, "energy", async (interrupts, tempDir) => {
         const stdinPath = await captureStdin(o.stdin, tempDir);
         const machine = describeMachine();
-        const launcher = launcherFor(ctx);
         const options: EnergyOptions = {
+          ...(await energyOptionsFrom(o, m, ctx, prog, args, { source, interrupts, stdinPath, control: !native })),
           func: o.func,
-          program: prog,
-          args,
-          runs: m.runs,
-          warmup: m.warmup,
-          precision: m.precision,
-          maxRuns: m.maxRuns,
-          maxTimeSeconds: m.maxTimeSeconds,
           aa: o.aa ?? false,
-          control: !native,
-          compile: o.compile,
-          source,
-          launcher,
-          samplerCommand: launcherSamplerCommand(launcher, { source: source.kind, powercapRoot: o.powercapRoot, wattsPerCore: m.wattsPerCore }),
-          env: ctx.env,
-          runOptions: m.runOptions,
-          analyzeOptions: m.analyzeOptions,
-          trustLog: o.trustLog ?? false,
-          stop: interrupts.stop,
-          kill: interrupts.kill,
           persistentRunner: !native && !o.processPerRun,
         };
-        if (stdinPath !== undefined) options.stdinPath = stdinPath;
         if (o.log !== undefined) options.logPath = o.log;
-        if (o.programOutput !== undefined) options.programOutputDir = o.programOutput;
         if (!o.quiet) options.onProgress = (e) => ctx.err(formatProgress(e, o.func, m.precision));
         const result = await runEnergy(options);
         const summary = summarizeEnergy(result, { seed: m.seed });

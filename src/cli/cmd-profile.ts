@@ -6,11 +6,10 @@
  */
 import { Command } from "commander";
 import { UsageError } from "../errors/index.js";
-import { launcherFor, type CliContext } from "./context.js";
+import type { CliContext } from "./context.js";
 import { ExitStatus } from "./exit-status.js";
-import { addMeasureOptions, captureStdin, chooseSource, noteOptionsAfterProgram, parseCount, parseMeasureOptions, withInterrupts, writeFileAtomically, type MeasureCliOptions } from "./measure-options.js";
+import { addMeasureOptions, captureStdin, chooseSource, energyOptionsFrom, noteOptionsAfterProgram, parseCount, parseMeasureOptions, withInterrupts, writeFileAtomically, type MeasureCliOptions } from "./measure-options.js";
 import { isNativeProgram } from "./run-request.js";
-import type { MeasureOptions } from "../profile/index.js";
 
 interface ProfileCliOptions extends MeasureCliOptions {
   top: string;
@@ -35,7 +34,7 @@ export function registerProfile(program: Command, ctx: CliContext): void {
       const top = parseCount("--top", o.top, 1);
       const m = await parseMeasureOptions("profile", o, prog, ctx);
       if (isNativeProgram(prog)) throw new UsageError("profile: native programs are not supported yet (no first phase for them): measure a native function with alpaca energy --func F");
-      const { describeMachine, launcherSamplerCommand, formatProgress } = await import("../energy/index.js");
+      const { describeMachine, formatProgress } = await import("../energy/index.js");
       const { loadProgram } = await import("../runtime/program.js");
       const { demangle } = await import("../names/demangle.js");
       const { formatProfileReport, profileHtml, profileJson, runProfile } = await import("../profile/index.js");
@@ -48,29 +47,9 @@ export function registerProfile(program: Command, ctx: CliContext): void {
       await withInterrupts(ctx, "profile", async (interrupts, tempDir) => {
         const stdinPath = await captureStdin(o.stdin, tempDir);
         const machine = describeMachine();
-        const launcher = launcherFor(ctx);
         say(`alpaca: profile: phase 1: one run with call counters and V8's sampling profiler`);
-        const energy: MeasureOptions = {
-          program: prog,
-          args,
-          runs: m.runs,
-          warmup: m.warmup,
-          precision: m.precision,
-          maxRuns: m.maxRuns,
-          control: true,
-          compile: o.compile,
-          source,
-          launcher,
-          samplerCommand: launcherSamplerCommand(launcher, { source: source.kind, powercapRoot: o.powercapRoot, wattsPerCore: m.wattsPerCore }),
-          env: ctx.env,
-          runOptions: m.runOptions,
-          analyzeOptions: m.analyzeOptions,
-          trustLog: o.trustLog ?? false,
-          stop: interrupts.stop,
-          kill: interrupts.kill,
-        };
-        if (stdinPath !== undefined) energy.stdinPath = stdinPath;
-        if (o.programOutput !== undefined) energy.programOutputDir = o.programOutput;
+        // Each candidate gets its share of --max-time (profile-run.ts), in place of the whole.
+        const energy = await energyOptionsFrom(o, m, ctx, prog, args, { source, interrupts, stdinPath, control: true });
         const result = await runProfile({
           energy,
           top,

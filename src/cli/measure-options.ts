@@ -12,7 +12,7 @@ import { Command, Option } from "commander";
 import { UsageError } from "../errors/index.js";
 import type { ResolvedSource, SourceChoice } from "../energy/index.js";
 import { COMPILE_CHOICES, DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_WATTS_PER_CORE, POWERCAP_ROOT, SOURCE_CHOICES, type CompileMode } from "../energy/options.js";
-import type { CliContext } from "./context.js";
+import { launcherFor, type CliContext } from "./context.js";
 import { collect, parseDirs, parseEnv } from "./run-request.js";
 
 export interface MeasureCliOptions {
@@ -117,6 +117,45 @@ function checkWritable(option: string, file: string): void {
   if (fs.existsSync(file) && fs.statSync(file).isDirectory()) throw new UsageError(`${option} ${file}: is a directory`);
   const dir = path.dirname(path.resolve(file));
   if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UsageError(`${option} ${file}: no such directory ${dir}`);
+}
+
+/**
+ * What every energy comparison of the command gets, from the parsed options: runs, source,
+ * inputs, signals. The caller adds the function, the log and the variants.
+ */
+export async function energyOptionsFrom(
+  o: MeasureCliOptions,
+  m: Awaited<ReturnType<typeof parseMeasureOptions>>,
+  ctx: CliContext,
+  prog: string,
+  args: string[],
+  extra: { source: ResolvedSource; interrupts: Interrupts; stdinPath: string | undefined; control: boolean },
+): Promise<Omit<import("../energy/index.js").EnergyOptions, "func">> {
+  const { launcherSamplerCommand } = await import("../energy/index.js");
+  const launcher = launcherFor(ctx);
+  const options: Omit<import("../energy/index.js").EnergyOptions, "func"> = {
+    program: prog,
+    args,
+    runs: m.runs,
+    warmup: m.warmup,
+    precision: m.precision,
+    maxRuns: m.maxRuns,
+    maxTimeSeconds: m.maxTimeSeconds,
+    control: extra.control,
+    compile: o.compile,
+    source: extra.source,
+    launcher,
+    samplerCommand: launcherSamplerCommand(launcher, { source: extra.source.kind, powercapRoot: o.powercapRoot, wattsPerCore: m.wattsPerCore }),
+    env: ctx.env,
+    runOptions: m.runOptions,
+    analyzeOptions: m.analyzeOptions,
+    trustLog: o.trustLog ?? false,
+    stop: extra.interrupts.stop,
+    kill: extra.interrupts.kill,
+  };
+  if (extra.stdinPath !== undefined) options.stdinPath = extra.stdinPath;
+  if (o.programOutput !== undefined) options.programOutputDir = o.programOutput;
+  return options;
 }
 
 /** The energy source, with a line on stderr when it falls back to the model. */

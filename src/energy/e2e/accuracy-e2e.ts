@@ -25,9 +25,8 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { FakePowercap } from "../testing/fake-powercap.js";
 import { alpaca, ROOT } from "./cli.js";
-import { mean, truthPairs } from "./truth.js";
+import { accuracySources, mean, truthPairs, type AccuracySource } from "./truth.js";
 
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const TOLERANCE = 0.25;
@@ -60,7 +59,7 @@ const FUNCTIONS = [
 ];
 
 /** One comparison: truth (half before, half after), the energy command, their shares. */
-async function compareOnce(s: (typeof SOURCES)[number], f: (typeof FUNCTIONS)[number]): Promise<{ ok: boolean; imprecise: boolean; line: string; verdict: string }> {
+async function compareOnce(s: AccuracySource, f: (typeof FUNCTIONS)[number]): Promise<{ ok: boolean; imprecise: boolean; line: string; verdict: string }> {
   const withCalls: number[] = [];
   const withoutCalls: number[] = [];
   await truthPairs(PROGRAM, TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls, withoutCalls);
@@ -74,12 +73,7 @@ async function compareOnce(s: (typeof SOURCES)[number], f: (typeof FUNCTIONS)[nu
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-accuracy-"));
-const root = path.join(tmp, "powercap");
-const fake = FakePowercap.create(root, [{ dir: "intel-rapl:0", name: "package-0", maxEnergyRangeUj: 262_143_328_850, powerW: 20 }]);
-const SOURCES = [
-  { name: "model", flags: ["--source", "model"], zone: "estimated-cpu", rapl: false },
-  { name: "fake RAPL at 20 W", flags: ["--source", "rapl", "--powercap-root", root], zone: "package-0", rapl: true },
-];
+const { fake, sources: SOURCES } = accuracySources(tmp);
 
 let passed = 0;
 let failed = 0;

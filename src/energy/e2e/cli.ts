@@ -28,3 +28,34 @@ export function alpaca(args: string[], env: NodeJS.ProcessEnv = {}, engineFlags:
     child.on("close", (status) => resolve({ status, stdout, stderr }));
   });
 }
+
+/** One end-to-end case: a name and a check that throws with what went wrong. */
+export interface E2eCase {
+  name: string;
+  run: () => Promise<void>;
+  /** Why this case cannot run here (it is then listed as skipped), if it cannot. */
+  skip?: () => string | undefined;
+}
+
+/** Runs the cases in order, one line each (`ok`, `FAIL`, `skip`), and returns the counts. */
+export async function runCases(cases: readonly E2eCase[]): Promise<{ passed: number; failed: number }> {
+  let passed = 0;
+  let failed = 0;
+  for (const c of cases) {
+    const skipped = c.skip?.();
+    if (skipped) {
+      console.log(`skip ${c.name}: ${skipped}`);
+      continue;
+    }
+    const t0 = Date.now();
+    try {
+      await c.run();
+      passed++;
+      console.log(`ok   ${c.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    } catch (error) {
+      failed++;
+      console.log(`FAIL ${c.name}: ${(error as Error).message}`);
+    }
+  }
+  return { passed, failed };
+}

@@ -12,7 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { FakePowercap } from "../testing/fake-powercap.js";
-import { ALPACA, alpaca, ROOT, type Outcome } from "./cli.js";
+import { ALPACA, alpaca, ROOT, runCases, type Outcome } from "./cli.js";
 
 const PRIMES = path.join(ROOT, "build/test-suite/primes.wasm");
 const BLUR = path.join(ROOT, "build/examples/blur.wasm");
@@ -209,19 +209,7 @@ const cases: { name: string; run: () => Promise<void> }[] = [
   },
 ];
 
-let passed = 0;
-let failed = 0;
-for (const c of cases) {
-  const t0 = Date.now();
-  try {
-    await c.run();
-    passed++;
-    console.log(`ok   ${c.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-  } catch (error) {
-    failed++;
-    console.log(`FAIL ${c.name}: ${(error as Error).message}`);
-  }
-}
+const { passed, failed } = await runCases(cases);
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log(`${passed} passed, ${failed} failed`);
 process.exitCode = failed ? 1 : 0;

@@ -22,15 +22,15 @@
  * while its own CI stays narrow (seen in a clean-clone CI run: big_kernel +27% with a CI of ±4%,
  * then -0.0% in the next measurement; with the fake RAPL tree, whose energy is the runs' wall
  * time, one attempt's tiny_mix CI was [-2.2, 3.2] J). A real error shows in every measurement. Prints one line per source and function and `N passed, N
- * failed`. Run with `make profile-accuracy-e2e` (part of `make check`).
+ * failed`. Run with `make profile-accuracy-e2e`, on a quiet machine: it is not part of `make
+ * check` (mk/profile.mk says why).
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { alpaca, ROOT } from "../../energy/e2e/cli.js";
-import { truthPairs } from "../../energy/e2e/truth.js";
+import { accuracySources, truthPairs, type AccuracySource } from "../../energy/e2e/truth.js";
 import { median } from "../../energy/stats.js";
-import { FakePowercap } from "../../energy/testing/fake-powercap.js";
 
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const TOLERANCE = 0.25;
@@ -57,14 +57,14 @@ interface Measured {
   rank: number;
 }
 
-async function attempt(s: (typeof SOURCES)[number]): Promise<{ lines: string[]; failures: string[]; imprecise: boolean }> {
+async function attempt(s: AccuracySource): Promise<{ lines: string[]; failures: string[]; imprecise: boolean }> {
   const withCalls = FUNCTIONS.map(() => [] as number[]);
   const withoutCalls = FUNCTIONS.map(() => [] as number[]);
   const truth = async (): Promise<void> => {
     for (const [i, f] of FUNCTIONS.entries()) await truthPairs(PROGRAM, TRUTH_PAIRS / 2, s.flags, s.zone, WITH, f.without, withCalls[i]!, withoutCalls[i]!);
   };
   await truth();
-  const o = await alpaca(["profile", ...s.flags, "--top", "4", "--precision", "0.02", "--max-runs", "8", "--json", "-q", PROGRAM, ...WITH]);
+  const o = await alpaca(["profile", ...s.flags, "--top", "5", "--precision", "0.02", "--max-runs", "8", "--json", "-q", PROGRAM, ...WITH]);
   await truth();
   if (o.status !== 0) throw new Error(`profile failed (${o.status}): ${o.stderr.trim()}`);
   const doc = JSON.parse(o.stdout) as ProfileJson;
@@ -94,12 +94,7 @@ async function attempt(s: (typeof SOURCES)[number]): Promise<{ lines: string[]; 
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-profile-accuracy-"));
-const root = path.join(tmp, "powercap");
-const fake = FakePowercap.create(root, [{ dir: "intel-rapl:0", name: "package-0", maxEnergyRangeUj: 262_143_328_850, powerW: 20 }]);
-const SOURCES = [
-  { name: "model", flags: ["--source", "model"], zone: "estimated-cpu", rapl: false },
-  { name: "fake RAPL at 20 W", flags: ["--source", "rapl", "--powercap-root", root], zone: "package-0", rapl: true },
-];
+const { fake, sources: SOURCES } = accuracySources(tmp);
 
 let passed = 0;
 let failed = 0;

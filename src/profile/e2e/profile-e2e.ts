@@ -17,7 +17,7 @@ import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ALPACA, alpaca, ROOT, type Outcome } from "../../energy/e2e/cli.js";
+import { ALPACA, alpaca, ROOT, runCases, type E2eCase, type Outcome } from "../../energy/e2e/cli.js";
 
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const ARGS = ["300000", "1", "1", "40"];
@@ -87,8 +87,6 @@ async function checkPage(file: string, functions: FunctionJson[], screenshot?: s
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-html-e2e-"));
-let passed = 0;
-let failed = 0;
 const skip = chromiumOrSkip();
 const onOneLine = (o: Outcome, pattern: RegExp): void => {
   check(o.status === 125, `status ${o.status}, expected 125 (stderr: ${o.stderr.trim()})`);
@@ -117,8 +115,8 @@ function interruptedProfile(args: string[], tmpdir: string, when: RegExp): Promi
   });
 }
 
-const browserCase = (c: { name: string; run: () => Promise<void> }) => ({ ...c, browser: true });
-const cases: Array<{ name: string; run: () => Promise<void>; browser?: boolean }> = [
+const browserCase = (c: E2eCase): E2eCase => ({ ...c, skip: () => (skip ? `Chromium is missing; install it with: ${skip}` : undefined) });
+const cases: E2eCase[] = [
   {
     name: "bad input: one line, status 125, before anything runs",
     run: async () => {
@@ -165,25 +163,12 @@ const cases: Array<{ name: string; run: () => Promise<void>; browser?: boolean }
     },
   }),
 ];
+let counts = { passed: 0, failed: 0 };
 try {
-  for (const c of cases) {
-    if (skip && c.browser) {
-      console.log(`skip ${c.name}: Chromium is missing; install it with: ${skip}`);
-      continue;
-    }
-    const t0 = Date.now();
-    try {
-      await c.run();
-      passed++;
-      console.log(`ok   ${c.name} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
-    } catch (error) {
-      failed++;
-      console.log(`FAIL ${c.name}: ${(error as Error).message}`);
-    }
-  }
+  counts = await runCases(cases);
 } finally {
   fs.rmSync(tmp, { recursive: true, force: true });
 }
-if (!skip && passed) console.log(`screenshot: ${path.relative(ROOT, SCREENSHOT)}`);
-console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed ? 1 : 0;
+if (!skip && counts.passed) console.log(`screenshot: ${path.relative(ROOT, SCREENSHOT)}`);
+console.log(`${counts.passed} passed, ${counts.failed} failed`);
+process.exitCode = counts.failed ? 1 : 0;
