@@ -625,7 +625,18 @@ async function main(): Promise<number> {
     for (const eng of engines) {
       const name = `${tc.name} [${eng}]`;
       if (typeof plain === "string") report(name, plain);
-      else report(name, await runCase(tc, plain, eng, work).catch((err: unknown) => `harness error: ${String(err)}`));
+      else {
+        const attempt = (): Promise<string | null> => runCase(tc, plain, eng, work).catch((err: unknown) => `harness error: ${String(err)}`);
+        let problem = await attempt();
+        // Known bug, issue 19: under CPU load the pages engine has recorded a stale byte (a
+        // replayed "n4-/=4" for "n4-0=4"), not reproduced by hand. Such a case is run once more,
+        // and said loudly; the same failure twice fails. Remove when issue 19 is fixed.
+        if (problem && eng === "pages" && /^disabled vs analyzed: stdout differs/.test(problem)) {
+          console.log(`RETRY ${name}: ${problem} (the pages engine's known corruption under load, issue 19)`);
+          problem = await attempt();
+        }
+        report(name, problem);
+      }
     }
   }
   engine = "step";
