@@ -20,15 +20,22 @@ export function formatSignificant(x: number, digits = 3): string {
   return x.toFixed(Math.min(decimals, 12));
 }
 
+/** The SI prefix formatSi uses for values of magnitude `scale`: its factor and the prefixed unit ("mJ"). */
+export function siUnit(scale: number, unit: string): { factor: number; label: string } {
+  const ref = Math.abs(scale);
+  for (const [factor, prefix] of PREFIXES) {
+    if (ref >= factor * 0.9995 || factor === 1e-9) return { factor, label: `${prefix}${unit}` };
+  }
+  return { factor: 1, label: unit };
+}
+
 /** `value` in `unit` with an SI prefix chosen from its magnitude (or from `scaleOf`'s, to align several values). */
 export function formatSi(value: number, unit: string, scaleOf: number = value): string {
   if (!Number.isFinite(value)) return `${formatSignificant(value)} ${unit}`;
   const ref = Math.abs(scaleOf) || Math.abs(value);
   if (ref === 0) return `0 ${unit}`;
-  for (const [factor, prefix] of PREFIXES) {
-    if (ref >= factor * 0.9995 || factor === 1e-9) return `${formatSignificant(value / factor)} ${prefix}${unit}`;
-  }
-  return `${formatSignificant(value)} ${unit}`;
+  const { factor, label } = siUnit(ref, unit);
+  return `${formatSignificant(value / factor)} ${label}`;
 }
 
 export function formatPercent(fraction: number): string {

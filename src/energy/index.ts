@@ -12,7 +12,7 @@ export { runEnergy, type EnergyOptions, type ProgressEvent, type RunningEstimate
 export { POWERCAP_ROOT } from "./powercap.js";
 export { readZones } from "./powercap-reader.js";
 export { describeMachineLine, describeSource, diffSnapshots, formatProgress, formatReport, formatSnapshotDiffs, toCsv, toJson } from "./report.js";
-export { formatPercent, formatPlusMinus, formatSi } from "./format.js";
+export { formatPercent, formatPlusMinus, formatSi, siUnit } from "./format.js";
 export { launcherSamplerCommand } from "./sampler-command.js";
 export { serveSampler } from "./sampler-serve.js";
 export { createChannelDir, Sampler, type SamplerSource } from "./sampler.js";

@@ -5,7 +5,7 @@
  * SVG renders without JavaScript in any browser and in a file viewer, and every mark carries
  * its numbers as data attributes that tests read back. Pure.
  */
-import { describeMachineLine, formatPercent, formatPlusMinus, formatSi, type MachineInfo } from "../energy/index.js";
+import { describeMachineLine, formatPercent, formatPlusMinus, formatSi, siUnit, type MachineInfo } from "../energy/index.js";
 import type { Variant } from "../energy/types.js";
 import type { FunctionRow } from "./rows.js";
 
@@ -37,14 +37,6 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 }
 
-/** An SI prefix shared by every value of an axis. */
-function axisUnit(maxAbs: number, unit: string): { factor: number; label: string } {
-  for (const [factor, prefix] of [[1e3, "k"], [1, ""], [1e-3, "m"], [1e-6, "µ"], [1e-9, "n"]] as const) {
-    if (maxAbs >= factor * 0.9995 || factor === 1e-9) return { factor, label: `${prefix}${unit}` };
-  }
-  return { factor: 1, label: unit };
-}
-
 /** Round tick values covering [lo, hi], about `count` of them. */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
   if (!(hi > lo)) return [lo];
@@ -69,7 +61,7 @@ function costChart(rows: readonly FunctionRow[]): string {
   const unit = measured[0]!.cost!.unit;
   const lo = Math.min(0, ...measured.map((r) => r.cost!.ci95[0]).filter(Number.isFinite));
   const hi = Math.max(0, ...measured.map((r) => r.cost!.ci95[1]).filter(Number.isFinite));
-  const { factor, label } = axisUnit(Math.max(Math.abs(lo), Math.abs(hi)), unit);
+  const { factor, label } = siUnit(Math.max(Math.abs(lo), Math.abs(hi)), unit);
   const ticks = niceTicks(lo / factor, hi / factor);
   const min = Math.min(lo / factor, ticks[0]!);
   const max = Math.max(hi / factor, ticks[ticks.length - 1]!);
@@ -151,7 +143,7 @@ function runPlot(r: FunctionRow, i: number): string {
   const lo0 = Math.min(...all);
   const hi0 = Math.max(...all);
   const pad = (hi0 - lo0) * 0.08 || Math.abs(hi0) * 0.01 || 1;
-  const { factor, label } = axisUnit(Math.max(Math.abs(lo0), Math.abs(hi0)), r.cost.unit);
+  const { factor, label } = siUnit(Math.max(Math.abs(lo0), Math.abs(hi0)), r.cost.unit);
   const ticks = niceTicks((lo0 - pad) / factor, (hi0 + pad) / factor, 4);
   const min = Math.min((lo0 - pad) / factor, ticks[0]!);
   const max = Math.max((hi0 + pad) / factor, ticks[ticks.length - 1]!);
