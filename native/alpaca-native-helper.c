@@ -494,6 +494,12 @@ static void send_ok(void) {
  * the next resume. */
 static int deferred_sig;
 
+/* Input syscalls (clocks, random bytes) the CLI records or answers wherever the analysis
+ * engines are not running F: a bit per syscall number (N_INPUTS). When any is set the target
+ * runs under PTRACE_SYSCALL instead of PTRACE_CONT. */
+static uint8_t input_nrs[64];
+static int trace_inputs;
+
 /* Executes syscall nr in the stopped target with the 2 bytes at F's address borrowed for the
  * `syscall` instruction, registers saved and restored. Ptrace event stops on the way (clone)
  * leave PTRACE_GETEVENTMSG in *event_msg. Returns rax. The target may end here (exit_group). */
@@ -607,6 +613,20 @@ static uint8_t serve(void) {
       case N_INJECT:
         inject_syscall();
         break;
+      case N_INPUTS: {
+        uint32_t count = get32();
+        memset(input_nrs, 0, sizeof input_nrs);
+        trace_inputs = 0;
+        for (uint32_t k = 0; k < count; k++) {
+          uint32_t nr = get32();
+          if (nr < 8 * sizeof input_nrs) {
+            input_nrs[nr / 8] |= (uint8_t)(1u << (nr % 8));
+            trace_inputs = 1;
+          }
+        }
+        send_ok();
+        break;
+      }
       default:
         return t;
     }
@@ -1245,14 +1265,61 @@ static int at_entry(void) {
   return 0;
 }
 
+/* Stopped at a syscall's entry in run_loop: when it is an input, the CLI runs it (and hears its
+ * result) or answers it. Returns a signal that arrived before the exit stop, or 0. */
+static int at_syscall_stop(void) {
+  struct __ptrace_syscall_info info;
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_ENTRY) return 0;
+  uint64_t nr = info.entry.nr;
+  if (nr >= 8 * sizeof input_nrs || !(input_nrs[nr / 8] >> (nr % 8) & 1)) return 0;
+  begin_frame(H_INPUT);
+  put8(ret_bp_on ? 1 : 0);
+  put64(nr);
+  for (int k = 0; k < 6; k++) put64(info.entry.args[k]);
+  end_frame();
+  uint8_t t = serve();
+  int answered = t == N_ANSWER;
+  uint64_t result = answered ? get64() : 0;
+  if (!answered && t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT or ANSWER at an input syscall, got %u", t);
+  if (answered) {
+    get_regs();
+    regs.orig_rax = (uint64_t)-1; /* skipped: the kernel leaves rax to us */
+    set_regs(&regs);
+  }
+  int sig = 0;
+  for (;;) { /* to the exit stop; a signal on the way is delivered afterwards */
+    if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SYSCALL: %s", strerror(errno));
+    int st = wait_stop();
+    if ((st >> 16) != 0) continue;
+    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) break;
+    int s = signal_of_stop(st);
+    if (s && !sig) sig = s;
+  }
+  get_regs();
+  if (answered) {
+    regs.rax = result;
+    set_regs(&regs);
+    return sig;
+  }
+  begin_frame(H_SYSCALL_EXIT);
+  put64(regs.rax);
+  end_frame();
+  if (serve() != N_CONT) die(ERR_INTERNAL, 0, "expected CONT after an input syscall's exit");
+  return sig;
+}
+
 static void run_loop(void) {
   int sig = 0;
   for (;;) {
     if (!sig && deferred_sig) sig = deferred_sig;
     deferred_sig = 0;
-    if (ptrace(PTRACE_CONT, pid, 0, sig) < 0) die(ERR_PTRACE, 0, "PTRACE_CONT: %s", strerror(errno));
+    if (ptrace(trace_inputs ? PTRACE_SYSCALL : PTRACE_CONT, pid, 0, sig) < 0) die(ERR_PTRACE, 0, "PTRACE_CONT: %s", strerror(errno));
     sig = 0;
     int st = wait_stop();
+    if (WSTOPSIG(st) == (SIGTRAP | 0x80) && (st >> 16) == 0) {
+      sig = at_syscall_stop();
+      continue;
+    }
     int event = st >> 16;
     if (event == PTRACE_EVENT_EXEC) { /* a new program image: our breakpoints went with the old one */
       bp_on = 0;

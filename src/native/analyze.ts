@@ -14,6 +14,7 @@ import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, encodeDecodeRecords, type Frame } from "./protocol.js";
 import { helperError, parseExit, type Session, type TargetExit } from "./session.js";
 import { captureOperands, specFor, syscallName, type SyscallSpec } from "./syscalls.js";
+import { isNativeInput, recordInput, traceInputs } from "./inputs.js";
 
 /**
  * How F is analyzed. step: every instruction single-stepped, stores located from capstone's
@@ -117,6 +118,7 @@ export async function analyzeNative(opts: {
       env: envVars(opts.logKey, opts.env),
     }));
     await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+    await traceInputs(session);
     await opts.notify?.("start");
     ch.send(N.CONT);
 
@@ -167,7 +169,10 @@ export async function analyzeNative(opts: {
           if (!inv || !open) throw new AlpacaError("native helper: syscall exit without entry");
           const result = new PayloadReader(f.payload, "SYSCALL_EXIT").u64();
           const w = await captureOperands(open.spec.writes, open.args, result, session.readMem);
-          inv.events.push({ kind: "syscall", name: syscallName(open.nr), args: open.args, reads: open.reads, writes: w, result });
+          const call = { kind: "syscall", name: syscallName(open.nr), args: open.args, reads: open.reads, writes: w, result } as const;
+          inv.events.push(call);
+          // A baseline run lets F take its own inputs: it is fed these too.
+          if (isNativeInput(call.name)) put(enc.addInput({ insideF: true, call }));
           open = null;
           ch.send(N.CONT);
           break;
@@ -217,6 +222,9 @@ export async function analyzeNative(opts: {
           stats.decoded = decoder.decodedCount;
           return { exit, stats };
         }
+        case H.INPUT:
+          put(enc.addInput(await recordInput(session, f)));
+          break;
         case H.ERROR:
           throw helperError(f, (addr) => decoder.describe(addr));
         case H.ESCAPED: {

@@ -93,7 +93,7 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
   const logPath = req.logPath ?? `${sym.name}.alog`;
   let log: EffectLog | undefined;
   const warnings: string[] = [];
-  if (req.mode === "disable") {
+  if (req.mode === "disable" || req.mode === "baseline") {
     log = await readLog(logPath, req, warnings);
     // The environment strings sit on the stack, so the disabled run needs the analyzed run's
     // environment; it is never taken from the log (which holds no values), only compared.
@@ -110,13 +110,15 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
         return outcome(r.exit, r.stats.invocations === 0 ? [neverCalled(sym.name)] : []);
       }
       case "disable": {
-        const r = await disableNative({ session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, warnings, ...notify });
+        const r = await disableNative({ session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, liveInputs: req.liveInputs, warnings, ...notify });
         const out = outcome(r.exit, r.warnings);
         out.stats = r.stats;
         return out;
       }
-      case "baseline":
-        return outcome((await baselineNative({ session, elf, sym, ...notify })).exit);
+      case "baseline": {
+        const r = await baselineNative({ session, elf, sym, log: log!, liveInputs: req.liveInputs, warnings, ...notify });
+        return outcome(r.exit, r.warnings);
+      }
     }
   } finally {
     await session.close();

@@ -21,6 +21,7 @@ export const H = {
   OK: 11,
   ERROR: 12,
   ESCAPED: 13,
+  INPUT: 14,
 } as const;
 
 /** H_ERROR codes. */
@@ -48,6 +49,8 @@ export const N = {
   KILL: 11,
   TRACE_PAGES: 12,
   WRITES: 13,
+  INPUTS: 14,
+  ANSWER: 15,
 } as const;
 
 /** N_WRITES flags. */

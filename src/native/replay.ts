@@ -14,6 +14,7 @@ import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
 import { helperError, parseExit, type Session, type TargetExit } from "./session.js";
 import { specFor, syscallNumber } from "./syscalls.js";
+import { NativeInputFeeder, traceInputs } from "./inputs.js";
 
 export interface ReplayResult {
   exit: TargetExit;
@@ -60,6 +61,8 @@ export async function disableNative(opts: {
   log: EffectLog;
   strict: boolean;
   onExtraCalls: "error" | "run";
+  /** Let the program read real clocks and random bytes instead of the log's inputs. */
+  liveInputs: boolean;
   warnings: string[];
   notify?: (phase: "start" | "end") => Promise<void>;
 }): Promise<ReplayResult> {
@@ -71,6 +74,8 @@ export async function disableNative(opts: {
     throw new AlpacaError(`native: ${sym.name} is ${sym.sizeBytes} byte long; replay needs 2 bytes of it for syscalls`);
   }
   await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+  // F does not run, so its own inputs are not asked for: only those outside it are fed.
+  const feeder = await startFeeder(session, log.inputs.filter((i) => !i.insideF), opts.liveInputs, (w) => warnings.push(w));
   await opts.notify?.("start");
   ch.send(N.CONT);
   let calls = 0;
@@ -179,6 +184,9 @@ export async function disableNative(opts: {
         }
         break;
       }
+      case H.INPUT:
+        await feeder?.answer(f);
+        break;
       case H.EXIT:
         return finish(f);
       case H.ERROR:
@@ -189,15 +197,30 @@ export async function disableNative(opts: {
   }
 }
 
-/** Baseline: stop at each outermost call of F as disable does, and let F run. */
+/** Feeds the log's inputs to the run (inputs.ts), unless the user asked for live ones. */
+async function startFeeder(session: Session, inputs: EffectLog["inputs"], live: boolean, warn: (w: string) => void): Promise<NativeInputFeeder | null> {
+  if (live) return null;
+  await traceInputs(session);
+  return new NativeInputFeeder(session, inputs, warn);
+}
+
+/**
+ * Baseline: stop at each outermost call of F as disable does, and let F run. Every input the
+ * analyzed run took, F's own included, is fed from the log.
+ */
 export async function baselineNative(opts: {
   session: Session;
   elf: ElfInfo;
   sym: ElfSymbol;
+  log: EffectLog;
+  liveInputs: boolean;
+  warnings: string[];
   notify?: (phase: "start" | "end") => Promise<void>;
-}): Promise<{ exit: TargetExit; calls: number }> {
+}): Promise<{ exit: TargetExit; calls: number; warnings: string[] }> {
   const { session, elf, sym } = opts;
+  const warnings = [...opts.warnings];
   await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+  const feeder = await startFeeder(session, opts.log.inputs, opts.liveInputs, (w) => warnings.push(w));
   await opts.notify?.("start");
   session.ch.send(N.CONT);
   let calls = 0;
@@ -206,10 +229,12 @@ export async function baselineNative(opts: {
     if (f.type === H.ENTRY) {
       calls++;
       session.ch.send(N.RUN);
+    } else if (f.type === H.INPUT) {
+      await feeder?.answer(f);
     } else if (f.type === H.EXIT) {
       const exit = parseExit(f);
       await opts.notify?.("end");
-      return { exit, calls };
+      return { exit, calls, warnings };
     } else if (f.type === H.ERROR) {
       throw helperError(f);
     } else {
