@@ -1,7 +1,7 @@
 /*
  * alpaca-native-helper: runs an x86-64 Linux program under ptrace for Alpaca's native backend.
  *
- *   alpaca-native-helper [--ctl-fd N] -- PROGRAM [ARGS...]
+ *   alpaca-native-helper [--ctl-fd N] [--inputs NR,NR...] -- PROGRAM [ARGS...]
  *
  * The helper forks, turns address-space randomization off (personality ADDR_NO_RANDOMIZE),
  * asks to be traced and execs PROGRAM with exactly the helper's own environment and the given
@@ -37,7 +37,11 @@
 #include <sys/ioctl.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
+#include <sys/prctl.h>
 #include <sched.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -62,9 +66,10 @@ static uint32_t xs_size[64], xs_offset[64], xs_align[64];
 static uint64_t xcr0 = 3;
 static uint64_t stack_limit = 8u << 20;
 
-/* Forks are reported so the child can be cleaned of breakpoints and let go (see release_child). */
-static const long BASE_OPTIONS = PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC |
-                                 PTRACE_O_TRACEFORK | PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE;
+/* Forks are reported so the child can be cleaned of breakpoints and let go (see release_child);
+ * seccomp stops are the input syscalls (--inputs). */
+#define BASE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | \
+                      PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACESECCOMP)
 
 static struct user_regs_struct regs;
 #define REGS ((uint64_t *)&regs)
@@ -494,11 +499,12 @@ static void send_ok(void) {
  * the next resume. */
 static int deferred_sig;
 
-/* Input syscalls (clocks, random bytes) the CLI records or answers wherever the analysis
- * engines are not running F: a bit per syscall number (N_INPUTS). When any is set the target
- * runs under PTRACE_SYSCALL instead of PTRACE_CONT. */
-static uint8_t input_nrs[64];
-static int trace_inputs;
+/* Input syscalls (clocks, random bytes; --inputs) the CLI records or answers wherever the
+ * analysis engines are not running F. A seccomp filter installed before the exec stops the
+ * target at them (SECCOMP_RET_TRACE), so no other syscall costs a stop. */
+#define MAX_INPUTS 16
+static uint32_t input_nrs[MAX_INPUTS];
+static unsigned n_inputs;
 
 /* Executes syscall nr in the stopped target with the 2 bytes at F's address borrowed for the
  * `syscall` instruction, registers saved and restored. Ptrace event stops on the way (clone)
@@ -613,20 +619,6 @@ static uint8_t serve(void) {
       case N_INJECT:
         inject_syscall();
         break;
-      case N_INPUTS: {
-        uint32_t count = get32();
-        memset(input_nrs, 0, sizeof input_nrs);
-        trace_inputs = 0;
-        for (uint32_t k = 0; k < count; k++) {
-          uint32_t nr = get32();
-          if (nr < 8 * sizeof input_nrs) {
-            input_nrs[nr / 8] |= (uint8_t)(1u << (nr % 8));
-            trace_inputs = 1;
-          }
-        }
-        send_ok();
-        break;
-      }
       default:
         return t;
     }
@@ -1265,42 +1257,60 @@ static int at_entry(void) {
   return 0;
 }
 
-/* Stopped at a syscall's entry in run_loop: when it is an input, the CLI runs it (and hears its
- * result) or answers it. Returns a signal that arrived before the exit stop, or 0. */
-static int at_syscall_stop(void) {
+/* The seccomp filter: SECCOMP_RET_TRACE for the input syscalls of the x86-64 ABI, everything
+ * else allowed. Installed in the child just before execve (with no_new_privs, which an
+ * unprivileged filter needs); it stays for the program's life and goes to its children. */
+static int install_input_filter(void) {
+  struct sock_filter f[5 + 2 * MAX_INPUTS];
+  unsigned n = 0;
+  f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+  f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
+  f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+  for (unsigned k = 0; k < n_inputs; k++) {
+    f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, input_nrs[k], 0, 1);
+    f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE);
+  }
+  f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+  struct sock_fprog prog = {.len = (unsigned short)n, .filter = f};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) return -1;
+  return (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+}
+
+/* Stopped at an input syscall's seccomp stop in run_loop: the CLI runs it (and hears its result)
+ * or answers it. Returns a signal that arrived before the exit stop, or 0. */
+static int at_input_stop(void) {
   struct __ptrace_syscall_info info;
-  if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_ENTRY) return 0;
-  uint64_t nr = info.entry.nr;
-  if (nr >= 8 * sizeof input_nrs || !(input_nrs[nr / 8] >> (nr % 8) & 1)) return 0;
+  if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) <= 0 || info.op != PTRACE_SYSCALL_INFO_SECCOMP) return 0;
   begin_frame(H_INPUT);
   put8(ret_bp_on ? 1 : 0);
-  put64(nr);
-  for (int k = 0; k < 6; k++) put64(info.entry.args[k]);
+  put64(info.seccomp.nr);
+  for (int k = 0; k < 6; k++) put64(info.seccomp.args[k]);
   end_frame();
   uint8_t t = serve();
   int answered = t == N_ANSWER;
   uint64_t result = answered ? get64() : 0;
   if (!answered && t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT or ANSWER at an input syscall, got %u", t);
-  if (answered) {
+  if (answered) { /* skipped: the call returns what the tracer put in rax */
     get_regs();
-    regs.orig_rax = (uint64_t)-1; /* skipped: the kernel leaves rax to us */
+    regs.orig_rax = (uint64_t)-1;
+    regs.rax = result;
     set_regs(&regs);
+    return 0;
   }
   int sig = 0;
-  for (;;) { /* to the exit stop; a signal on the way is delivered afterwards */
+  for (;;) { /* to the exit stop (through the entry stop); a signal on the way waits */
     if (ptrace(PTRACE_SYSCALL, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SYSCALL: %s", strerror(errno));
     int st = wait_stop();
     if ((st >> 16) != 0) continue;
-    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) break;
+    if (WSTOPSIG(st) == (SIGTRAP | 0x80)) {
+      if (ptrace(PTRACE_GET_SYSCALL_INFO, pid, sizeof info, &info) > 0 && info.op == PTRACE_SYSCALL_INFO_EXIT) break;
+      continue;
+    }
     int s = signal_of_stop(st);
     if (s && !sig) sig = s;
   }
   get_regs();
-  if (answered) {
-    regs.rax = result;
-    set_regs(&regs);
-    return sig;
-  }
   begin_frame(H_SYSCALL_EXIT);
   put64(regs.rax);
   end_frame();
@@ -1313,11 +1323,11 @@ static void run_loop(void) {
   for (;;) {
     if (!sig && deferred_sig) sig = deferred_sig;
     deferred_sig = 0;
-    if (ptrace(trace_inputs ? PTRACE_SYSCALL : PTRACE_CONT, pid, 0, sig) < 0) die(ERR_PTRACE, 0, "PTRACE_CONT: %s", strerror(errno));
+    if (ptrace(PTRACE_CONT, pid, 0, sig) < 0) die(ERR_PTRACE, 0, "PTRACE_CONT: %s", strerror(errno));
     sig = 0;
     int st = wait_stop();
-    if (WSTOPSIG(st) == (SIGTRAP | 0x80) && (st >> 16) == 0) {
-      sig = at_syscall_stop();
+    if ((st >> 16) == PTRACE_EVENT_SECCOMP) {
+      sig = at_input_stop();
       continue;
     }
     int event = st >> 16;
@@ -1386,11 +1396,17 @@ int main(int argc, char **argv) {
   int i = 1;
   for (; i < argc; i++) {
     if (strcmp(argv[i], "--ctl-fd") == 0 && i + 1 < argc) ctl_fd = atoi(argv[++i]);
+    else if (strcmp(argv[i], "--inputs") == 0 && i + 1 < argc) {
+      for (char *p = argv[++i]; *p && n_inputs < MAX_INPUTS;) {
+        input_nrs[n_inputs++] = (uint32_t)strtoul(p, &p, 10);
+        if (*p == ',') p++;
+      }
+    }
     else if (strcmp(argv[i], "--") == 0) { i++; break; }
     else break;
   }
   if (i >= argc) {
-    fprintf(stderr, "usage: alpaca-native-helper [--ctl-fd N] -- PROGRAM [ARGS...]\n");
+    fprintf(stderr, "usage: alpaca-native-helper [--ctl-fd N] [--inputs NR,NR...] -- PROGRAM [ARGS...]\n");
     return 2;
   }
   if (fcntl(ctl_fd, F_SETFD, FD_CLOEXEC) < 0) {
@@ -1427,6 +1443,8 @@ int main(int argc, char **argv) {
       report[0] = 1; report[1] = errno;
     } else if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0) {
       report[0] = 2; report[1] = errno;
+    } else if (n_inputs > 0 && install_input_filter() < 0) {
+      report[0] = 4; report[1] = errno;
     } else {
       execve(argv[i], argv + i, environ);
       report[0] = 3; report[1] = errno;
@@ -1444,6 +1462,7 @@ int main(int argc, char **argv) {
     if (report[0] == 1) die(ERR_EXEC, 0, "cannot disable address randomization: personality: %s", strerror(report[1]));
     if (report[0] == 2) die(ERR_PTRACE, 0, "PTRACE_TRACEME: %s", strerror(report[1]));
     if (report[0] == 3) die(ERR_EXEC, 0, "cannot execute %s: %s", argv[i], strerror(report[1]));
+    if (report[0] == 4) die(ERR_ENGINE, 0, "cannot install the seccomp filter for recorded inputs: %s (use --live-inputs)", strerror(report[1]));
     die(ERR_EXEC, 0, "the program ended before it started (status %d)", st);
   }
   close(errpipe[0]);

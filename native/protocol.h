@@ -10,7 +10,7 @@
 #ifndef ALPACA_PROTOCOL_H
 #define ALPACA_PROTOCOL_H
 
-#define PROTOCOL_VERSION 1
+#define PROTOCOL_VERSION 2
 
 /* Helper -> CLI. */
 #define H_HELLO 1          /* u32 version, u32 pid, u64 AT_ENTRY, u32 xsave area bytes */
@@ -26,9 +26,9 @@
 #define H_OK 11            /* command done */
 #define H_ERROR 12         /* u32 code, u64 addr, message bytes (rest of frame) */
 #define H_ESCAPED 13       /* u64 rip, u64 rsp: F left its frame without returning (longjmp) */
-#define H_INPUT 14         /* u8 inside F, u64 nr, 6 x u64 args: an input syscall (N_INPUTS) at its entry,
-                              outside the analysis engines; answer N_CONT (run it: H_SYSCALL_EXIT
-                              follows) or N_ANSWER */
+#define H_INPUT 14         /* u8 inside F, u64 nr, 6 x u64 args: an input syscall (--inputs) at its
+                              seccomp stop, outside the analysis engines; answer N_CONT (run it:
+                              H_SYSCALL_EXIT follows) or N_ANSWER */
 
 /* H_ERROR codes. */
 #define ERR_INTERNAL 1
@@ -52,7 +52,6 @@
 #define N_KILL 11       /* u32 signal: end the target with this signal */
 #define N_TRACE_PAGES 12 /* at ENTRY: run this invocation natively, tracking written pages (analyze) */
 #define N_WRITES 13     /* u8 flags, u32 count, count x (u64 addr, u32 len, bytes) -> H_OK */
-#define N_INPUTS 14     /* u32 count, count x u32 nr -> H_OK: report these syscalls as H_INPUT */
 #define N_ANSWER 15     /* at H_INPUT: u64 result; the syscall is skipped and returns this value */
 
 /* N_WRITES flags. */

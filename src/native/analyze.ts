@@ -14,7 +14,7 @@ import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, encodeDecodeRecords, type Frame } from "./protocol.js";
 import { helperError, parseExit, type Session, type TargetExit } from "./session.js";
 import { captureOperands, specFor, syscallName, type SyscallSpec } from "./syscalls.js";
-import { isNativeInput, recordInput, traceInputs } from "./inputs.js";
+import { isNativeInput, recordInput } from "./inputs.js";
 
 /**
  * How F is analyzed. step: every instruction single-stepped, stores located from capstone's
@@ -118,7 +118,6 @@ export async function analyzeNative(opts: {
       env: envVars(opts.logKey, opts.env),
     }));
     await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
-    await traceInputs(session);
     await opts.notify?.("start");
     ch.send(N.CONT);
 

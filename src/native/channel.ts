@@ -39,8 +39,8 @@ export class HelperChannel {
   }
 
   /** Spawns the helper for PROGRAM with exactly `env` and `args` (argv[0] is programPath). */
-  static start(helperPath: string, programPath: string, args: readonly string[], env: Record<string, string>): HelperChannel {
-    const child = spawn(helperPath, ["--ctl-fd", "3", "--", programPath, ...args], {
+  static start(helperPath: string, programPath: string, args: readonly string[], env: Record<string, string>, helperArgs: readonly string[] = []): HelperChannel {
+    const child = spawn(helperPath, ["--ctl-fd", "3", ...helperArgs, "--", programPath, ...args], {
       env,
       stdio: ["inherit", "inherit", "inherit", "pipe"],
     });

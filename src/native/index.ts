@@ -12,6 +12,7 @@ import { neverCalled } from "../runtime/run-wasm.js";
 import type { RunOutcome, RunRequest } from "../runtime/types.js";
 import { analyzeNative, type AnalyzeStats, type NativeEngine } from "./analyze.js";
 import { findFunction, readElf } from "./elf.js";
+import { inputSyscallNumbers } from "./inputs.js";
 import { baselineNative, checkLogMatches, disableNative, plainNative } from "./replay.js";
 import { defaultHelperPath, Session, type TargetExit } from "./session.js";
 
@@ -99,7 +100,9 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
     // environment; it is never taken from the log (which holds no values), only compared.
     warnings.push(...checkLogMatches(log, programBytes, sym, logPath, { programPath: req.programPath, args: req.args, env: req.env, key: req.logKey() }));
   }
-  const session = await Session.start(helperPath, req.programPath, req.args, req.env);
+  // Analysis records clocks and random bytes, disabled and baseline runs are fed them (inputs.ts).
+  const inputs = req.mode === "analyze" || !req.liveInputs ? inputSyscallNumbers() : [];
+  const session = await Session.start(helperPath, req.programPath, req.args, req.env, inputs);
   try {
     switch (req.mode) {
       case "analyze": {

@@ -12,20 +12,22 @@ import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
 import { helperError, type Session } from "./session.js";
 import { captureOperands, specFor, syscallName, syscallNumber } from "./syscalls.js";
 
-/** The syscalls treated as inputs (each has the "answer" replay policy in syscalls.ts). */
-export const NATIVE_INPUT_SYSCALLS: readonly string[] = ["getrandom", "clock_gettime", "gettimeofday", "time"];
+/**
+ * The syscalls treated as inputs (each has the "answer" replay policy in syscalls.ts), with the
+ * number of arguments they take: the other argument registers hold whatever the caller left
+ * there, which differs between runs, so a recorded call is matched on these only.
+ */
+const INPUT_ARITY: Readonly<Record<string, number>> = { getrandom: 3, clock_gettime: 2, gettimeofday: 2, time: 1 };
+export const NATIVE_INPUT_SYSCALLS: readonly string[] = Object.keys(INPUT_ARITY);
 
 /** Whether a syscall (by name) is an input. */
 export function isNativeInput(name: string): boolean {
-  return NATIVE_INPUT_SYSCALLS.includes(name);
+  return INPUT_ARITY[name] !== undefined;
 }
 
-/** Asks the helper to stop at the input syscalls (N_INPUTS); the target then runs under PTRACE_SYSCALL. */
-export async function traceInputs(session: Session): Promise<void> {
-  const w = new PayloadWriter().u32(NATIVE_INPUT_SYSCALLS.length);
-  for (const name of NATIVE_INPUT_SYSCALLS) w.u32(syscallNumber(name)!);
-  const f = await session.call(N.INPUTS, w.toBytes());
-  if (f.type !== H.OK) throw new AlpacaError(`native helper: INPUTS answered ${f.type}`);
+/** The input syscalls' numbers, for Session.start: the helper stops at these (a seccomp filter). */
+export function inputSyscallNumbers(): number[] {
+  return NATIVE_INPUT_SYSCALLS.map((name) => syscallNumber(name)!);
 }
 
 interface InputStop {
@@ -104,5 +106,6 @@ export class NativeInputFeeder {
 }
 
 function sameCall(call: SyscallEvent, name: string, args: readonly bigint[]): boolean {
-  return call.name === name && call.args.length === args.length && call.args.every((a, i) => a === args[i]);
+  const arity = INPUT_ARITY[name] ?? 6;
+  return call.name === name && args.slice(0, arity).every((a, i) => a === call.args[i]);
 }

@@ -4,7 +4,7 @@
  * u8 type, payload. This module is pure: it builds and parses frames; channel.ts moves them.
  */
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Helper -> CLI frame types. */
 export const H = {
@@ -49,7 +49,6 @@ export const N = {
   KILL: 11,
   TRACE_PAGES: 12,
   WRITES: 13,
-  INPUTS: 14,
   ANSWER: 15,
 } as const;
 

@@ -14,7 +14,7 @@ import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
 import { helperError, parseExit, type Session, type TargetExit } from "./session.js";
 import { specFor, syscallNumber } from "./syscalls.js";
-import { NativeInputFeeder, traceInputs } from "./inputs.js";
+import { NativeInputFeeder } from "./inputs.js";
 
 export interface ReplayResult {
   exit: TargetExit;
@@ -75,7 +75,7 @@ export async function disableNative(opts: {
   }
   await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
   // F does not run, so its own inputs are not asked for: only those outside it are fed.
-  const feeder = await startFeeder(session, log.inputs.filter((i) => !i.insideF), opts.liveInputs, (w) => warnings.push(w));
+  const feeder = opts.liveInputs ? null : new NativeInputFeeder(session, log.inputs.filter((i) => !i.insideF), (w) => warnings.push(w));
   await opts.notify?.("start");
   ch.send(N.CONT);
   let calls = 0;
@@ -197,13 +197,6 @@ export async function disableNative(opts: {
   }
 }
 
-/** Feeds the log's inputs to the run (inputs.ts), unless the user asked for live ones. */
-async function startFeeder(session: Session, inputs: EffectLog["inputs"], live: boolean, warn: (w: string) => void): Promise<NativeInputFeeder | null> {
-  if (live) return null;
-  await traceInputs(session);
-  return new NativeInputFeeder(session, inputs, warn);
-}
-
 /**
  * Baseline: stop at each outermost call of F as disable does, and let F run. Every input the
  * analyzed run took, F's own included, is fed from the log.
@@ -220,7 +213,7 @@ export async function baselineNative(opts: {
   const { session, elf, sym } = opts;
   const warnings = [...opts.warnings];
   await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
-  const feeder = await startFeeder(session, opts.log.inputs, opts.liveInputs, (w) => warnings.push(w));
+  const feeder = opts.liveInputs ? null : new NativeInputFeeder(session, opts.log.inputs, (w) => warnings.push(w));
   await opts.notify?.("start");
   session.ch.send(N.CONT);
   let calls = 0;

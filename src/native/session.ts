@@ -89,10 +89,15 @@ export class Session {
     readonly hello: Hello,
   ) {}
 
-  /** Starts the program under the helper and waits for its exec stop. */
-  static async start(helperPath: string, programPath: string, args: readonly string[], env: Record<string, string>): Promise<Session> {
+  /**
+   * Starts the program under the helper and waits for its exec stop. `inputs`: syscall numbers
+   * the helper stops at and reports as INPUT (src/native/inputs.ts).
+   */
+  static async start(
+    helperPath: string, programPath: string, args: readonly string[], env: Record<string, string>, inputs: readonly number[] = [],
+  ): Promise<Session> {
     await checkHelper(helperPath);
-    const ch = HelperChannel.start(helperPath, programPath, args, env);
+    const ch = HelperChannel.start(helperPath, programPath, args, env, inputs.length > 0 ? ["--inputs", inputs.join(",")] : []);
     let f: Frame;
     try {
       f = await ch.next();
