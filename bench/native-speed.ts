@@ -8,6 +8,10 @@
  *   a*n + b instructions, and a and b come from two single-step runs. Its figure is that count
  *   for a large n over the wall time inside F (write-protect scans, snapshot, diff included).
  *
+ * - whole runs through the CLI, side by side: `alpaca run` and `alpaca analyze` (default engine)
+ *   of the program with spin(PAGE_ITERATIONS), interleaved, median of 5 each, and their ratio
+ *   (issue 19's target for a compute-heavy F: analysis at most 1.5x the plain run).
+ *
  * Usage: node --import tsx bench/native-speed.ts [STEP_ITERATIONS] [PAGE_ITERATIONS]
  *        (defaults 30000 and 30000000; about 7 instructions per iteration)
  */
@@ -38,10 +42,30 @@ async function analyze(work: string, iterations: number, engine: NativeEngine): 
   return stats;
 }
 
-function plainSeconds(iterations: number): number {
+function secondsOf(file: string, args: string[]): number {
   const t0 = process.hrtime.bigint();
-  execFileSync(PROGRAM, [String(iterations)], { stdio: "ignore" });
+  execFileSync(file, args, { stdio: "ignore" });
   return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+
+function plainSeconds(iterations: number): number {
+  return secondsOf(PROGRAM, [String(iterations)]);
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** `alpaca run` and `alpaca analyze --func spin` of the same program, interleaved: medians and ratio. */
+function cliRatio(work: string, iterations: number, rounds = 5): void {
+  const cli = join(ROOT, "bin", "alpaca.js");
+  const plain: number[] = [];
+  const analyzed: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    plain.push(secondsOf(process.execPath, [cli, "run", PROGRAM, String(iterations)]));
+    analyzed.push(secondsOf(process.execPath, [cli, "analyze", "--func", "spin", "--log", join(work, "cli.alog"), PROGRAM, String(iterations)]));
+  }
+  const p = median(plain);
+  const a = median(analyzed);
+  console.log(`whole runs (CLI):   alpaca run ${p.toFixed(3)} s, alpaca analyze ${a.toFixed(3)} s (medians of ${rounds}, interleaved): analyze/run = ${(a / p).toFixed(2)}x`);
 }
 
 const fmt = (x: number): string => Math.round(x).toLocaleString("en-US");
@@ -69,6 +93,7 @@ async function main(): Promise<number> {
     console.log(`page engine:        ${fmt(pageInstructions)} instructions (${a.toFixed(2)}/iteration) in ${pageSeconds.toFixed(3)} s inside spin(): ${fmt(pageInstructions / pageSeconds)} instructions/second`);
     const plain = plainSeconds(pageN);
     console.log(`plain run:          the whole program with spin(${pageN}) takes ${plain.toFixed(3)} s: ${fmt(pageInstructions / plain)} instructions/second`);
+    cliRatio(work, pageN * 10);
     return 0;
   } finally {
     rmSync(work, { recursive: true, force: true });

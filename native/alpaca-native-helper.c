@@ -41,6 +41,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <linux/userfaultfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sched.h>
 #include <sys/resource.h>
@@ -895,6 +896,45 @@ static void pages_setup(void) {
   if (pagemap_fd < 0) die(ERR_ENGINE, 0, "cannot open %s: %s", path, strerror(errno));
 }
 
+/* --probe-pages: whether this kernel and its settings give the page engine what it needs, tried
+ * on the helper itself: a userfaultfd (user-mode faults only where the kernel knows the flag)
+ * with asynchronous write-protect, a registered page, PAGEMAP_SCAN over it, pidfd_getfd. Prints
+ * "ok" or the reason on stdout. */
+static int probe_pages(void) {
+  const char *why = NULL;
+  char buf[160];
+  int fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK | USER_MODE_ONLY);
+  if (fd < 0 && errno == EINVAL) fd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+  struct uffdio_api api = {.api = UFFD_API, .features = FEATURE_WP_ASYNC | FEATURE_WP_UNPOPULATED};
+  void *page = MAP_FAILED;
+  int pm = -1;
+  if (fd < 0) {
+    snprintf(buf, sizeof buf, "userfaultfd: %s%s", strerror(errno), errno == EPERM ? " (vm.unprivileged_userfaultfd is 0)" : "");
+    why = buf;
+  } else if (ioctl(fd, UFFDIO_API, &api) < 0) {
+    why = "no asynchronous userfaultfd write-protect (Linux 6.7+)";
+  } else if ((page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)) == MAP_FAILED) {
+    why = "mmap failed";
+  } else {
+    struct uffdio_register reg = {.range = {.start = (uint64_t)(uintptr_t)page, .len = 4096}, .mode = UFFDIO_REGISTER_MODE_WP};
+    struct page_region vec[1];
+    struct pm_scan_arg arg = {
+      .size = sizeof arg, .flags = PM_SCAN_WP_MATCHING, .start = (uint64_t)(uintptr_t)page, .end = (uint64_t)(uintptr_t)page + 4096,
+      .vec = (uint64_t)(uintptr_t)vec, .vec_len = 1, .category_mask = PAGE_IS_WRITTEN | PAGE_IS_WPALLOWED, .return_mask = PAGE_IS_WRITTEN,
+    };
+    int pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+    int dup = pidfd < 0 ? -1 : (int)syscall(438 /* pidfd_getfd */, pidfd, fd, 0);
+    if (ioctl(fd, UFFDIO_REGISTER, &reg) < 0) why = "cannot register memory for write-protect";
+    else if ((pm = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC)) < 0) why = "cannot open /proc/self/pagemap";
+    else if (ioctl(pm, PAGEMAP_SCAN_IOCTL, &arg) < 0) why = "no PAGEMAP_SCAN (Linux 6.7+)";
+    else if (dup < 0) why = "no pidfd_getfd (Linux 5.6+)";
+    if (dup >= 0) close(dup);
+    if (pidfd >= 0) close(pidfd);
+  }
+  printf("%s\n", why ? why : "ok");
+  return 0;
+}
+
 /* The target's /proc/PID/maps as last seen: a change means new mappings to register and a new
  * snapshot (the old one lacks them). */
 static char *maps_now, *maps_seen;
@@ -1395,6 +1435,7 @@ static uint64_t read_auxv(uint64_t *at_random) {
 int main(int argc, char **argv) {
   int i = 1;
   for (; i < argc; i++) {
+    if (strcmp(argv[i], "--probe-pages") == 0) return probe_pages();
     if (strcmp(argv[i], "--ctl-fd") == 0 && i + 1 < argc) ctl_fd = atoi(argv[++i]);
     else if (strcmp(argv[i], "--inputs") == 0 && i + 1 < argc) {
       for (char *p = argv[++i]; *p && n_inputs < MAX_INPUTS;) {
@@ -1462,7 +1503,7 @@ int main(int argc, char **argv) {
     if (report[0] == 1) die(ERR_EXEC, 0, "cannot disable address randomization: personality: %s", strerror(report[1]));
     if (report[0] == 2) die(ERR_PTRACE, 0, "PTRACE_TRACEME: %s", strerror(report[1]));
     if (report[0] == 3) die(ERR_EXEC, 0, "cannot execute %s: %s", argv[i], strerror(report[1]));
-    if (report[0] == 4) die(ERR_ENGINE, 0, "cannot install the seccomp filter for recorded inputs: %s (use --live-inputs)", strerror(report[1]));
+    if (report[0] == 4) die(ERR_EXEC, 0, "cannot install the seccomp filter that records clocks and random bytes: %s", strerror(report[1]));
     die(ERR_EXEC, 0, "the program ended before it started (status %d)", st);
   }
   close(errpipe[0]);

@@ -136,6 +136,7 @@ export async function executeRun(ctx: CliContext, req: RunRequest, showStats: bo
   const outcome: RunOutcome = native ? await (await import("../native/index.js")).runNative(req) : await (await import("../runtime/index.js")).runWasm(req);
   // How the program died, printed the same way in every mode.
   if (outcome.trapMessage !== undefined) ctx.err(native ? `program ${outcome.trapMessage}` : `wasm trap: ${outcome.trapMessage}`);
+  for (const n of outcome.notes ?? []) ctx.err(`alpaca: note: ${n}`);
   for (const w of outcome.warnings) ctx.err(`alpaca: warning: ${w}`);
   const s = outcome.stats;
   if (s && showStats) {

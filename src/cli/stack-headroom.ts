@@ -11,7 +11,7 @@
  * five runs each); a worker thread with its own stack size would cost less and is the next step.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, readSync } from "node:fs";
 
 /** V8's stack limit for analyses, KB: three times Node's default. */
 export const ANALYSIS_STACK_KB = 3 * 984;
@@ -29,11 +29,43 @@ function stackRlimitKb(): number {
   }
 }
 
-/** Whether this command line is an analysis that should get the larger stack. */
+/** Options of `run` and `analyze` that take a value as the next argument. */
+const VALUE_OPTIONS = new Set(["-f", "--func", "-l", "--log", "--strategy", "--dir", "--env", "--on-extra-calls"]);
+
+/** The PROGRAM argument of a `run`/`analyze` command line (the first operand after the subcommand). */
+export function programArgument(argv: readonly string[]): string | undefined {
+  const start = argv.findIndex((a) => !a.startsWith("-")) + 1;
+  for (let i = start; i > 0 && i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--") return argv[i + 1];
+    if (!a.startsWith("-")) return a;
+    if (VALUE_OPTIONS.has(a)) i++;
+  }
+  return undefined;
+}
+
+/** Whether a file starts with the ELF magic: a native program, analyzed by the ptrace helper, not by V8. */
+function isElfFile(path: string): boolean {
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const b = Buffer.alloc(4);
+      return readSync(fd, b, 0, 4, 0) === 4 && b.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** Whether this command line is an analysis that should get the larger stack (not a native one). */
 export function wantsAnalysisStack(argv: readonly string[], env: NodeJS.ProcessEnv, execArgv: readonly string[]): boolean {
   if (execArgv.some((a) => a.startsWith("--stack-size") || a.startsWith("--stack_size"))) return false;
   const sub = argv.find((a) => !a.startsWith("-"));
   if (sub !== "analyze" && !(sub === "run" && env.ALPACA_MODE === "a")) return false;
+  const program = programArgument(argv);
+  if (program !== undefined && isElfFile(program)) return false;
   return stackRlimitKb() >= ANALYSIS_STACK_KB + NATIVE_MARGIN_KB;
 }
 

@@ -99,7 +99,8 @@ export async function analyzeNative(opts: {
 }): Promise<AnalyzeResult> {
   const { session, elf, sym } = opts;
   const ch = session.ch;
-  const decoder = await Decoder.create();
+  // capstone is loaded by the first DECODE request: the page engine never sends one.
+  let decoder: Decoder | undefined;
   const log = new LogFile(opts.logPath, opts.logKey);
   const put = (bytes: Uint8Array | null): void => {
     if (bytes) log.write(bytes);
@@ -138,6 +139,7 @@ export async function analyzeNative(opts: {
           const r = new PayloadReader(f.payload, "DECODE");
           const addr = r.u64();
           const code = r.bytes(r.u16());
+          decoder ??= await Decoder.create();
           ch.send(N.DECODED, encodeDecodeRecords(decoder.decodeWindow(addr, code)));
           break;
         }
@@ -218,14 +220,14 @@ export async function analyzeNative(opts: {
           }
           put(enc.finish({ outcome: exit.signal === undefined ? "exited" : "trapped", exitCode: exit.exitCode }));
           log.commit();
-          stats.decoded = decoder.decodedCount;
+          stats.decoded = decoder?.decodedCount ?? 0;
           return { exit, stats };
         }
         case H.INPUT:
           put(enc.addInput(await recordInput(session, f)));
           break;
         case H.ERROR:
-          throw helperError(f, (addr) => decoder.describe(addr));
+          throw helperError(f, (addr) => decoder?.describe(addr) ?? `the instruction at 0x${addr.toString(16)}`);
         case H.ESCAPED: {
           const r = new PayloadReader(f.payload, "ESCAPED");
           const rip = r.u64();

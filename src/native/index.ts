@@ -14,7 +14,7 @@ import { analyzeNative, type AnalyzeStats, type NativeEngine } from "./analyze.j
 import { findFunction, readElf } from "./elf.js";
 import { inputSyscallNumbers } from "./inputs.js";
 import { baselineNative, checkLogMatches, disableNative, plainNative } from "./replay.js";
-import { defaultHelperPath, Session, type TargetExit } from "./session.js";
+import { defaultHelperPath, pagesEngineMissing, Session, type TargetExit } from "./session.js";
 
 export { isElf } from "./elf.js";
 export { NATIVE_RESULTS, type AnalyzeStats, type NativeEngine } from "./analyze.js";
@@ -25,16 +25,28 @@ export interface NativeOptions {
   helperPath?: string;
   /** Receives analysis statistics (instructions stepped, time inside F). */
   onAnalyzeStats?: (stats: AnalyzeStats) => void;
-  /** Analysis engine; default $ALPACA_NATIVE_ENGINE, else "step". */
+  /** Analysis engine; default $ALPACA_NATIVE_ENGINE, else pages where supported, else step. */
   engine?: NativeEngine;
 }
 
-/** The engine from ALPACA_NATIVE_ENGINE (step or pages). */
-export function engineFromEnv(env: NodeJS.ProcessEnv = process.env): NativeEngine {
+/** The engine ALPACA_NATIVE_ENGINE asks for (step or pages), or "auto" when unset. */
+export function engineFromEnv(env: NodeJS.ProcessEnv = process.env): NativeEngine | "auto" {
   const v = env.ALPACA_NATIVE_ENGINE;
-  if (v === undefined || v === "" || v === "step") return "step";
-  if (v === "pages") return "pages";
-  throw new UsageError(`ALPACA_NATIVE_ENGINE=${v}: expected step or pages`);
+  if (v === undefined || v === "" || v === "auto") return "auto";
+  if (v === "step" || v === "pages") return v;
+  throw new UsageError(`ALPACA_NATIVE_ENGINE=${v}: expected pages, step or auto`);
+}
+
+/**
+ * The engine an analysis uses: the one asked for, else pages wherever the kernel supports it
+ * (probed once per process), else step with a note saying why.
+ */
+function chooseEngine(asked: NativeEngine | "auto", helperPath: string, notes: string[]): NativeEngine {
+  if (asked !== "auto") return asked;
+  const missing = pagesEngineMissing(helperPath);
+  if (missing === null) return "pages";
+  notes.push(`native analysis single-steps F (about 50,000 instructions/s): the page engine cannot run here: ${missing}`);
+  return "step";
 }
 
 async function readProgram(path: string): Promise<Uint8Array> {
@@ -68,8 +80,9 @@ async function readLog(path: string, req: RunRequest, warnings: string[]): Promi
   }
 }
 
-function outcome(exit: TargetExit, warnings: string[] = []): RunOutcome {
+function outcome(exit: TargetExit, warnings: string[] = [], notes: string[] = []): RunOutcome {
   const out: RunOutcome = { exitCode: exit.exitCode, warnings };
+  if (notes.length > 0) out.notes = notes;
   if (exit.message !== undefined) out.trapMessage = exit.message;
   return out;
 }
@@ -106,11 +119,12 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
   try {
     switch (req.mode) {
       case "analyze": {
-        const engine = options.engine ?? engineFromEnv();
+        const notes: string[] = [];
+        const engine = chooseEngine(options.engine ?? engineFromEnv(), helperPath, notes);
         const r = await analyzeNative({ session, elf, sym, programBytes, args: req.args, env: req.env, logPath, logKey: req.logKey(), engine, ...notify });
         req.logger.debug({ invocations: r.stats.invocations, instructions: Number(r.stats.instructions), decoded: r.stats.decoded, tracedMs: Number(r.stats.tracedNs) / 1e6 }, "native analysis");
         options.onAnalyzeStats?.(r.stats);
-        return outcome(r.exit, r.stats.invocations === 0 ? [neverCalled(sym.name)] : []);
+        return outcome(r.exit, r.stats.invocations === 0 ? [neverCalled(sym.name)] : [], notes);
       }
       case "disable": {
         const r = await disableNative({ session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, liveInputs: req.liveInputs, warnings, ...notify });

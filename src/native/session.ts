@@ -3,6 +3,7 @@
  * error classes), target memory access while the target is stopped, breakpoints, and the exit.
  * The mode drivers (analyze.ts, replay.ts) build on it.
  */
+import { spawnSync } from "node:child_process";
 import { access, constants as fsConstants } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { fileURLToPath } from "node:url";
@@ -33,6 +34,21 @@ export function signalName(signo: number): string {
 }
 
 /** How the target ended. */
+let pagesProbe: { helperPath: string; missing: string | null } | undefined;
+
+/**
+ * Why the page engine cannot run on this machine (the helper's --probe-pages), or null when it
+ * can. Asked once per process.
+ */
+export function pagesEngineMissing(helperPath: string): string | null {
+  if (pagesProbe?.helperPath === helperPath) return pagesProbe.missing;
+  const r = spawnSync(helperPath, ["--probe-pages"], { encoding: "utf8", timeout: 10_000 });
+  const line = (r.stdout ?? "").trim();
+  const missing = r.status === 0 && line === "ok" ? null : line || `the probe failed (${r.error?.message ?? `status ${r.status}`})`;
+  pagesProbe = { helperPath, missing };
+  return missing;
+}
+
 export interface TargetExit {
   /** The exit status, or 128 + signal number. */
   exitCode: number;
@@ -63,6 +79,9 @@ export function helperError(f: Frame, describe?: (addr: bigint) => string): Alpa
     case ERR.EXEC:
       if (message.startsWith("cannot disable address randomization")) {
         return new EnvironmentError(message, { hint: "allow personality(2) (e.g. docker --security-opt seccomp=unconfined)" });
+      }
+      if (message.startsWith("cannot install the seccomp filter")) {
+        return new EnvironmentError(message, { hint: "allow seccomp(2) in this container, or run with --live-inputs" });
       }
       return new UsageError(message);
     case ERR.ENGINE:

@@ -89,6 +89,8 @@ export interface RunOutcome {
   trapMessage?: string;
   /** Things the user should know (fewer calls than logged, result mismatches). */
   warnings: string[];
+  /** How the run was done, where it was not the usual way (printed as `alpaca: note: ...`). */
+  notes?: string[];
   stats?: ReplayStats;
   /** RunRequest.profile: the run's call counts and times. */
   profile?: import("./call-profile.js").CallProfile;
