@@ -11,9 +11,11 @@
  * Every case runs with both analysis engines (ALPACA_NATIVE_ENGINE=step, then pages), each a
  * line of its own; `--engine step|pages` picks one. Prints one line per case and engine
  * (`ok   name [engine]` / `FAIL name [engine]: reason`), then `N passed, N failed`; exits 1 on
- * any failure. Usage: node --import tsx run-native-tests.ts [--keep] [--engine E] [NAME-SUBSTRING...]
+ * any failure. Usage: node --import tsx run-native-tests.ts [--keep] [--engine E] [--repeat N]
+ * [--load K] [NAME-SUBSTRING...]; --repeat runs the cases N times, --load keeps K CPU-bound
+ * processes running beside them (make native-stress).
  */
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -543,6 +545,25 @@ const FAILURES: FailureCase[] = [
     message: /stripped/,
   },
   {
+    name: "error/shared-object",
+    setup: (work) => {
+      const src = join(work, "lib.c");
+      writeFileSync(src, "int twice(int x) { return 2 * x; }\n");
+      execFileSync("gcc", ["-O1", "-shared", "-fPIC", "-o", join(work, "lib.so"), src]);
+      return ["analyze", "--func", "twice", "--log", join(work, "x.alog"), join(work, "lib.so")];
+    },
+    message: /lib\.so: cannot run this ELF file as PROGRAM: it is a shared library/,
+  },
+  {
+    name: "error/not-executable",
+    setup: (work) => {
+      const p = join(work, "no-x");
+      writeFileSync(p, readFileSync(join(BUILD, "printf_loop")), { mode: 0o644 });
+      return ["analyze", "--func", "print_lines", "--log", join(work, "x.alog"), p];
+    },
+    message: /cannot execute .*no-x: Permission denied/,
+  },
+  {
     name: "error/unknown-function",
     setup: (work) => ["analyze", "--func", "no_such_function", "--log", join(work, "x.alog"), join(BUILD, "printf_loop")],
     message: /function no_such_function not found in .*printf_loop/,
@@ -611,9 +632,15 @@ async function runFailure(fc: FailureCase, work: string): Promise<string | null>
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
   const keep = argv.includes("--keep");
-  const e = argv.indexOf("--engine");
-  const engines = e >= 0 && argv[e + 1] !== "both" ? [argv[e + 1] ?? "step"] : ["step", "pages"];
-  const filters = argv.filter((a, i) => !a.startsWith("--") && argv[i - 1] !== "--engine");
+  const valueOf = (flag: string): string | undefined => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const e = valueOf("--engine");
+  const engines = e !== undefined && e !== "both" ? [e] : ["step", "pages"];
+  const repeat = Number(valueOf("--repeat") ?? 1);
+  const load = Number(valueOf("--load") ?? 0);
+  const filters = argv.filter((a, i) => !a.startsWith("--") && !["--engine", "--repeat", "--load"].includes(argv[i - 1] ?? ""));
   const selected = (name: string): boolean => filters.length === 0 || filters.some((f) => name.includes(f));
   if (!existsSync(HELPER)) {
     console.log(`FAIL setup: ${HELPER} is not built (run make)`);
@@ -632,15 +659,22 @@ async function main(): Promise<number> {
       console.log(`FAIL ${name}: ${problem}`);
     }
   };
-  for (const tc of CASES.filter((c) => selected(c.name))) {
-    const plain = await runPlain(tc, work);
-    for (const eng of engines) {
-      const name = `${tc.name} [${eng}]`;
-      if (typeof plain === "string") report(name, plain);
-      else {
-        report(name, await runCase(tc, plain, eng, work).catch((err: unknown) => `harness error: ${String(err)}`));
+  // --load K: K processes spinning on the CPU for the whole run (the stress test, make native-stress).
+  const spinners = Array.from({ length: load }, () => spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
+  try {
+    for (let round = 1; round <= repeat; round++) {
+      if (repeat > 1) console.log(`round ${round} of ${repeat}${load ? ` (${load} CPU-bound processes beside)` : ""}`);
+      for (const tc of CASES.filter((c) => selected(c.name))) {
+        const plain = await runPlain(tc, work);
+        for (const eng of engines) {
+          const name = `${tc.name} [${eng}]`;
+          if (typeof plain === "string") report(name, plain);
+          else report(name, await runCase(tc, plain, eng, work).catch((err: unknown) => `harness error: ${String(err)}`));
+        }
       }
     }
+  } finally {
+    for (const s of spinners) s.kill("SIGKILL");
   }
   engine = "step";
   for (const fc of FAILURES.filter((c) => selected(c.name))) {

@@ -11,7 +11,7 @@ NATIVE_PROGS       := $(patsubst test-suite/native/%.c,$(BUILD)/test-suite/nativ
 
 native_link_flags = $(if $(filter %-static-pie,$(1)),-static-pie,$(if $(filter %-static,$(1)),-static,$(if $(filter %-nopie,$(1)),-no-pie,)))
 
-.PHONY: native-helper native-test-suite native-e2e native-bench
+.PHONY: native-helper native-test-suite native-e2e native-bench native-stress
 
 all: native-helper native-test-suite
 
@@ -32,6 +32,12 @@ $(BUILD)/test-suite/native/%: test-suite/native/%.c
 
 native-e2e: deps build native-helper native-test-suite
 	$(NODE) --import tsx run-native-tests.ts
+
+# The stress test (issue 19): every case with the page engine, STRESS_ROUNDS times, with two
+# CPU-bound processes beside them. Not part of make check (about 3 minutes a round).
+STRESS_ROUNDS ?= 5
+native-stress: deps build native-helper native-test-suite
+	$(NODE) --import tsx run-native-tests.ts --engine pages --repeat $(STRESS_ROUNDS) --load 2
 
 $(BUILD)/bench/native-spin: bench/native-spin.c
 	@mkdir -p $(dir $@)

@@ -25,6 +25,8 @@ describe("ELF lookup", { skip: !hasGcc() && "gcc is not installed" }, () => {
     execFileSync("gcc", ["-O1", "-o", join(dir, "pie"), join(dir, "p.c")]);
     execFileSync("gcc", ["-O1", "-no-pie", "-o", join(dir, "nopie"), join(dir, "p.c")]);
     execFileSync("gcc", ["-O1", "-s", "-o", join(dir, "stripped"), join(dir, "p.c")]);
+    execFileSync("gcc", ["-O1", "-shared", "-fPIC", "-o", join(dir, "lib.so"), join(dir, "p.c")]);
+    execFileSync("gcc", ["-O1", "-static-pie", "-o", join(dir, "static-pie"), join(dir, "p.c")]);
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -60,6 +62,13 @@ describe("ELF lookup", { skip: !hasGcc() && "gcc is not installed" }, () => {
     new DataView(obj.buffer).setUint16(16, 1, true); // ET_REL
     assert.throws(() => readElf(obj, "obj"), /not an executable/);
     assert.throws(() => readElf(new TextEncoder().encode("plain text"), "txt"), /not an ELF file/);
+  });
+  it("refuses a shared library and an executable without an entry point, accepts static-pie", () => {
+    assert.throws(() => readElf(bin("lib.so"), "lib.so"), (e: unknown) => e instanceof UsageError && /lib\.so: cannot run this ELF file as PROGRAM: .*shared library/.test(e.message));
+    const noEntry = bin("pie").slice();
+    new DataView(noEntry.buffer).setBigUint64(24, 0n, true); // e_entry
+    assert.throws(() => readElf(noEntry, "noentry"), /cannot run this ELF file as PROGRAM: it has no entry point/);
+    assert.equal(readElf(bin("static-pie"), "static-pie").kind, "dyn");
   });
   it("reports a malformed ELF as a decode error", () => {
     const cut = bin("pie").slice(0, 64);

@@ -21,7 +21,7 @@ interface ElfyFile {
   type: string;
   machine: string;
   entry: number;
-  body: { sections: ElfySection[] };
+  body: { sections: ElfySection[]; programs: Array<{ type: string | number }> };
 }
 
 const require = createRequire(import.meta.url);
@@ -51,6 +51,33 @@ export interface ElfInfo {
 
 const STT_FUNC = 2;
 const SHN_UNDEF = 0;
+const DT_NULL = 0n;
+const DT_FLAGS_1 = 0x6ffffffbn;
+const DF_1_PIE = 0x08000000n;
+
+/** DT_FLAGS_1 from the .dynamic section (Elf64_Dyn: tag i64, value u64), 0 when absent. */
+function dynamicFlags1(sections: readonly ElfySection[]): bigint {
+  const dyn = sections.find((s) => s.name === ".dynamic");
+  if (!dyn) return 0n;
+  const dv = new DataView(dyn.data.buffer, dyn.data.byteOffset, dyn.data.byteLength);
+  for (let off = 0; off + 16 <= dyn.data.length; off += 16) {
+    const tag = dv.getBigInt64(off, true);
+    if (tag === DT_NULL) break;
+    if (tag === DT_FLAGS_1) return dv.getBigUint64(off + 8, true);
+  }
+  return 0n;
+}
+
+/**
+ * Why a position-independent ELF file is not a program to run, or null when it is one: a PIE
+ * has an interpreter (PT_INTERP) or, static-pie, DF_1_PIE; a shared library has neither.
+ */
+function notAnExecutable(f: ElfyFile): string | null {
+  const isPie = f.body.programs.some((p) => p.type === "interp") || (dynamicFlags1(f.body.sections) & DF_1_PIE) !== 0n;
+  if (f.type === "dyn" && !isPie) return "it is a shared library, not an executable (no program interpreter, not marked PIE)";
+  if (f.entry === 0) return "it has no entry point";
+  return null;
+}
 
 function readSymbols(table: ElfySection, strtab: ElfySection): ElfSymbol[] {
   const data = table.data;
@@ -92,6 +119,8 @@ export function readElf(bytes: Uint8Array, path: string): ElfInfo {
   if (f.type !== "exec" && f.type !== "dyn") {
     throw new UsageError(`${path}: ELF type ${f.type} is not an executable (relocatable object or core file?)`);
   }
+  const why = notAnExecutable(f);
+  if (why) throw new UsageError(`${path}: cannot run this ELF file as PROGRAM: ${why}`);
   const sections = f.body.sections;
   let symbolTable: ".symtab" | ".dynsym" = ".symtab";
   let table = sections.find((s) => s.type === "symtab");
