@@ -164,7 +164,19 @@ interface NativeCase {
   viaEnv?: boolean;
   /** Also run the baseline (ALPACA_MODE=b); it must equal the plain run. */
   baseline?: boolean;
+  /** The one alpaca: line analyze must print on stderr (taken out before the comparisons). */
+  alpacaLine?: RegExp;
   check(c: Check): void;
+}
+
+/** The run without its expected alpaca: line, or why it lacks one. */
+function withoutAlpacaLine(r: Run, line: RegExp | undefined, what: string): Run | string {
+  if (!line) return r;
+  const lines = r.stderr.toString("utf8").split("\n");
+  const i = lines.findIndex((l) => l.startsWith("alpaca: ") && line.test(l));
+  if (i < 0) return `${what}: no alpaca: line matching ${String(line)} on stderr (${excerpt(r.stderr)})`;
+  lines.splice(i, 1);
+  return { ...r, stderr: Buffer.from(lines.join("\n"), "utf8") };
 }
 
 function churnSum(n: number): bigint {
@@ -371,6 +383,12 @@ const CASES: NativeCase[] = [
     },
   },
   {
+    // F never called: a warning naming it, and a log with no invocation all the same.
+    name: "heap-static/qsort (never called)", program: "heap-static", func: "qsort",
+    alpacaLine: /^alpaca: warning: qsort was never called in this run/,
+    check: (c) => { c.invocations(0); },
+  },
+  {
     name: "recursion/fib", program: "recursion", func: "fib",
     check: (c) => { c.invocations(3); [10, 16, 22].forEach((n, i) => c.reg(i, 0, fib(n))); c.writeContains(2, leHex(fib(20), 8), "memo[20]"); },
   },
@@ -464,7 +482,8 @@ async function runCase(tc: NativeCase, plain: Run, eng: string, work: string): P
   const prog = join(BUILD, tc.program);
   const args = tc.args ?? [];
   const log = join(work, `${tc.name.replace(/\W/g, "_")}-${eng}.alog`);
-  const analyzed = await runCli(["analyze", "--func", tc.func, "--log", log, prog, ...args], work);
+  const analyzed = withoutAlpacaLine(await runCli(["analyze", "--func", tc.func, "--log", log, prog, ...args], work), tc.alpacaLine, "analyze");
+  if (typeof analyzed === "string") return analyzed;
   const diff1 = compareRuns(plain, analyzed, "analyzed vs plain");
   if (diff1) return diff1;
   if (!existsSync(log)) return `analyze left no log (${analyzed.command})`;
@@ -627,6 +646,43 @@ async function runFailure(fc: FailureCase, work: string): Promise<string | null>
   return null;
 }
 
+/**
+ * A signal from outside during the analysis (wait_inside.c waits inside F and prints its pid):
+ * the analysis fails with one alpaca: line, exit 125, and the log already at the path is kept
+ * byte for byte, with no temporary file left.
+ */
+async function runKilledFromOutside(signal: "SIGKILL" | "SIGTERM", work: string): Promise<string | null> {
+  const log = join(work, "wait.alog");
+  const old = Buffer.from("an older log, to be kept\n");
+  writeFileSync(log, old);
+  const child = spawn(process.execPath, [CLI, "analyze", "--func", "wait_forever", "--log", log, join(BUILD, "wait_inside")], {
+    cwd: work, env: baseEnv(), stdio: ["ignore", "pipe", "pipe"],
+  });
+  const err: Buffer[] = [];
+  child.stderr.on("data", (b: Buffer) => err.push(b));
+  let out = "";
+  const pid = await new Promise<number | null>((resolve) => {
+    child.stdout.on("data", (b: Buffer) => {
+      out += b.toString("utf8");
+      const m = /^(\d+)\n/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.on("close", () => resolve(null));
+  });
+  if (pid === null) return `the program ended before printing its pid (stderr ${excerpt(Buffer.concat(err))})`;
+  await new Promise((r) => setTimeout(r, 300)); // into pause(), inside F
+  process.kill(pid, signal);
+  const status = await new Promise<number | null>((resolve) => child.on("close", resolve));
+  const stderr = Buffer.concat(err);
+  const lines = stderr.toString("utf8").split("\n").filter((l) => l !== "");
+  const want = new RegExp(`^alpaca: the program was killed by signal \\d+ \\(${signal}\\), sent from outside it, during wait_forever's invocation 0: no log written \\(.*wait\\.alog is left as it was\\)$`);
+  if (status !== EXIT_ALPACA_FAILURE) return `exit status ${status}, expected ${EXIT_ALPACA_FAILURE} (stderr ${excerpt(stderr)})`;
+  if (lines.length !== 1 || !want.test(lines[0]!)) return `expected one line matching ${String(want)}, got ${excerpt(stderr)}`;
+  if (!readFileSync(log).equals(old)) return "the existing log was changed";
+  const left = readdirSync(work).filter((f) => f !== "wait.alog");
+  return left.length ? `left files behind: ${left.join(", ")}` : null;
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -680,6 +736,12 @@ async function main(): Promise<number> {
   for (const fc of FAILURES.filter((c) => selected(c.name))) {
     const dir = mkdtempSync(join(work, "fail-"));
     report(fc.name, await runFailure(fc, dir).catch((e: unknown) => `harness error: ${String(e)}`));
+  }
+  for (const signal of ["SIGKILL", "SIGTERM"] as const) {
+    const name = `error/killed-from-outside (${signal})`;
+    if (!selected(name)) continue;
+    const dir = mkdtempSync(join(work, "kill-"));
+    report(name, await runKilledFromOutside(signal, dir).catch((e: unknown) => `harness error: ${String(e)}`));
   }
   if (!keep) rmSync(work, { recursive: true, force: true });
   else console.log(`kept ${work}`);

@@ -241,14 +241,19 @@ static void open_mem(void) {
 /* ------------------------------------------------------------------------------------------ */
 /* Process state                                                                              */
 
+/* Per signal number: whether its last delivery was sent by another process (kill, sigqueue,
+ * tgkill from outside), as the siginfo at its signal-delivery stop said. SIGKILL never stops. */
+static uint8_t sent_from_outside[65];
+
 static void report_exit(int status) {
   begin_frame(H_EXIT);
   if (WIFEXITED(status)) {
     put8(0);
     put32((uint32_t)WEXITSTATUS(status));
   } else {
-    put8(1);
-    put32((uint32_t)WTERMSIG(status));
+    int sig = WTERMSIG(status);
+    put8(sig == SIGKILL || (sig < 65 && sent_from_outside[sig]) ? 2 : 1);
+    put32((uint32_t)sig);
   }
   end_frame();
   flush_out();
@@ -284,6 +289,7 @@ static int signal_of_stop(int st) {
   if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) < 0) return 0; /* group-stop */
   if (sig == SIGTRAP && (si.si_code == TRAP_TRACE || si.si_code == TRAP_BRKPT || si.si_code == SI_KERNEL))
     return 0;
+  if (sig > 0 && sig < 65) sent_from_outside[sig] = si.si_code <= 0 && si.si_pid != pid;
   return sig;
 }
 

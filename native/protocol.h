@@ -14,7 +14,8 @@
 
 /* Helper -> CLI. */
 #define H_HELLO 1          /* u32 version, u32 pid, u64 AT_ENTRY, u32 xsave area bytes */
-#define H_EXIT 2           /* u8 kind (0 exited, 1 killed by signal), i32 code or signal */
+#define H_EXIT 2           /* u8 kind (0 exited, 1 killed by a signal, 2 killed by a signal another
+                              process sent, or SIGKILL), i32 code or signal */
 #define H_ENTRY 3          /* u64 rsp, u64 return address: stopped at F's first instruction */
 #define H_DECODE 4         /* u64 addr, u16 n, n bytes of code at addr */
 #define H_WRITES 5         /* u32 count, count x (u64 addr, u32 len, len bytes) */

@@ -6,7 +6,8 @@
  * decodes code for the helper on demand, captures syscall buffers and streams the effect log.
  */
 import { createHash } from "node:crypto";
-import { AlpacaError, UsageError } from "../errors/index.js";
+import { existsSync } from "node:fs";
+import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
 import { LogFile } from "../runtime/index.js";
 import { envVars, LogEncoder, type Event, type Invocation, type MemoryRange, type Value } from "../log/index.js";
 import { Decoder } from "./decode.js";
@@ -203,6 +204,12 @@ export async function analyzeNative(opts: {
         case H.EXIT: {
           const exit = parseExit(f);
           await opts.notify?.("end");
+          if (exit.fromOutside) {
+            // Not the program's doing, so not F's effect: no log (an older one at the path stays).
+            throw new EnvironmentError(
+              `the program was ${exit.message}, sent from outside it, ${inv ? `during ${sym.name}'s invocation ${inv.index}` : "while it was analyzed"}: no log written${existsSync(opts.logPath) ? ` (${opts.logPath} is left as it was)` : ""}`,
+            );
+          }
           if (inv && writes) {
             writes.flush();
             stats.tracedNs += process.hrtime.bigint() - enteredAt;

@@ -55,6 +55,8 @@ export interface TargetExit {
   signal?: number;
   /** For a signal death: "killed by signal 11 (SIGSEGV)". */
   message?: string;
+  /** The signal came from outside the program (another process's kill, or SIGKILL). */
+  fromOutside?: boolean;
 }
 
 export function parseExit(f: Frame): TargetExit {
@@ -62,7 +64,9 @@ export function parseExit(f: Frame): TargetExit {
   const kind = r.u8();
   const code = r.i32();
   if (kind === 0) return { exitCode: code };
-  return { exitCode: 128 + code, signal: code, message: `killed by signal ${code} (${signalName(code)})` };
+  const exit: TargetExit = { exitCode: 128 + code, signal: code, message: `killed by signal ${code} (${signalName(code)})` };
+  if (kind === 2) exit.fromOutside = true;
+  return exit;
 }
 
 /** Turns a helper ERROR frame into the error the CLI prints. */
