@@ -36,6 +36,7 @@ type EventJson = ({ kind: "write" } & RangeJson) | SyscallJson;
 type ReturnJson = { type: "i64"; value: string } | { type: "v128"; bytes: string };
 interface InvocationJson {
   index: number;
+  thread?: number;
   status: "returned" | "exited" | "trapped";
   exit_code?: number;
   trap?: string;
@@ -383,6 +384,26 @@ const CASES: NativeCase[] = [
     },
   },
   {
+    // F on a worker thread while another thread writes its own data: the writer's stores must not
+    // become F's (the printed sums would differ), and no breakpoint may hit an untraced thread.
+    name: "threads/mix", program: "threads", func: "mix", baseline: true,
+    check: (c) => {
+      c.invocations(20);
+      c.that(c.dump.invocations.every((i) => i.thread === 2), `threads ${JSON.stringify(c.dump.invocations.map((i) => i.thread))}, expected 2 (the worker, created second)`);
+      const written = c.dump.invocations.map((i) => i.events.reduce((n, e) => n + (e.kind === "write" ? e.size : 0), 0));
+      c.that(written.every((n) => n <= 512 * 8), `bytes written per invocation ${written.join(",")}: more than F's own 4 KiB array (the writer's stores?)`);
+    },
+  },
+  {
+    // Two threads call F at once and use its result: each thread's calls replay in its own order.
+    name: "threads_concurrent/step", program: "threads_concurrent", func: "step", baseline: true,
+    check: (c) => {
+      c.invocations(60);
+      const on = (t: number): number => c.dump.invocations.filter((i) => i.thread === t).length;
+      c.that(on(1) === 30 && on(2) === 30, `calls per thread: ${on(1)} on thread 1, ${on(2)} on thread 2; expected 30 and 30`);
+    },
+  },
+  {
     // F never called: a warning naming it, and a log with no invocation all the same.
     name: "heap-static/qsort (never called)", program: "heap-static", func: "qsort",
     alpacaLine: /^alpaca: warning: qsort was never called in this run/,
@@ -581,6 +602,11 @@ const FAILURES: FailureCase[] = [
       return ["analyze", "--func", "print_lines", "--log", join(work, "x.alog"), p];
     },
     message: /cannot execute .*no-x: Permission denied/,
+  },
+  {
+    name: "error/waits-for-held-thread",
+    setup: (work) => ["analyze", "--func", "join_it", "--log", join(work, "x.alog"), join(BUILD, "threads_wait")],
+    message: /^alpaca: native: the function waits for another thread \(a futex wait\) while Alpaca holds the program's other threads/,
   },
   {
     name: "error/unknown-function",

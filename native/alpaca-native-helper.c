@@ -59,6 +59,9 @@ extern char **environ;
 #define REG_RSP_IDX (offsetof(struct user_regs_struct, rsp) / 8)
 
 static int ctl_fd = 3;
+/* The target process (its leader's tid) and the thread ptrace requests go to: the one whose stop
+ * is being handled, F's thread during an invocation. */
+static pid_t tgid = -1;
 static pid_t pid = -1;
 static int mem_fd = -1;
 static uint32_t xsave_bytes = 4096;
@@ -68,9 +71,9 @@ static uint64_t xcr0 = 3;
 static uint64_t stack_limit = 8u << 20;
 
 /* Forks are reported so the child can be cleaned of breakpoints and let go (see release_child);
- * seccomp stops are the input syscalls (--inputs). */
+ * seccomp stops are the input syscalls (--inputs); every thread is traced (TRACECLONE). */
 #define BASE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | \
-                      PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACESECCOMP)
+                      PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE)
 
 static struct user_regs_struct regs;
 #define REGS ((uint64_t *)&regs)
@@ -110,7 +113,7 @@ static void end_frame(void) {
 }
 
 static void kill_target(void) {
-  if (pid > 0) kill(pid, SIGKILL);
+  if (tgid > 0) kill(tgid, SIGKILL);
 }
 
 static void write_all(const uint8_t *p, size_t n) {
@@ -233,7 +236,7 @@ static void set_regs(const struct user_regs_struct *r) {
 static void open_mem(void) {
   char path[64];
   if (mem_fd >= 0) close(mem_fd);
-  snprintf(path, sizeof path, "/proc/%d/mem", pid);
+  snprintf(path, sizeof path, "/proc/%d/mem", tgid);
   mem_fd = open(path, O_RDWR | O_CLOEXEC);
   if (mem_fd < 0) die(ERR_PTRACE, 0, "cannot open %s: %s", path, strerror(errno));
 }
@@ -289,8 +292,120 @@ static int signal_of_stop(int st) {
   if (ptrace(PTRACE_GETSIGINFO, pid, 0, &si) < 0) return 0; /* group-stop */
   if (sig == SIGTRAP && (si.si_code == TRAP_TRACE || si.si_code == TRAP_BRKPT || si.si_code == SI_KERNEL))
     return 0;
-  if (sig > 0 && sig < 65) sent_from_outside[sig] = si.si_code <= 0 && si.si_pid != pid;
+  if (sig > 0 && sig < 65) sent_from_outside[sig] = si.si_code <= 0 && si.si_pid != tgid;
   return sig;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Threads                                                                                    */
+/*
+ * Every thread of the target is traced (TRACECLONE). Outside F they run freely; the helper
+ * handles their stops one at a time (run_loop). While one thread runs F's extent (an analyzed
+ * invocation, a replayed one, a baseline one) the others are held: stopped with a SIGSTOP the
+ * helper sends and swallows, so no other thread's write lands in F's epochs and no other call
+ * of F slips past the lifted breakpoint. A thread that had another stop to report when it was
+ * held keeps it ("deferred") and run_loop handles it after F.
+ */
+
+struct thread {
+  pid_t tid;
+  uint32_t ordinal;  /* 0 the leader, then in the order the helper first saw them */
+  int held;          /* stopped by hold_others */
+  int stop_pending;  /* a SIGSTOP of ours (or the new thread's first) is still to arrive */
+  int deferred;      /* stopped with `status` not yet handled */
+  int status;
+};
+static struct thread *threads;
+static size_t nthreads, cthreads;
+static uint32_t next_ordinal;
+
+static struct thread *thread_find(pid_t tid) {
+  for (size_t i = 0; i < nthreads; i++)
+    if (threads[i].tid == tid) return &threads[i];
+  return NULL;
+}
+
+static struct thread *thread_add(pid_t tid, int stop_pending) {
+  struct thread *t = thread_find(tid);
+  if (t) return t;
+  if (nthreads == cthreads) {
+    cthreads = cthreads ? 2 * cthreads : 16;
+    threads = realloc(threads, cthreads * sizeof *threads);
+    if (!threads) die(ERR_INTERNAL, 0, "out of memory");
+  }
+  t = &threads[nthreads++];
+  *t = (struct thread){.tid = tid, .ordinal = next_ordinal++, .stop_pending = stop_pending};
+  return t;
+}
+
+static void thread_remove(pid_t tid) {
+  struct thread *t = thread_find(tid);
+  if (t) *t = threads[--nthreads];
+}
+
+/* The ordinal of the current thread (H_ENTRY). */
+static uint32_t current_ordinal(void) {
+  struct thread *t = thread_find(pid);
+  return t ? t->ordinal : 0;
+}
+
+/* Stops every thread but the current one (F's). */
+static void hold_others(void) {
+  for (size_t i = 0; i < nthreads; i++) {
+    struct thread *t = &threads[i];
+    if (t->tid == pid || t->held) continue;
+    t->held = 1;
+    if (t->deferred) continue; /* already stopped, its stop not handled yet */
+    if (!t->stop_pending) {
+      if (syscall(SYS_tgkill, tgid, t->tid, SIGSTOP) < 0) { /* gone meanwhile */
+        t->held = 0;
+        continue;
+      }
+      t->stop_pending = 1;
+    }
+    for (;;) {
+      int st;
+      pid_t r = waitpid(t->tid, &st, __WALL);
+      if (r < 0 && errno == EINTR) continue;
+      if (r < 0 || WIFEXITED(st) || WIFSIGNALED(st)) { /* it ended: forget it */
+        thread_remove(t->tid);
+        i--;
+        break;
+      }
+      if (WSTOPSIG(st) == SIGSTOP && (st >> 16) == 0) {
+        t->stop_pending = 0;
+      } else {
+        t->deferred = 1;
+        t->status = st;
+      }
+      break;
+    }
+  }
+}
+
+/* At a syscall entry inside F (regs current): a futex wait while other threads are held would
+ * never end, since the thread that would wake F is one of them. */
+static void refuse_wait_on_held(void) {
+  if (nthreads <= 1) return;
+  int waits = 0;
+  if (regs.orig_rax == SYS_futex) {
+    int cmd = (int)regs.rsi & ~(128 | 256); /* FUTEX_PRIVATE_FLAG, FUTEX_CLOCK_REALTIME */
+    waits = cmd == 0 || cmd == 6 || cmd == 9 || cmd == 11 || cmd == 13; /* WAIT, LOCK_PI, WAIT_BITSET, WAIT_REQUEUE_PI, LOCK_PI2 */
+  }
+  if (regs.orig_rax == 449 /* futex_waitv */) waits = 1;
+  if (waits)
+    die(ERR_THREADS, regs.rip, "the function waits for another thread (a futex wait) while Alpaca holds the program's other "
+        "threads, so it would wait forever: a function that synchronizes with other threads cannot be analyzed");
+}
+
+/* Lets the held threads go; one with a deferred stop stays stopped for run_loop. */
+static void release_others(void) {
+  for (size_t i = 0; i < nthreads; i++) {
+    struct thread *t = &threads[i];
+    if (!t->held) continue;
+    t->held = 0;
+    if (!t->deferred) ptrace(PTRACE_CONT, t->tid, 0, 0);
+  }
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -768,6 +883,7 @@ static void trace_syscall(int *pending) {
   flush_writes();
   next_syscall_stop(pending);
   get_regs();
+  refuse_wait_on_held();
   begin_frame(H_SYSCALL_ENTER);
   put64(regs.orig_rax);
   put64(regs.rdi); put64(regs.rsi); put64(regs.rdx); put64(regs.r10); put64(regs.r8); put64(regs.r9);
@@ -886,7 +1002,7 @@ static void pages_setup(void) {
     fd = (int64_t)inject_raw(SYS_userfaultfd, a, NULL);
   }
   if (fd < 0) die(ERR_ENGINE, 0, "userfaultfd() in the target failed: %s", strerror((int)-fd));
-  int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+  int pidfd = (int)syscall(SYS_pidfd_open, tgid, 0);
   uffd = pidfd < 0 ? -1 : (int)syscall(438 /* pidfd_getfd */, pidfd, (int)fd, 0);
   int saved_errno = errno;
   if (pidfd >= 0) close(pidfd);
@@ -897,7 +1013,7 @@ static void pages_setup(void) {
   if (ioctl(uffd, UFFDIO_API, &api) < 0)
     die(ERR_ENGINE, 0, "this kernel has no asynchronous userfaultfd write-protect (Linux 6.7+): %s", strerror(errno));
   char path[64];
-  snprintf(path, sizeof path, "/proc/%d/pagemap", pid);
+  snprintf(path, sizeof path, "/proc/%d/pagemap", tgid);
   pagemap_fd = open(path, O_RDONLY | O_CLOEXEC);
   if (pagemap_fd < 0) die(ERR_ENGINE, 0, "cannot open %s: %s", path, strerror(errno));
 }
@@ -948,7 +1064,7 @@ static size_t maps_cap;
 
 static void read_maps(void) {
   char path[64];
-  snprintf(path, sizeof path, "/proc/%d/maps", pid);
+  snprintf(path, sizeof path, "/proc/%d/maps", tgid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) die(ERR_ENGINE, 0, "cannot read %s: %s", path, strerror(errno));
   size_t n = 0;
@@ -1016,12 +1132,9 @@ static void pages_scan(int collect) {
 }
 
 static void snapshot_take(void) {
-  if (ptrace(PTRACE_SETOPTIONS, pid, 0, BASE_OPTIONS | PTRACE_O_TRACECLONE) < 0)
-    die(ERR_PTRACE, 0, "PTRACE_SETOPTIONS: %s", strerror(errno));
   unsigned long child = 0;
   uint64_t a[6] = {CLONE_PARENT, 0, 0, 0, 0, 0};
-  int64_t r = (int64_t)inject_raw(SYS_clone, a, &child);
-  if (ptrace(PTRACE_SETOPTIONS, pid, 0, BASE_OPTIONS) < 0) die(ERR_PTRACE, 0, "PTRACE_SETOPTIONS: %s", strerror(errno));
+  int64_t r = (int64_t)inject_raw(SYS_clone, a, &child); /* reported as a clone event (TRACECLONE) */
   if (r <= 0) die(ERR_ENGINE, 0, "cannot snapshot the target (clone: %s)", strerror((int)-r));
   snap_pid = (pid_t)r;
   int st;
@@ -1193,7 +1306,7 @@ static int pages_invocation(void) {
           send_escaped();
         }
         pages_epoch_end();
-
+        refuse_wait_on_held();
         begin_frame(H_SYSCALL_ENTER);
         put64(regs.orig_rax);
         put64(regs.rdi); put64(regs.rsi); put64(regs.rdx); put64(regs.r10); put64(regs.r8); put64(regs.r9);
@@ -1268,6 +1381,7 @@ static int at_entry(void) {
   begin_frame(H_ENTRY);
   put64(regs.rsp);
   put64(ra);
+  put32(current_ordinal());
   end_frame();
   uint8_t t = serve();
   switch (t) {
@@ -1364,14 +1478,63 @@ static int at_input_stop(void) {
   return sig;
 }
 
+/* The next stop of any thread: a deferred one first, else waitpid(-1). Sets pid to its thread.
+ * Handles on the way what concerns threads only: a new thread's first stop and the SIGSTOPs of
+ * hold_others are swallowed, a thread's end forgets it, the leader's end is reported. Fork and
+ * vfork stops have been dealt with (wait_stop's rules). */
+static int next_stop(void) {
+  for (;;) {
+    for (size_t i = 0; i < nthreads; i++) {
+      if (threads[i].deferred && !threads[i].held) {
+        threads[i].deferred = 0;
+        pid = threads[i].tid;
+        return threads[i].status;
+      }
+    }
+    int st;
+    pid_t r = waitpid(-1, &st, __WALL);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) die(ERR_INTERNAL, 0, "waitpid: %s", strerror(errno));
+    if (WIFEXITED(st) || WIFSIGNALED(st)) {
+      if (r == tgid) report_exit(st);
+      thread_remove(r);
+      continue;
+    }
+    pid = r;
+    struct thread *t = thread_find(r);
+    int event = st >> 16;
+    if (!t || (t->stop_pending && WSTOPSIG(st) == SIGSTOP && event == 0)) {
+      /* A new thread's first stop, or one of hold_others' SIGSTOPs arriving late. */
+      if (!t) t = thread_add(r, 0);
+      t->stop_pending = 0;
+      ptrace(PTRACE_CONT, r, 0, 0);
+      continue;
+    }
+    if (event == PTRACE_EVENT_CLONE) {
+      unsigned long child = 0;
+      if (ptrace(PTRACE_GETEVENTMSG, r, 0, &child) == 0 && child > 0 && !thread_find((pid_t)child))
+        thread_add((pid_t)child, 1);
+    }
+    if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) release_child();
+    if (event == PTRACE_EVENT_VFORK_DONE) rearm_after_vfork();
+    return st;
+  }
+}
+
+/* The thread running F outside an engine (baseline, F run natively): its return breakpoint is
+ * its own. */
+static pid_t f_tid;
+
 static void run_loop(void) {
   int sig = 0;
+  thread_add(tgid, 0);
+  pid = tgid;
   for (;;) {
     if (!sig && deferred_sig) sig = deferred_sig;
     deferred_sig = 0;
-    if (ptrace(PTRACE_CONT, pid, 0, sig) < 0) die(ERR_PTRACE, 0, "PTRACE_CONT: %s", strerror(errno));
+    if (ptrace(PTRACE_CONT, pid, 0, sig) < 0 && errno != ESRCH) die(ERR_PTRACE, 0, "PTRACE_CONT: %s", strerror(errno));
     sig = 0;
-    int st = wait_stop();
+    int st = next_stop();
     if ((st >> 16) == PTRACE_EVENT_SECCOMP) {
       sig = at_input_stop();
       continue;
@@ -1382,6 +1545,9 @@ static void run_loop(void) {
       bp_addr = 0;
       ret_bp_on = 0;
       open_mem();
+      nthreads = 0; /* exec leaves only the leader */
+      thread_add(tgid, 0);
+      pid = tgid;
       continue;
     }
     if (event) continue;
@@ -1395,16 +1561,20 @@ static void run_loop(void) {
     if (bp_on && regs.rip - 1 == bp_addr) {
       regs.rip = bp_addr;
       set_regs(&regs);
+      hold_others();
+      f_tid = pid;
       sig = at_entry();
+      if (!ret_bp_on) release_others(); /* F is done; a baseline F still runs until its return */
       continue;
     }
     if (ret_bp_on && regs.rip - 1 == ret_bp_addr) {
       regs.rip = ret_bp_addr;
       set_regs(&regs);
       poke_byte(ret_bp_addr, ret_bp_orig);
-      if (regs.rsp == entry_rsp + 8) { /* F returned: arm F again */
+      if (pid == f_tid && regs.rsp == entry_rsp + 8) { /* F returned: arm F again */
         ret_bp_on = 0;
         bp_insert();
+        release_others();
       } else { /* the return site ran inside F: step over it and keep waiting */
         if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SINGLESTEP: %s", strerror(errno));
         wait_stop();
@@ -1424,7 +1594,7 @@ static const uint8_t FIXED_AT_RANDOM[16] = {
 
 static uint64_t read_auxv(uint64_t *at_random) {
   char path[64];
-  snprintf(path, sizeof path, "/proc/%d/auxv", pid);
+  snprintf(path, sizeof path, "/proc/%d/auxv", tgid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   uint64_t entry = 0;
   *at_random = 0;
@@ -1500,12 +1670,13 @@ int main(int argc, char **argv) {
     _exit(127);
   }
   close(errpipe[1]);
+  tgid = pid;
   int st;
   while (waitpid(pid, &st, __WALL) < 0 && errno == EINTR) {}
   if (!WIFSTOPPED(st)) {
     int report[2] = {0, 0};
     if (read(errpipe[0], report, sizeof report) != (ssize_t)sizeof report) report[0] = 0;
-    pid = -1;
+    pid = tgid = -1;
     if (report[0] == 1) die(ERR_EXEC, 0, "cannot disable address randomization: personality: %s", strerror(report[1]));
     if (report[0] == 2) die(ERR_PTRACE, 0, "PTRACE_TRACEME: %s", strerror(report[1]));
     if (report[0] == 3) die(ERR_EXEC, 0, "cannot execute %s: %s", argv[i], strerror(report[1]));

@@ -16,7 +16,8 @@
 #define H_HELLO 1          /* u32 version, u32 pid, u64 AT_ENTRY, u32 xsave area bytes */
 #define H_EXIT 2           /* u8 kind (0 exited, 1 killed by a signal, 2 killed by a signal another
                               process sent, or SIGKILL), i32 code or signal */
-#define H_ENTRY 3          /* u64 rsp, u64 return address: stopped at F's first instruction */
+#define H_ENTRY 3          /* u64 rsp, u64 return address, u32 thread ordinal (0 the leader):
+                              stopped at F's first instruction */
 #define H_DECODE 4         /* u64 addr, u16 n, n bytes of code at addr */
 #define H_WRITES 5         /* u32 count, count x (u64 addr, u32 len, len bytes) */
 #define H_SYSCALL_ENTER 6  /* u64 nr, 6 x u64 args */
@@ -38,6 +39,7 @@
 #define ERR_PTRACE 4            /* ptrace refused (permission); message says why */
 #define ERR_MEMORY 5            /* a read or write of target memory failed */
 #define ERR_ENGINE 6            /* the page-tracking engine is not available here; message says why */
+#define ERR_THREADS 7           /* F cannot run while the other threads are held; message says why */
 
 /* CLI -> helper. */
 #define N_CONT 1        /* resume the target (after HELLO, a syscall stop, a RETURN) */

@@ -10,7 +10,7 @@
 import { ByteReader, copyBytes, crc32 } from "../binary/index.js";
 import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
 import {
-  BACKEND, BLOCK, ENV_DIGEST_BYTES, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAC_BYTES, MAX_BLOCK_BYTES, STATUS, VALTYPE, nameOfCode,
+  BACKEND, BLOCK, ENV_DIGEST_BYTES, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAC_BYTES, MAX_BLOCK_BYTES, STATUS, STATUS_THREAD_FLAG, VALTYPE, nameOfCode,
   type EffectLog, type EnvVar, type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange,
   type RunEnd, type SyscallEvent, type ValType, type Value,
 } from "./format.js";
@@ -90,6 +90,8 @@ export interface InvocationEnd {
   trapMessage?: string;
   /** F's results; empty when read with `keepReturns` false (the validation pass). */
   returns: Value[];
+  /** x86-64 (v4): the thread ordinal, when not the first thread. */
+  thread?: number;
 }
 
 const WRITE_TAG = EVENT.write;
@@ -230,9 +232,14 @@ class BlockRecords {
     const r: ByteReader = this.r;
     const index = r.varUint("invocation index");
     const at = r.pos;
-    const status = nameOfCode(STATUS, r.u8("status"));
+    const statusByte = r.u8("status");
+    const status = nameOfCode(STATUS, statusByte & ~STATUS_THREAD_FLAG);
     if (status === undefined) r.fail("log: unknown invocation status", at);
     const inv: InvocationEnd = { index, status, returns: [] };
+    if (statusByte & STATUS_THREAD_FLAG) {
+      if (this.version < 4) r.fail("log: a thread ordinal in a log older than v4", at);
+      inv.thread = r.varU32("thread ordinal");
+    }
     if (status === "exited") inv.exitCode = r.varU32("exit code");
     if (status === "trapped") inv.trapMessage = r.string("trap message");
     const n = r.varUint("event count");
@@ -278,7 +285,7 @@ class BlockRecords {
       if (keepReturns) inv.returns.push(readValueBits(r, type));
       else skipValueBits(r, type);
     }
-    if (writesOnly && status === "returned") shape.reset(n, types);
+    if (writesOnly && status === "returned" && inv.thread === undefined) shape.reset(n, types);
     else shape.clear();
     this.shapeUnread = bulk && shape.valid ? eventsStart : -1;
     this.lastIndex = index;

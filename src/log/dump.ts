@@ -85,6 +85,7 @@ function invocationJson(inv: Invocation): Record<string, unknown> {
     status: inv.status,
     ...(inv.status === "exited" ? { exit_code: inv.exitCode } : {}),
     ...(inv.status === "trapped" ? { trap: inv.trapMessage } : {}),
+    ...(inv.thread !== undefined ? { thread: inv.thread } : {}),
     returns: inv.returns.map(valueToJson),
     events: inv.events.map(eventJson),
   };
@@ -185,7 +186,8 @@ export function* logTextChunks(log: LogView): Generator<string> {
   yield head.join("\n") + "\n";
   for (const inv of log.invocations) {
     const how = inv.status === "exited" ? ` exited ${inv.exitCode}` : inv.status === "trapped" ? ` trapped: ${inv.trapMessage}` : "";
-    const lines = [`invocation ${inv.index}${how}: ${inv.events.length} events, returns [${inv.returns.map(valueText).join(", ")}]`, ...inv.events.map(eventText)];
+    const on = inv.thread !== undefined ? ` on thread ${inv.thread}` : "";
+    const lines = [`invocation ${inv.index}${on}${how}: ${inv.events.length} events, returns [${inv.returns.map(valueText).join(", ")}]`, ...inv.events.map(eventText)];
     yield lines.join("\n") + "\n";
   }
 }

@@ -8,7 +8,7 @@
  */
 import { ByteWriter, crc32 } from "../binary/index.js";
 import {
-  BACKEND, BLOCK, ENV_DIGEST_BYTES, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAC_BYTES, STATUS, VALTYPE,
+  BACKEND, BLOCK, ENV_DIGEST_BYTES, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAC_BYTES, STATUS, STATUS_THREAD_FLAG, VALTYPE,
   type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange, type RunEnd,
   type SyscallEvent, type ValType, type Value,
 } from "./format.js";
@@ -73,7 +73,9 @@ export function encodeEvent(w: ByteWriter, e: Event): void {
 
 /** A full record without its form byte. */
 export function encodeInvocation(w: ByteWriter, inv: Invocation): void {
-  w.varUint(inv.index).u8(STATUS[inv.status]);
+  const threaded = inv.thread !== undefined && inv.thread !== 0;
+  w.varUint(inv.index).u8(STATUS[inv.status] | (threaded ? STATUS_THREAD_FLAG : 0));
+  if (threaded) w.varUint(inv.thread!);
   if (inv.status === "exited") w.varUint(inv.exitCode ?? 0);
   if (inv.status === "trapped") w.string(inv.trapMessage ?? "");
   w.varUint(inv.events.length);

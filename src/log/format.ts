@@ -11,7 +11,7 @@
 /** First 8 bytes of every log (v1). */
 export const LOG_MAGIC = new Uint8Array([0x41, 0x4c, 0x50, 0x41, 0x43, 0x41, 0x4c, 0x47]); // "ALPACALG"
 /** The version this code writes; the reader accepts 1..LOG_VERSION and refuses newer ones. */
-export const LOG_VERSION = 3;
+export const LOG_VERSION = 4;
 /** Largest block payload the reader accepts (declared lengths are capped before allocating). */
 export const MAX_BLOCK_BYTES = 1 << 30;
 
@@ -36,6 +36,11 @@ export const FORM = { full: 0, repeat: 1 } as const;
 
 /** How an invocation ended (v1). */
 export const STATUS = { returned: 0, exited: 1, trapped: 2 } as const;
+/**
+ * Or-ed into a full record's status byte (v4): the invocation ran on another thread than the
+ * program's first (x86-64), and its thread ordinal follows the status byte as a varUint.
+ */
+export const STATUS_THREAD_FLAG = 0x80;
 export type InvocationStatus = keyof typeof STATUS;
 
 /** Value types, with the Wasm binary encoding's type codes (v1). x86-64 uses i64 and v128. */
@@ -96,6 +101,11 @@ export interface Invocation {
   events: Event[];
   /** F's results, empty unless status is "returned". */
   returns: Value[];
+  /**
+   * x86-64 (v4): the thread F ran on, by ordinal (0 the program's first thread, then in the order
+   * threads were created); absent for the first thread.
+   */
+  thread?: number;
 }
 
 /** A nondeterministic input (clock, random, stdin) taken anywhere in the program (v1). */

@@ -45,7 +45,8 @@ export class RecordShape {
 
   /** Whether `inv` has this shape. */
   matches(inv: Invocation): boolean {
-    if (!this.valid || inv.status !== "returned" || inv.events.length !== this.count || inv.returns.length !== this.types.length) return false;
+    if (!this.valid || inv.status !== "returned" || (inv.thread ?? 0) !== 0) return false;
+    if (inv.events.length !== this.count || inv.returns.length !== this.types.length) return false;
     for (let i = 0; i < this.count; i++) {
       const e = inv.events[i]!;
       if (e.kind !== "write" || e.addr !== this.addrs[i] || e.bytes.length !== this.lens[i]) return false;
@@ -70,7 +71,7 @@ export class RecordShape {
 
   /** Remembers `inv`'s shape, or forgets the shape when `inv` cannot be repeated. */
   take(inv: Invocation): void {
-    if (inv.status !== "returned" || inv.events.some((e) => e.kind !== "write")) {
+    if (inv.status !== "returned" || (inv.thread ?? 0) !== 0 || inv.events.some((e) => e.kind !== "write")) {
       this.valid = false;
       return;
     }

@@ -13,7 +13,7 @@ import { envVars, LogEncoder, type Event, type Invocation, type MemoryRange, typ
 import { Decoder } from "./decode.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, encodeDecodeRecords, type Frame } from "./protocol.js";
-import { helperError, parseExit, type Session, type TargetExit } from "./session.js";
+import { helperError, parseEntry, parseExit, type Session, type TargetExit } from "./session.js";
 import { captureOperands, specFor, syscallName, type SyscallSpec } from "./syscalls.js";
 import { isNativeInput, recordInput } from "./inputs.js";
 
@@ -130,12 +130,15 @@ export async function analyzeNative(opts: {
     for (;;) {
       const f: Frame = await ch.next();
       switch (f.type) {
-        case H.ENTRY:
+        case H.ENTRY: {
+          const thread = parseEntry(f).thread;
           inv = { index: stats.invocations, status: "returned", events: [], returns: [] };
+          if (thread !== 0) inv.thread = thread;
           writes = new WriteRun(inv.events);
           enteredAt = process.hrtime.bigint();
           ch.send(opts.engine === "pages" ? N.TRACE_PAGES : N.TRACE);
           break;
+        }
         case H.DECODE: {
           const r = new PayloadReader(f.payload, "DECODE");
           const addr = r.u64();

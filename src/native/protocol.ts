@@ -32,6 +32,7 @@ export const ERR = {
   PTRACE: 4,
   MEMORY: 5,
   ENGINE: 6,
+  THREADS: 7,
 } as const;
 
 /** CLI -> helper frame types. */

@@ -12,7 +12,7 @@ import { checkHeaderMatches, type EffectLog, type Invocation, type MemoryRange, 
 import type { ReplayStats } from "../runtime/types.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
-import { helperError, parseExit, type Session, type TargetExit } from "./session.js";
+import { helperError, parseEntry, parseExit, type Session, type TargetExit } from "./session.js";
 import { specFor, syscallNumber } from "./syscalls.js";
 import { NativeInputFeeder } from "./inputs.js";
 
@@ -80,6 +80,14 @@ export async function disableNative(opts: {
   ch.send(N.CONT);
   let calls = 0;
   let extraWarned = false;
+  // Invocations per thread ordinal, in log order: the k-th call on a thread replays that
+  // thread's k-th invocation, whatever order the threads reach F in this run.
+  const queues = new Map<number, Invocation[]>();
+  for (const inv of log.invocations) {
+    const q = queues.get(inv.thread ?? 0) ?? [];
+    q.push(inv);
+    queues.set(inv.thread ?? 0, q);
+  }
 
   /** Writes waiting to go to the helper in one batch (flushed before any injected syscall). */
   let pending: MemoryRange[] = [];
@@ -142,17 +150,19 @@ export async function disableNative(opts: {
     const f = await ch.next();
     switch (f.type) {
       case H.ENTRY: {
-        const k = calls++;
-        const inv = log.invocations[k];
+        calls++;
+        const thread = parseEntry(f).thread;
+        const inv = queues.get(thread)?.shift();
         if (!inv) {
           if (opts.onExtraCalls === "error") {
             throw new ReplayError(`${sym.name} was called more often than when analyzed (${log.invocations.length} calls logged)`);
           }
-          if (!extraWarned) warnings.push(`${sym.name} was called more than the ${log.invocations.length} logged times; extra calls ran`);
+          if (!extraWarned) warnings.push(`${sym.name} was called more than the ${log.invocations.length} logged times${thread ? ` (or more often on thread ${thread})` : ""}; extra calls ran`);
           extraWarned = true;
           ch.send(N.RUN);
           break;
         }
+        const k = inv.index;
         const t0 = process.hrtime.bigint();
         let ended: Frame | null = null;
         for (const ev of inv.events) {

@@ -59,6 +59,12 @@ export interface TargetExit {
   fromOutside?: boolean;
 }
 
+/** An ENTRY frame: F's entry rsp, its return address, and the thread (ordinal, 0 the first). */
+export function parseEntry(f: Frame): { rsp: bigint; returnAddress: bigint; thread: number } {
+  const r = new PayloadReader(f.payload, "ENTRY");
+  return { rsp: r.u64(), returnAddress: r.u64(), thread: r.u32() };
+}
+
 export function parseExit(f: Frame): TargetExit {
   const r = new PayloadReader(f.payload, "EXIT");
   const kind = r.u8();
@@ -92,6 +98,8 @@ export function helperError(f: Frame, describe?: (addr: bigint) => string): Alpa
       return new EnvironmentError(`native: the page-tracking analysis engine cannot run here: ${message}`, {
         hint: "use the single-step engine: ALPACA_NATIVE_ENGINE=step",
       });
+    case ERR.THREADS:
+      return new UsageError(`native: ${message}`);
     case ERR.UNSUPPORTED_INSN:
       return new AlpacaError(`native: cannot locate the memory written by ${describe ? describe(addr) : `the instruction at 0x${addr.toString(16)}`}`);
     default:
