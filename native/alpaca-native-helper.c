@@ -71,9 +71,20 @@ static uint64_t xcr0 = 3;
 static uint64_t stack_limit = 8u << 20;
 
 /* Forks are reported so the child can be cleaned of breakpoints and let go (see release_child);
- * seccomp stops are the input syscalls (--inputs); every thread is traced (TRACECLONE). */
+ * seccomp stops are the input syscalls (--inputs); every thread is traced (TRACECLONE); a
+ * thread's exit stop reads the in-process stub's call counter (TRACEEXIT). */
 #define BASE_OPTIONS (PTRACE_O_TRACESYSGOOD | PTRACE_O_EXITKILL | PTRACE_O_TRACEEXEC | PTRACE_O_TRACEFORK | \
-                      PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE)
+                      PTRACE_O_TRACEVFORK | PTRACE_O_TRACEVFORKDONE | PTRACE_O_TRACESECCOMP | PTRACE_O_TRACECLONE | \
+                      PTRACE_O_TRACEEXIT)
+
+/* In-process replay (docs/native.md): F's entry patched with a jump to a stub the CLI wrote in
+ * the stub region; the stub's int3 hands an invocation to the helper. */
+static uint64_t patch_addr;
+static uint8_t patch_orig[16], patch_bytes[16];
+static uint32_t patch_len;
+static uint64_t stub_trap;     /* address of the stub's int3 */
+static uint64_t stub_counter;  /* address of the stub's call counter */
+static uint64_t stub_calls;    /* the counter, read at the last thread exit */
 
 static struct user_regs_struct regs;
 #define REGS ((uint64_t *)&regs)
@@ -258,6 +269,7 @@ static void report_exit(int status) {
     put8(sig == SIGKILL || (sig < 65 && sent_from_outside[sig]) ? 2 : 1);
     put32((uint32_t)sig);
   }
+  put64(stub_calls);
   end_frame();
   flush_out();
   _exit(0);
@@ -279,6 +291,7 @@ static int wait_stop(void) {
     int event = st >> 16;
     if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) release_child();
     if (event == PTRACE_EVENT_VFORK_DONE) rearm_after_vfork();
+    if (event == PTRACE_EVENT_EXIT && stub_counter) mem_read(stub_counter, &stub_calls, 8);
     return st;
   }
 }
@@ -418,6 +431,7 @@ static uint64_t ret_bp_addr;
 static uint8_t ret_bp_orig;
 static int ret_bp_on;
 
+
 static void poke_byte(uint64_t addr, uint8_t b) {
   if (mem_write(addr, &b, 1) < 0) die(ERR_MEMORY, addr, "cannot write code at 0x%llx", (unsigned long long)addr);
 }
@@ -452,6 +466,7 @@ static void release_child(void) {
   if (fd >= 0) {
     if (bp_on && pwrite(fd, &bp_orig, 1, (off_t)bp_addr) != 1) die(ERR_MEMORY, bp_addr, "cannot clean a forked child");
     if (ret_bp_on && pwrite(fd, &ret_bp_orig, 1, (off_t)ret_bp_addr) != 1) die(ERR_MEMORY, ret_bp_addr, "cannot clean a forked child");
+    if (patch_len && pwrite(fd, patch_orig, patch_len, (off_t)patch_addr) != (ssize_t)patch_len) die(ERR_MEMORY, patch_addr, "cannot clean a forked child");
     close(fd);
   }
   ptrace(PTRACE_DETACH, (pid_t)child, 0, 0);
@@ -460,6 +475,7 @@ static void release_child(void) {
 static void rearm_after_vfork(void) {
   if (bp_on) poke_byte(bp_addr, 0xcc);
   if (ret_bp_on) poke_byte(ret_bp_addr, 0xcc);
+  if (patch_len && mem_write(patch_addr, patch_bytes, patch_len) < 0) die(ERR_MEMORY, patch_addr, "cannot patch F again");
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -631,19 +647,26 @@ static unsigned n_inputs;
 /* Executes syscall nr in the stopped target with the 2 bytes at F's address borrowed for the
  * `syscall` instruction, registers saved and restored. Ptrace event stops on the way (clone)
  * leave PTRACE_GETEVENTMSG in *event_msg. Returns rax. The target may end here (exit_group). */
+static uint64_t inject_at(uint64_t at, uint64_t nr, const uint64_t a[6], unsigned long *event_msg);
+
 static uint64_t inject_raw(uint64_t nr, const uint64_t a[6], unsigned long *event_msg) {
   if (!bp_addr) die(ERR_INTERNAL, 0, "inject without a breakpoint address");
+  return inject_at(bp_addr, nr, a, event_msg);
+}
+
+/* inject_raw with the 2 bytes borrowed at `at` (the program's entry point at the exec stop). */
+static uint64_t inject_at(uint64_t at, uint64_t nr, const uint64_t a[6], unsigned long *event_msg) {
   struct user_regs_struct saved;
   get_regs();
   saved = regs;
   uint8_t orig[2], code[2] = {0x0f, 0x05};
-  if (mem_read(bp_addr, orig, 2) < 0 || mem_write(bp_addr, code, 2) < 0)
-    die(ERR_MEMORY, bp_addr, "cannot borrow F's first bytes for a syscall");
+  if (mem_read(at, orig, 2) < 0 || mem_write(at, code, 2) < 0)
+    die(ERR_MEMORY, at, "cannot borrow 2 bytes of code for a syscall");
   struct user_regs_struct r = saved;
   r.rax = nr;
   r.orig_rax = (uint64_t)-1;
   r.rdi = a[0]; r.rsi = a[1]; r.rdx = a[2]; r.r10 = a[3]; r.r8 = a[4]; r.r9 = a[5];
-  r.rip = bp_addr;
+  r.rip = at;
   set_regs(&r);
   for (;;) {
     if (ptrace(PTRACE_SINGLESTEP, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_SINGLESTEP: %s", strerror(errno));
@@ -655,11 +678,11 @@ static uint64_t inject_raw(uint64_t nr, const uint64_t a[6], unsigned long *even
     int sig = signal_of_stop(st);
     if (sig && !deferred_sig) deferred_sig = sig;
     get_regs();
-    if (regs.rip == bp_addr + 2 && !sig) break;
-    if (regs.rip != bp_addr && regs.rip != bp_addr + 2) die(ERR_INTERNAL, regs.rip, "injected syscall went astray");
+    if (regs.rip == at + 2 && !sig) break;
+    if (regs.rip != at && regs.rip != at + 2) die(ERR_INTERNAL, regs.rip, "injected syscall went astray");
   }
   uint64_t result = regs.rax;
-  if (mem_write(bp_addr, orig, 2) < 0) die(ERR_MEMORY, bp_addr, "cannot restore F's first bytes");
+  if (mem_write(at, orig, 2) < 0) die(ERR_MEMORY, at, "cannot restore the borrowed code bytes");
   set_regs(&saved);
   return result;
 }
@@ -736,6 +759,26 @@ static uint8_t serve(void) {
         bp_remove();
         bp_addr = get64();
         bp_insert();
+        send_ok();
+        break;
+      case N_PATCH: {
+        uint64_t addr = get64();
+        stub_trap = get64();
+        stub_counter = get64();
+        uint32_t n = (uint32_t)(ilen - ipos);
+        if (n == 0 || n > sizeof patch_bytes) die(ERR_INTERNAL, 0, "PATCH of %u bytes", n);
+        bp_remove(); /* the jump takes the breakpoint's place */
+        if (mem_read(addr, patch_orig, n) < 0) die(ERR_MEMORY, addr, "cannot read F's first bytes");
+        get_bytes(patch_bytes, n);
+        if (mem_write(addr, patch_bytes, n) < 0) die(ERR_MEMORY, addr, "cannot patch F");
+        patch_addr = addr;
+        patch_len = n;
+        send_ok();
+        break;
+      }
+      case N_UNPATCH:
+        if (patch_len && mem_write(patch_addr, patch_orig, patch_len) < 0) die(ERR_MEMORY, patch_addr, "cannot restore F");
+        patch_len = 0;
         send_ok();
         break;
       case N_INJECT:
@@ -1517,6 +1560,7 @@ static int next_stop(void) {
     }
     if (event == PTRACE_EVENT_FORK || event == PTRACE_EVENT_VFORK) release_child();
     if (event == PTRACE_EVENT_VFORK_DONE) rearm_after_vfork();
+    if (event == PTRACE_EVENT_EXIT && stub_counter) mem_read(stub_counter, &stub_calls, 8);
     return st;
   }
 }
@@ -1544,6 +1588,8 @@ static void run_loop(void) {
       bp_on = 0;
       bp_addr = 0;
       ret_bp_on = 0;
+      patch_len = 0;
+      stub_trap = stub_counter = 0;
       open_mem();
       nthreads = 0; /* exec leaves only the leader */
       thread_add(tgid, 0);
@@ -1558,8 +1604,9 @@ static void run_loop(void) {
     }
     if (WSTOPSIG(st) != SIGTRAP) continue;
     get_regs();
-    if (bp_on && regs.rip - 1 == bp_addr) {
-      regs.rip = bp_addr;
+    int at_stub = stub_trap && regs.rip - 1 == stub_trap;
+    if ((bp_on && regs.rip - 1 == bp_addr) || at_stub) {
+      regs.rip = bp_addr; /* the stub left the stack as it was at F's entry */
       set_regs(&regs);
       hold_others();
       f_tid = pid;
@@ -1591,6 +1638,44 @@ static void run_loop(void) {
 static const uint8_t FIXED_AT_RANDOM[16] = {
   0x41, 0x6c, 0x70, 0x61, 0x63, 0x61, 0x20, 0x66, 0x69, 0x78, 0x65, 0x64, 0x20, 0x72, 0x6e, 0x64,
 };
+
+/* The stub region, reserved in every mode at the exec stop so that every run has the same
+ * address space: one code page within 2 GiB below the executable's lowest mapping (a 5-byte
+ * jump from F reaches it) and a data area at a fixed address, PROT_NONE and not committed until
+ * a disabled run fills part of it. 0 when the kernel put something there already. */
+#define STUB_DATA_ADDR 0x3a1c00000000ull
+#define STUB_DATA_BYTES (4ull << 30)
+static uint64_t stub_code_addr, stub_data_addr;
+
+static uint64_t lowest_mapping(void) {
+  char path[64], line[128];
+  snprintf(path, sizeof path, "/proc/%d/maps", tgid);
+  FILE *f = fopen(path, "re");
+  unsigned long a = 0;
+  if (f) {
+    if (fgets(line, sizeof line, f) && sscanf(line, "%lx-", &a) != 1) a = 0;
+    fclose(f);
+  }
+  return a;
+}
+
+static uint64_t map_fixed(uint64_t at, uint64_t len, int prot, int extra, uint64_t borrow) {
+  uint64_t a[6] = {at, len, (uint64_t)prot, (uint64_t)(MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE | extra), (uint64_t)-1, 0};
+  uint64_t r = inject_at(borrow, SYS_mmap, a, NULL);
+  if (r == at) return at;
+  if ((int64_t)r > 0) { /* a kernel without MAP_FIXED_NOREPLACE put it elsewhere */
+    uint64_t u[6] = {r, len, 0, 0, 0, 0};
+    inject_at(borrow, SYS_munmap, u, NULL);
+  }
+  return 0;
+}
+
+static void reserve_stub_region(uint64_t borrow) {
+  uint64_t low = lowest_mapping();
+  uint64_t code = (low & ~0x1fffffull) - 0x200000;
+  if (low >= 0x400000) stub_code_addr = map_fixed(code, 4096, PROT_READ | PROT_EXEC, 0, borrow);
+  stub_data_addr = map_fixed(STUB_DATA_ADDR, STUB_DATA_BYTES, PROT_NONE, MAP_NORESERVE, borrow);
+}
 
 static uint64_t read_auxv(uint64_t *at_random) {
   char path[64];
@@ -1690,12 +1775,15 @@ int main(int argc, char **argv) {
   uint64_t at_random;
   uint64_t at_entry_addr = read_auxv(&at_random);
   if (at_random) mem_write(at_random, FIXED_AT_RANDOM, sizeof FIXED_AT_RANDOM);
+  if (at_entry_addr) reserve_stub_region(at_entry_addr);
 
   begin_frame(H_HELLO);
   put32(PROTOCOL_VERSION);
   put32((uint32_t)pid);
   put64(at_entry_addr);
   put32(xsave_bytes);
+  put64(stub_code_addr);
+  put64(stub_data_addr);
   end_frame();
   uint8_t t = serve();
   if (t == N_DETACH) {

@@ -10,12 +10,14 @@
 #ifndef ALPACA_PROTOCOL_H
 #define ALPACA_PROTOCOL_H
 
-#define PROTOCOL_VERSION 2
+#define PROTOCOL_VERSION 3
 
 /* Helper -> CLI. */
-#define H_HELLO 1          /* u32 version, u32 pid, u64 AT_ENTRY, u32 xsave area bytes */
+#define H_HELLO 1          /* u32 version, u32 pid, u64 AT_ENTRY, u32 xsave area bytes, u64 stub
+                              code page, u64 stub data area (0 when not reserved) */
 #define H_EXIT 2           /* u8 kind (0 exited, 1 killed by a signal, 2 killed by a signal another
-                              process sent, or SIGKILL), i32 code or signal */
+                              process sent, or SIGKILL), i32 code or signal, u64 the stub's call
+                              counter at the last thread exit (0 without a stub) */
 #define H_ENTRY 3          /* u64 rsp, u64 return address, u32 thread ordinal (0 the leader):
                               stopped at F's first instruction */
 #define H_DECODE 4         /* u64 addr, u16 n, n bytes of code at addr */
@@ -56,6 +58,9 @@
 #define N_TRACE_PAGES 12 /* at ENTRY: run this invocation natively, tracking written pages (analyze) */
 #define N_WRITES 13     /* u8 flags, u32 count, count x (u64 addr, u32 len, bytes) -> H_OK */
 #define N_ANSWER 15     /* at H_INPUT: u64 result; the syscall is skipped and returns this value */
+#define N_PATCH 16      /* u64 addr, u64 stub int3 address, u64 stub counter address, 1-16 bytes:
+                           write the bytes at addr (F's entry), keeping the original ones -> H_OK */
+#define N_UNPATCH 17    /* put F's original bytes back -> H_OK */
 
 /* N_WRITES flags. */
 #define W_IF_DIFFERENT 1 /* leave a range alone when the target already holds those bytes */

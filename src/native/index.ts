@@ -6,7 +6,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { AlpacaError, UsageError, withContext } from "../errors/index.js";
-import { decodeLog, memorySource, openLog, type EffectLog } from "../log/index.js";
+import { memorySource, openLog, type OpenedLog } from "../log/index.js";
 import { checkLogTrust } from "../runtime/log-trust.js";
 import { neverCalled } from "../runtime/run-wasm.js";
 import type { RunOutcome, RunRequest } from "../runtime/types.js";
@@ -27,6 +27,14 @@ export interface NativeOptions {
   onAnalyzeStats?: (stats: AnalyzeStats) => void;
   /** Analysis engine; default $ALPACA_NATIVE_ENGINE, else pages where supported, else step. */
   engine?: NativeEngine;
+}
+
+/** Whether disabled runs replay plain returns in process (ALPACA_NATIVE_REPLAY=stub, the default) or stop at every call (=ptrace). */
+export function inProcessFromEnv(env: NodeJS.ProcessEnv = process.env): boolean {
+  const v = env.ALPACA_NATIVE_REPLAY;
+  if (v === undefined || v === "" || v === "stub") return true;
+  if (v === "ptrace") return false;
+  throw new UsageError(`ALPACA_NATIVE_REPLAY=${v}: expected stub or ptrace`);
 }
 
 /** The engine ALPACA_NATIVE_ENGINE asks for (step or pages), or "auto" when unset. */
@@ -59,10 +67,10 @@ async function readProgram(path: string): Promise<Uint8Array> {
 }
 
 /**
- * Reads and decodes a log whole (native replays hold it in memory), refusing one whose MAC does
+ * Reads and opens a log (its records checked; the replay reads them one at a time), refusing one whose MAC does
  * not verify with the user's key unless the user trusts it (runtime/log-trust.ts).
  */
-async function readLog(path: string, req: RunRequest, warnings: string[]): Promise<EffectLog> {
+async function readLog(path: string, req: RunRequest, warnings: string[]): Promise<OpenedLog> {
   let bytes: Uint8Array;
   try {
     bytes = new Uint8Array(await readFile(path));
@@ -72,8 +80,9 @@ async function readLog(path: string, req: RunRequest, warnings: string[]): Promi
     throw new UsageError(`cannot read log ${path}: ${why}`, { cause: e });
   }
   try {
-    checkLogTrust(path, openLog(bytes), memorySource(bytes), req.logKey(), req.trustLog, (w) => warnings.push(w));
-    return decodeLog(bytes);
+    const opened = openLog(bytes);
+    checkLogTrust(path, opened, memorySource(bytes), req.logKey(), req.trustLog, (w) => warnings.push(w));
+    return opened;
   } catch (e) {
     if (e instanceof AlpacaError && !(e instanceof UsageError)) throw withContext(e, path);
     throw e;
@@ -105,7 +114,7 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
   if (req.mode === "control") throw new UsageError("control runs (ALPACA_MODE=c) are not available for native programs yet: the energy command compares baseline and disabled runs for them");
   const sym = findFunction(elf, req.func, req.programPath);
   const logPath = req.logPath ?? `${sym.name}.alog`;
-  let log: EffectLog | undefined;
+  let log: OpenedLog | undefined;
   const warnings: string[] = [];
   if (req.mode === "disable" || req.mode === "baseline") {
     log = await readLog(logPath, req, warnings);
@@ -127,13 +136,16 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
         return outcome(r.exit, r.stats.invocations === 0 ? [neverCalled(sym.name)] : [], notes);
       }
       case "disable": {
-        const r = await disableNative({ session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, liveInputs: req.liveInputs, warnings, ...notify });
+        const inProcess = inProcessFromEnv();
+        const r = await disableNative({ session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, liveInputs: req.liveInputs, inProcess, warnings, ...notify });
+        req.logger.debug({ inProcess: r.inProcess }, "native replay");
         const out = outcome(r.exit, r.warnings);
         out.stats = r.stats;
         return out;
       }
       case "baseline": {
-        const r = await baselineNative({ session, elf, sym, log: log!, liveInputs: req.liveInputs, warnings, ...notify });
+        const r = await baselineNative({ session, elf, sym, log: log!, liveInputs: req.liveInputs, inProcess: inProcessFromEnv(), warnings, ...notify });
+        req.logger.debug({ inProcess: r.inProcess }, "native baseline");
         return outcome(r.exit, r.warnings);
       }
     }

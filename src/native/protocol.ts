@@ -4,7 +4,7 @@
  * u8 type, payload. This module is pure: it builds and parses frames; channel.ts moves them.
  */
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Helper -> CLI frame types. */
 export const H = {
@@ -51,6 +51,8 @@ export const N = {
   TRACE_PAGES: 12,
   WRITES: 13,
   ANSWER: 15,
+  PATCH: 16,
+  UNPATCH: 17,
 } as const;
 
 /** N_WRITES flags. */

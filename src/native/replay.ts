@@ -8,23 +8,26 @@
  */
 import { createHash } from "node:crypto";
 import { AlpacaError, ReplayError } from "../errors/index.js";
-import { checkHeaderMatches, type EffectLog, type Invocation, type MemoryRange, type SyscallEvent } from "../log/index.js";
+import { checkHeaderMatches, readInvocations, type EffectLog, type Invocation, type MemoryRange, type OpenedLog, type SyscallEvent } from "../log/index.js";
 import type { ReplayStats } from "../runtime/types.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
 import { helperError, parseEntry, parseExit, type Session, type TargetExit } from "./session.js";
 import { specFor, syscallNumber } from "./syscalls.js";
 import { NativeInputFeeder } from "./inputs.js";
+import { inProcessObstacle, inProcessRefusal, installInProcessReplay, removePatch, stubCalls, type InProcessReplay } from "./in-process.js";
 
 export interface ReplayResult {
   exit: TargetExit;
   warnings: string[];
   stats: ReplayStats;
+  /** true when F's calls were replayed in process (in-process.ts), else why not. */
+  inProcess: true | string;
 }
 
 /** Checks that a log belongs to this program, function and environment (src/log/header-match.ts); returns warnings. */
 export function checkLogMatches(
-  log: EffectLog,
+  log: Pick<EffectLog, "header">,
   programBytes: Uint8Array,
   sym: ElfSymbol,
   logPath: string,
@@ -58,11 +61,14 @@ export async function disableNative(opts: {
   session: Session;
   elf: ElfInfo;
   sym: ElfSymbol;
-  log: EffectLog;
+  /** Opened, not decoded: the invocations are read one at a time. */
+  log: OpenedLog;
   strict: boolean;
   onExtraCalls: "error" | "run";
   /** Let the program read real clocks and random bytes instead of the log's inputs. */
   liveInputs: boolean;
+  /** Replay plain returns inside the process (in-process.ts) where the run allows it. */
+  inProcess: boolean;
   warnings: string[];
   notify?: (phase: "start" | "end") => Promise<void>;
 }): Promise<ReplayResult> {
@@ -73,7 +79,17 @@ export async function disableNative(opts: {
   if (sym.sizeBytes !== 0 && sym.sizeBytes < 2) {
     throw new AlpacaError(`native: ${sym.name} is ${sym.sizeBytes} byte long; replay needs 2 bytes of it for syscalls`);
   }
-  await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+  const fAddr = session.runtimeAddress(elf.kind, elf.entry, sym.value);
+  await session.setBreakpoint(fAddr);
+  // Plain returns replayed by a stub inside the process; the others stop here as ENTRY.
+  let stub: InProcessReplay | null = null;
+  let inProcess: true | string = "not asked for";
+  if (opts.inProcess) {
+    const installed = inProcessObstacle(session, sym, fAddr) ?? (await installInProcessReplay(session, log, fAddr));
+    if (typeof installed === "string") inProcess = installed;
+    else [stub, inProcess] = [installed, true];
+  }
+  const logged = log.invocationCount;
   // F does not run, so its own inputs are not asked for: only those outside it are fed.
   const feeder = opts.liveInputs ? null : new NativeInputFeeder(session, log.inputs.filter((i) => !i.insideF), (w) => warnings.push(w));
   await opts.notify?.("start");
@@ -83,11 +99,27 @@ export async function disableNative(opts: {
   // Invocations per thread ordinal, in log order: the k-th call on a thread replays that
   // thread's k-th invocation, whatever order the threads reach F in this run.
   const queues = new Map<number, Invocation[]>();
-  for (const inv of log.invocations) {
+  for (const inv of stub ? [] : readInvocations(log)) {
     const q = queues.get(inv.thread ?? 0) ?? [];
     q.push(inv);
     queues.set(inv.thread ?? 0, q);
   }
+  /** Calls after F's patch was taken away (extra calls that run F): the stub counted the others. */
+  let callsUnpatched = 0;
+  let unpatched = false;
+  /** The invocation this call of F replays; undefined past the log's end. */
+  const invocationFor = async (entry: Frame): Promise<Invocation | undefined> => {
+    if (!stub) return queues.get(parseEntry(entry).thread)?.shift();
+    if (unpatched) {
+      callsUnpatched++;
+      return undefined;
+    }
+    const k = Number((await stubCalls(session, stub)) - 1n);
+    if (k >= logged) return undefined;
+    const inv = stub.forHelper.get(k);
+    if (!inv) throw new AlpacaError(`native: the stub handed over invocation ${k}, which it replays itself`);
+    return inv;
+  };
 
   /** Writes waiting to go to the helper in one batch (flushed before any injected syscall). */
   let pending: MemoryRange[] = [];
@@ -140,10 +172,19 @@ export async function disableNative(opts: {
   const finish = async (f: Frame): Promise<ReplayResult> => {
     const exit = parseExit(f);
     await opts.notify?.("end");
-    if (calls < log.invocations.length) {
-      warnings.push(`${sym.name} was called ${calls} time${calls === 1 ? "" : "s"}; the log has ${log.invocations.length} invocations`);
+    if (stub) {
+      calls = Number(exit.stubCalls) + callsUnpatched;
+      const reached = Math.min(Number(exit.stubCalls), logged);
+      for (let k = 0; k < reached; k++) {
+        if (stub.forHelper.has(k)) continue;
+        stats.invocations++;
+        stats.bytesWritten += stub.bytesInProcess[k]!;
+      }
     }
-    return { exit, warnings, stats };
+    if (calls < logged) {
+      warnings.push(`${sym.name} was called ${calls} time${calls === 1 ? "" : "s"}; the log has ${logged} invocations`);
+    }
+    return { exit, warnings, stats, inProcess };
   };
 
   for (;;) {
@@ -151,14 +192,18 @@ export async function disableNative(opts: {
     switch (f.type) {
       case H.ENTRY: {
         calls++;
-        const thread = parseEntry(f).thread;
-        const inv = queues.get(thread)?.shift();
+        const inv = await invocationFor(f);
         if (!inv) {
+          const thread = parseEntry(f).thread;
           if (opts.onExtraCalls === "error") {
-            throw new ReplayError(`${sym.name} was called more often than when analyzed (${log.invocations.length} calls logged)`);
+            throw new ReplayError(`${sym.name} was called more often than when analyzed (${logged} calls logged)`);
           }
-          if (!extraWarned) warnings.push(`${sym.name} was called more than the ${log.invocations.length} logged times${thread ? ` (or more often on thread ${thread})` : ""}; extra calls ran`);
+          if (!extraWarned) warnings.push(`${sym.name} was called more than the ${logged} logged times${thread ? ` (or more often on thread ${thread})` : ""}; extra calls ran`);
           extraWarned = true;
+          if (stub && !unpatched) {
+            await removePatch(session);
+            unpatched = true;
+          }
           ch.send(N.RUN);
           break;
         }
@@ -208,21 +253,26 @@ export async function disableNative(opts: {
 }
 
 /**
- * Baseline: stop at each outermost call of F as disable does, and let F run. Every input the
+ * Baseline: stop at each outermost call of F as disable does, and let F run; or, where the
+ * disabled twin replays in process (in-process.ts), let F run with no stop at all. Every input the
  * analyzed run took, F's own included, is fed from the log.
  */
 export async function baselineNative(opts: {
   session: Session;
   elf: ElfInfo;
   sym: ElfSymbol;
-  log: EffectLog;
+  log: OpenedLog;
   liveInputs: boolean;
+  /** As for disableNative: where its disabled twin replays in process, F runs with no stop at all. */
+  inProcess: boolean;
   warnings: string[];
   notify?: (phase: "start" | "end") => Promise<void>;
-}): Promise<{ exit: TargetExit; calls: number; warnings: string[] }> {
+}): Promise<{ exit: TargetExit; calls: number; warnings: string[]; inProcess: true | string }> {
   const { session, elf, sym } = opts;
   const warnings = [...opts.warnings];
-  await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+  const fAddr = session.runtimeAddress(elf.kind, elf.entry, sym.value);
+  const inProcess = opts.inProcess ? (inProcessRefusal(session, opts.log, sym, fAddr) ?? true) : "not asked for";
+  if (inProcess !== true) await session.setBreakpoint(fAddr);
   const feeder = opts.liveInputs ? null : new NativeInputFeeder(session, opts.log.inputs, (w) => warnings.push(w));
   await opts.notify?.("start");
   session.ch.send(N.CONT);
@@ -237,7 +287,7 @@ export async function baselineNative(opts: {
     } else if (f.type === H.EXIT) {
       const exit = parseExit(f);
       await opts.notify?.("end");
-      return { exit, calls, warnings };
+      return { exit, calls, warnings, inProcess };
     } else if (f.type === H.ERROR) {
       throw helperError(f);
     } else {

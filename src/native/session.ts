@@ -57,6 +57,8 @@ export interface TargetExit {
   message?: string;
   /** The signal came from outside the program (another process's kill, or SIGKILL). */
   fromOutside?: boolean;
+  /** The in-process stub's call counter when the program ended (0 without a stub). */
+  stubCalls: bigint;
 }
 
 /** An ENTRY frame: F's entry rsp, its return address, and the thread (ordinal, 0 the first). */
@@ -69,8 +71,9 @@ export function parseExit(f: Frame): TargetExit {
   const r = new PayloadReader(f.payload, "EXIT");
   const kind = r.u8();
   const code = r.i32();
-  if (kind === 0) return { exitCode: code };
-  const exit: TargetExit = { exitCode: 128 + code, signal: code, message: `killed by signal ${code} (${signalName(code)})` };
+  const stubCalls = r.u64();
+  if (kind === 0) return { exitCode: code, stubCalls };
+  const exit: TargetExit = { exitCode: 128 + code, signal: code, message: `killed by signal ${code} (${signalName(code)})`, stubCalls };
   if (kind === 2) exit.fromOutside = true;
   return exit;
 }
@@ -112,6 +115,9 @@ export interface Hello {
   /** AT_ENTRY of the started program. */
   atEntry: bigint;
   xsaveBytes: number;
+  /** The stub region the helper reserved (0n when it could not): a code page near the executable, a data area. */
+  stubCode: bigint;
+  stubData: bigint;
 }
 
 export class Session {
@@ -150,7 +156,7 @@ export class Session {
       ch.kill();
       throw new EnvironmentError(`native helper speaks protocol ${version}, expected ${PROTOCOL_VERSION}`, { hint: "run make" });
     }
-    const hello = { pid: r.u32(), atEntry: r.u64(), xsaveBytes: r.u32() };
+    const hello = { pid: r.u32(), atEntry: r.u64(), xsaveBytes: r.u32(), stubCode: r.u64(), stubData: r.u64() };
     return new Session(ch, hello);
   }
 
