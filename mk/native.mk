@@ -43,7 +43,12 @@ $(BUILD)/bench/native-spin: bench/native-spin.c
 	@mkdir -p $(dir $@)
 	$(NATIVE_CC) $(NATIVE_TEST_CFLAGS) -o $@ $<
 
-native-bench: deps build native-helper $(BUILD)/bench/native-spin
+$(BUILD)/bench/native-hot: bench/native-hot.c
+	@mkdir -p $(dir $@)
+	$(NATIVE_CC) $(NATIVE_TEST_CFLAGS) -o $@ $<
+
+native-bench: deps build native-helper $(BUILD)/bench/native-spin $(BUILD)/bench/native-hot
 	$(NODE) --import tsx bench/native-speed.ts
+	$(NODE) --import tsx bench/native-calls.ts
 
 CHECK_EXTRA += native-e2e
