@@ -165,6 +165,8 @@ interface NativeCase {
   viaEnv?: boolean;
   /** Also run the baseline (ALPACA_MODE=b); it must equal the plain run. */
   baseline?: boolean;
+  /** Whether the disabled run replays in process (checked through --verbose), when the case says. */
+  inProcess?: boolean;
   /** The one alpaca: line analyze must print on stderr (taken out before the comparisons). */
   alpacaLine?: RegExp;
   check(c: Check): void;
@@ -283,7 +285,12 @@ const CASES: NativeCase[] = [
       });
     },
   },
-  { name: "returns-nopie/ret_int", program: "returns-nopie", func: "ret_int", check: (c) => { c.invocations(3); [1, 2, 3].forEach((x, i) => c.reg(i, 0, BigInt(x * x * 1000 + 17), 4)); } },
+  {
+    // 3,000 calls of a 40 ns function: replayed in process (no stop per call), baseline too.
+    name: "hot_calls/bump", program: "hot_calls", func: "bump", args: ["3000"], baseline: true, inProcess: true,
+    check: (c) => { c.invocations(3000); c.that(c.dump.invocations.every((i) => i.events.every((e) => e.kind === "write")), "a syscall in bump"); },
+  },
+  { name: "returns-nopie/ret_int", program: "returns-nopie", func: "ret_int", inProcess: true, check: (c) => { c.invocations(3); [1, 2, 3].forEach((x, i) => c.reg(i, 0, BigInt(x * x * 1000 + 17), 4)); } },
   { name: "heap/make_list", program: "heap", func: "make_list", baseline: true, check: (c) => heapMakeListCheck(c, true) },
   { name: "heap-static/make_list", program: "heap-static", func: "make_list", check: (c) => heapMakeListCheck(c, false) },
   {
@@ -355,7 +362,7 @@ const CASES: NativeCase[] = [
     },
   },
   {
-    name: "syscalls_mix/probe", program: "syscalls_mix", func: "probe",
+    name: "syscalls_mix/probe", program: "syscalls_mix", func: "probe", inProcess: false,
     check: (c) => {
       c.invocations(2);
       for (let i = 0; i < 2; i++) {
@@ -396,7 +403,7 @@ const CASES: NativeCase[] = [
   },
   {
     // Two threads call F at once and use its result: each thread's calls replay in its own order.
-    name: "threads_concurrent/step", program: "threads_concurrent", func: "step", baseline: true,
+    name: "threads_concurrent/step", program: "threads_concurrent", func: "step", baseline: true, inProcess: false,
     check: (c) => {
       c.invocations(60);
       const on = (t: number): number => c.dump.invocations.filter((i) => i.thread === t).length;
@@ -517,6 +524,17 @@ async function runCase(tc: NativeCase, plain: Run, eng: string, work: string): P
     const d = await runCli(["run", prog, ...args], work, { ALPACA_MODE: "d", ALPACA_FUNC: tc.func, ALPACA_LOG: envLog });
     const diff = compareRuns(plain, a, "ALPACA_MODE=a vs plain") ?? compareRuns(a, d, "ALPACA_MODE=d vs ALPACA_MODE=a");
     if (diff) return diff;
+  }
+  if (eng === "step") {
+    // The other replay: every call stopped under ptrace, the same output.
+    const viaPtrace = await runCli(["disable", "--func", tc.func, "--log", log, prog, ...args], work, { ALPACA_NATIVE_REPLAY: "ptrace" });
+    const diff = compareRuns(analyzed, viaPtrace, "disabled (ALPACA_NATIVE_REPLAY=ptrace) vs analyzed");
+    if (diff) return diff;
+  }
+  if (tc.inProcess !== undefined && eng === "step") {
+    const verbose = await runCli(["--verbose", "disable", "--func", tc.func, "--log", log, prog, ...args], work);
+    const said = /"inProcess":(true|"[^"]*")/.exec(verbose.stderr.toString("utf8"))?.[1];
+    if ((said === "true") !== tc.inProcess) return `in-process replay: expected ${tc.inProcess}, the run said ${said ?? "nothing"}`;
   }
   if ((tc.viaEnv || tc.baseline) && eng === "step") {
     const b = await runCli(["run", prog, ...args], work, { ALPACA_MODE: "b", ALPACA_FUNC: tc.func, ALPACA_LOG: log });

@@ -637,6 +637,10 @@ static void send_ok(void) {
  * the next resume. */
 static int deferred_sig;
 
+/* N_TRACE_ALL: how every call of F is analyzed (N_TRACE or N_TRACE_PAGES), decided once, so
+ * ENTRY and RETURN need no answer; 0 until then. */
+static uint8_t standing;
+
 /* Input syscalls (clocks, random bytes; --inputs) the CLI records or answers wherever the
  * analysis engines are not running F. A seccomp filter installed before the exec stops the
  * target at them (SECCOMP_RET_TRACE), so no other syscall costs a stop. */
@@ -773,6 +777,14 @@ static uint8_t serve(void) {
         if (mem_write(addr, patch_bytes, n) < 0) die(ERR_MEMORY, addr, "cannot patch F");
         patch_addr = addr;
         patch_len = n;
+        send_ok();
+        break;
+      }
+      case N_TRACE_ALL: {
+        uint8_t how;
+        get_bytes(&how, 1);
+        if (how != N_TRACE && how != N_TRACE_PAGES) die(ERR_INTERNAL, 0, "TRACE_ALL with %u", how);
+        standing = how;
         send_ok();
         break;
       }
@@ -1306,6 +1318,10 @@ static void send_return(uint64_t steps_done) {
   put_bytes(&fp.xmm_space[4], 16);
   put64(steps_done);
   end_frame();
+  if (standing) { /* nothing to wait for: the frames go out in batches */
+    if (olen > (1u << 16)) flush_out();
+    return;
+  }
   uint8_t t = serve();
   if (t != N_CONT) die(ERR_INTERNAL, 0, "expected CONT after RETURN, got %u", t);
 }
@@ -1426,7 +1442,7 @@ static int at_entry(void) {
   put64(ra);
   put32(current_ordinal());
   end_frame();
-  uint8_t t = serve();
+  uint8_t t = standing ? standing : serve();
   switch (t) {
     case N_TRACE: {
       bp_remove();

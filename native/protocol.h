@@ -61,6 +61,8 @@
 #define N_PATCH 16      /* u64 addr, u64 stub int3 address, u64 stub counter address, 1-16 bytes:
                            write the bytes at addr (F's entry), keeping the original ones -> H_OK */
 #define N_UNPATCH 17    /* put F's original bytes back -> H_OK */
+#define N_TRACE_ALL 18  /* u8 N_TRACE or N_TRACE_PAGES: analyze every call so; ENTRY and RETURN then
+                           wait for no answer -> H_OK */
 
 /* N_WRITES flags. */
 #define W_IF_DIFFERENT 1 /* leave a range alone when the target already holds those bytes */

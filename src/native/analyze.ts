@@ -120,6 +120,10 @@ export async function analyzeNative(opts: {
       env: envVars(opts.logKey, opts.env),
     }));
     await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+    // Every call is analyzed the same way: the helper does not wait for an answer at ENTRY and RETURN.
+    const how = opts.engine === "pages" ? N.TRACE_PAGES : N.TRACE;
+    const ok = await session.call(N.TRACE_ALL, new Uint8Array([how]));
+    if (ok.type !== H.OK) throw new AlpacaError(`native helper: TRACE_ALL answered ${ok.type}`);
     await opts.notify?.("start");
     ch.send(N.CONT);
 
@@ -136,7 +140,6 @@ export async function analyzeNative(opts: {
           if (thread !== 0) inv.thread = thread;
           writes = new WriteRun(inv.events);
           enteredAt = process.hrtime.bigint();
-          ch.send(opts.engine === "pages" ? N.TRACE_PAGES : N.TRACE);
           break;
         }
         case H.DECODE: {
@@ -201,7 +204,6 @@ export async function analyzeNative(opts: {
           stats.invocations++;
           inv = null;
           writes = null;
-          ch.send(N.CONT);
           break;
         }
         case H.EXIT: {

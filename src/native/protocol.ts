@@ -53,6 +53,7 @@ export const N = {
   ANSWER: 15,
   PATCH: 16,
   UNPATCH: 17,
+  TRACE_ALL: 18,
 } as const;
 
 /** N_WRITES flags. */
