@@ -35,9 +35,10 @@ async function windowOf(mode: RunMode, calls: number, logPath: string, replay: "
     mode, programPath: PROGRAM, args: [String(calls)], func: "bump", logPath,
     env: { PATH: process.env.PATH ?? "/usr/bin:/bin" }, dirs: [], onExtraCalls: "error", strict: false, liveInputs: false, trustLog: false, logKey: () => logKey,
     logger: pino({ level: "warn" }, pino.destination(2)),
-    notify: async (phase) => {
+    notify: (phase) => {
       if (phase === "start") start = process.hrtime.bigint();
       else end = process.hrtime.bigint();
+      return Promise.resolve();
     },
   };
   const saved = process.env.ALPACA_NATIVE_REPLAY;
@@ -68,16 +69,17 @@ async function main(): Promise<number> {
     const big = join(work, "big.alog");
     const small = join(work, "small.alog");
     await windowOf("analyze", nReplay, big);
-    const w: Record<string, number[]> = { plainBig: [], plainSmall: [], analyze: [], stub: [], ptrace: [], baseline: [] };
+    const kinds = ["plainBig", "plainSmall", "analyze", "stub", "ptrace", "baseline"] as const;
+    const w = Object.fromEntries(kinds.map((k) => [k, [] as number[]])) as Record<(typeof kinds)[number], number[]>;
     for (let r = 0; r < rounds; r++) {
-      w.plainSmall!.push(await windowOf("plain", nStops, small));
-      w.analyze!.push(await windowOf("analyze", nStops, small));
-      w.ptrace!.push(await windowOf("disable", nStops, small, "ptrace"));
-      w.plainBig!.push(await windowOf("plain", nReplay, big));
-      w.stub!.push(await windowOf("disable", nReplay, big));
-      w.baseline!.push(await windowOf("baseline", nReplay, big));
+      w.plainSmall.push(await windowOf("plain", nStops, small));
+      w.analyze.push(await windowOf("analyze", nStops, small));
+      w.ptrace.push(await windowOf("disable", nStops, small, "ptrace"));
+      w.plainBig.push(await windowOf("plain", nReplay, big));
+      w.stub.push(await windowOf("disable", nReplay, big));
+      w.baseline.push(await windowOf("baseline", nReplay, big));
     }
-    const m = Object.fromEntries(Object.entries(w).map(([k, v]) => [k, median(v)])) as Record<keyof typeof w, number>;
+    const m = Object.fromEntries(kinds.map((k) => [k, median(w[k])])) as Record<(typeof kinds)[number], number>;
     const perCall = (s: number, plain: number, n: number): string => us((s - plain) / n);
     console.log(`bump(), medians of ${rounds} interleaved rounds; per call = (window - plain window) / calls`);
     console.log(`plain:                 ${nStops} calls ${m.plainSmall.toFixed(3)} s, ${nReplay} calls ${m.plainBig.toFixed(3)} s`);

@@ -327,6 +327,15 @@ export class Decoder {
     return out;
   }
 
+  /** Instructions of `code` read at `addr`, decoded linearly (stops where capstone stops). */
+  instructions(addr: bigint, code: Uint8Array): Array<{ addr: bigint; size: number; mnemonic: string; opStr: string; bytes: Uint8Array }> {
+    try {
+      return this.cs.disasm(code, { address: addr }).map((i) => ({ addr: BigInt(i.address), size: i.size, mnemonic: i.mnemonic, opStr: i.opStr, bytes: i.bytes.slice() }));
+    } catch {
+      return [];
+    }
+  }
+
   /** The decoded text at an address, for messages. */
   describe(addr: bigint): string {
     const t = this.texts.get(addr);
