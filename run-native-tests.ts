@@ -309,7 +309,7 @@ const CASES: NativeCase[] = [
     },
   },
   {
-    name: "stack_writes/copy_to_stack", program: "stack_writes", func: "copy_to_stack",
+    name: "stack_writes/copy_to_stack", program: "stack_writes", func: "copy_to_stack", inProcess: true,
     check: (c) => {
       c.invocations(3);
       [1, 2, 3].forEach((k, i) => {
@@ -351,7 +351,7 @@ const CASES: NativeCase[] = [
   { name: "printf_loop-static-pie/print_lines", program: "printf_loop-static-pie", func: "print_lines", check: printfLoopCheck },
   { name: "printf_loop-nopie/print_lines", program: "printf_loop-nopie", func: "print_lines", check: printfLoopCheck },
   {
-    name: "tls_bulk/bulk", program: "tls_bulk", func: "bulk",
+    name: "tls_bulk/bulk", program: "tls_bulk", func: "bulk", inProcess: true,
     check: (c) => {
       c.invocations(3);
       [1, 2, 3].forEach((k, i) => {
@@ -417,7 +417,7 @@ const CASES: NativeCase[] = [
     check: (c) => { c.invocations(0); },
   },
   {
-    name: "recursion/fib", program: "recursion", func: "fib",
+    name: "recursion/fib", program: "recursion", func: "fib", inProcess: true,
     check: (c) => { c.invocations(3); [10, 16, 22].forEach((n, i) => c.reg(i, 0, fib(n))); c.writeContains(2, leHex(fib(20), 8), "memo[20]"); },
   },
   {
@@ -535,6 +535,15 @@ async function runCase(tc: NativeCase, plain: Run, eng: string, work: string): P
     const verbose = await runCli(["--verbose", "disable", "--func", tc.func, "--log", log, prog, ...args], work);
     const said = /"inProcess":(true|"[^"]*")/.exec(verbose.stderr.toString("utf8"))?.[1];
     if ((said === "true") !== tc.inProcess) return `in-process replay: expected ${tc.inProcess}, the run said ${said ?? "nothing"}`;
+    // A control run (F runs, then its writes again, through the trampoline) behaves as plain;
+    // where the replay is not in process, control runs are refused in one line.
+    const c = await runCli(["run", prog, ...args], work, { ALPACA_MODE: "c", ALPACA_FUNC: tc.func, ALPACA_LOG: log });
+    if (tc.inProcess) {
+      const diff = compareRuns(plain, c, "control vs plain");
+      if (diff) return diff;
+    } else if (c.status !== EXIT_ALPACA_FAILURE || !/^alpaca: native control runs replay in process, which this run cannot: /.test(c.stderr.toString("utf8"))) {
+      return `control run where the replay is not in process: status ${c.status}, stderr ${excerpt(c.stderr)}`;
+    }
   }
   if ((tc.viaEnv || tc.baseline) && eng === "step") {
     const b = await runCli(["run", prog, ...args], work, { ALPACA_MODE: "b", ALPACA_FUNC: tc.func, ALPACA_LOG: log });

@@ -15,7 +15,8 @@ import { AlpacaError } from "../errors/index.js";
 import type { ElfSymbol } from "./elf.js";
 import { H, N, PayloadReader, PayloadWriter } from "./protocol.js";
 import type { Session } from "./session.js";
-import { STUB_DATA_LIMIT, StubDataBuilder, buildStubCode, jumpPatch, replayableInProcess } from "./stub.js";
+import { STUB_DATA_LIMIT, StubDataBuilder, buildControlCode, buildStubCode, jumpPatch, replayableInProcess } from "./stub.js";
+import type { TrampolinePlan } from "./trampoline.js";
 import { syscallNumber } from "./syscalls.js";
 
 export interface InProcessReplay {
@@ -46,7 +47,9 @@ export function inProcessObstacle(session: Session, sym: ElfSymbol, fAddr: bigin
  * Writes the table and the stub and patches F; the target is stopped at its exec stop. Returns
  * why not when the log does not allow it (calls on several threads, a table too large).
  */
-export async function installInProcessReplay(session: Session, log: OpenedLog, fAddr: bigint): Promise<InProcessReplay | string> {
+export async function installInProcessReplay(
+  session: Session, log: OpenedLog, fAddr: bigint, control?: TrampolinePlan,
+): Promise<InProcessReplay | string> {
   const { stubCode, stubData } = session.hello;
   const builder = new StubDataBuilder(log.invocationCount, stubData);
   const forHelper = new Map<number, Invocation>();
@@ -70,7 +73,9 @@ export async function installInProcessReplay(session: Session, log: OpenedLog, f
   const result = new PayloadReader(r.payload, "RESULT").u64();
   if (result !== 0n) return `mprotect of the stub area failed (${BigInt.asIntN(64, result)})`;
   await session.writeRanges([{ addr: Number(stubData), bytes: data }]);
-  const { code, trapOffset } = buildStubCode(stubData);
+  const built = control ? buildControlCode(stubData, stubCode, control) : buildStubCode(stubData);
+  if (typeof built === "string") return built;
+  const { code, trapOffset } = built;
   await session.writeMem(stubCode, code);
   const patch = jumpPatch(fAddr, stubCode)!;
   const f = await session.call(N.PATCH, new PayloadWriter().u64(fAddr).u64(stubCode + BigInt(trapOffset)).u64(stubData).bytes(patch).toBytes());

@@ -111,12 +111,11 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
     }
   }
   if (!req.func) throw new UsageError(`mode ${req.mode} needs a target function (--func or ALPACA_FUNC)`);
-  if (req.mode === "control") throw new UsageError("control runs (ALPACA_MODE=c) are not available for native programs yet: the energy command compares baseline and disabled runs for them");
   const sym = findFunction(elf, req.func, req.programPath);
   const logPath = req.logPath ?? `${sym.name}.alog`;
   let log: OpenedLog | undefined;
   const warnings: string[] = [];
-  if (req.mode === "disable" || req.mode === "baseline") {
+  if (req.mode === "disable" || req.mode === "baseline" || req.mode === "control") {
     log = await readLog(logPath, req, warnings);
     // The environment strings sit on the stack, so the disabled run needs the analyzed run's
     // environment; it is never taken from the log (which holds no values), only compared.
@@ -135,9 +134,12 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
         options.onAnalyzeStats?.(r.stats);
         return outcome(r.exit, r.stats.invocations === 0 ? [neverCalled(sym.name)] : [], notes);
       }
-      case "disable": {
+      case "disable":
+      case "control": {
         const inProcess = inProcessFromEnv();
-        const r = await disableNative({ session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, liveInputs: req.liveInputs, inProcess, warnings, ...notify });
+        const r = await disableNative({
+          session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, liveInputs: req.liveInputs, inProcess, variant: req.mode, warnings, ...notify,
+        });
         req.logger.debug({ inProcess: r.inProcess }, "native replay");
         const out = outcome(r.exit, r.warnings);
         out.stats = r.stats;

@@ -7,7 +7,7 @@
  * in F.
  */
 import { createHash } from "node:crypto";
-import { AlpacaError, ReplayError } from "../errors/index.js";
+import { AlpacaError, ReplayError, UsageError } from "../errors/index.js";
 import { checkHeaderMatches, readInvocations, type EffectLog, type Invocation, type MemoryRange, type OpenedLog, type SyscallEvent } from "../log/index.js";
 import type { ReplayStats } from "../runtime/types.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
@@ -15,6 +15,8 @@ import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
 import { helperError, parseEntry, parseExit, type Session, type TargetExit } from "./session.js";
 import { specFor, syscallNumber } from "./syscalls.js";
 import { NativeInputFeeder } from "./inputs.js";
+import { Decoder } from "./decode.js";
+import { planTrampoline, type TrampolinePlan } from "./trampoline.js";
 import { inProcessObstacle, inProcessRefusal, installInProcessReplay, removePatch, stubCalls, type InProcessReplay } from "./in-process.js";
 
 export interface ReplayResult {
@@ -69,6 +71,8 @@ export async function disableNative(opts: {
   liveInputs: boolean;
   /** Replay plain returns inside the process (in-process.ts) where the run allows it. */
   inProcess: boolean;
+  /** control: F runs and its writes are applied again after it returns (in process only). */
+  variant?: "disable" | "control";
   warnings: string[];
   notify?: (phase: "start" | "end") => Promise<void>;
 }): Promise<ReplayResult> {
@@ -80,14 +84,19 @@ export async function disableNative(opts: {
     throw new AlpacaError(`native: ${sym.name} is ${sym.sizeBytes} byte long; replay needs 2 bytes of it for syscalls`);
   }
   const fAddr = session.runtimeAddress(elf.kind, elf.entry, sym.value);
+  const control = opts.variant === "control";
+  const obstacle = opts.inProcess || control ? inProcessObstacle(session, sym, fAddr) : "not asked for";
+  // Read before the breakpoint goes in: the trampoline copies F's own first bytes.
+  const plan = control && !obstacle ? await trampolineFor(session, sym, fAddr) : undefined;
   await session.setBreakpoint(fAddr);
   // Plain returns replayed by a stub inside the process; the others stop here as ENTRY.
   let stub: InProcessReplay | null = null;
   let inProcess: true | string = "not asked for";
-  if (opts.inProcess) {
-    const installed = inProcessObstacle(session, sym, fAddr) ?? (await installInProcessReplay(session, log, fAddr));
+  if (opts.inProcess || control) {
+    const installed = obstacle ?? (typeof plan === "string" ? plan : await installInProcessReplay(session, log, fAddr, plan));
     if (typeof installed === "string") inProcess = installed;
     else [stub, inProcess] = [installed, true];
+    if (control && !stub) throw new UsageError(`native control runs replay in process, which this run cannot: ${String(inProcess)}`);
   }
   const logged = log.invocationCount;
   // F does not run, so its own inputs are not asked for: only those outside it are fed.
@@ -250,6 +259,13 @@ export async function disableNative(opts: {
         throw new AlpacaError(`native helper: unexpected frame ${f.type} during replay`);
     }
   }
+}
+
+/** The trampoline plan for F, read from the target's memory, or why there is none. */
+async function trampolineFor(session: Session, sym: ElfSymbol, fAddr: bigint): Promise<TrampolinePlan | string> {
+  const body = await session.readMem(fAddr, sym.sizeBytes);
+  if (!body) return `cannot read ${sym.name}'s code`;
+  return planTrampoline(await Decoder.create(), fAddr, body);
 }
 
 /**

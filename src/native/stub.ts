@@ -16,6 +16,7 @@
  */
 import { AlpacaError } from "../errors/index.js";
 import type { Invocation } from "../log/index.js";
+import type { TrampolinePlan } from "./trampoline.js";
 
 export const STUB_TABLE_OFFSET = 64;
 const ENTRY_BYTES = 64;
@@ -164,4 +165,90 @@ export function jumpPatch(from: bigint, to: bigint): Uint8Array | null {
   out[0] = 0xe9;
   new DataView(out.buffer).setInt32(1, Number(rel), true);
   return out;
+}
+
+/**
+ * The control stub, the post-return handler and the trampoline, for a control run (F runs, then
+ * its recorded writes are applied again): at an outermost call the stub counts it, keeps the
+ * return address and the invocation in the data area (+16 return address, +24 "inside F",
+ * +32 invocation) and puts the handler's address in its place, then F runs through the
+ * trampoline. When F returns to the handler, it copies the invocation's writes (F's results in
+ * RAX, RDX, XMM0, XMM1 stay as F left them) and returns to F's caller. Calls made while F runs
+ * (recursion) go straight to the trampoline. `base` is the code page's address.
+ */
+export function buildControlCode(data: bigint, base: bigint, plan: TrampolinePlan): { code: Uint8Array; trapOffset: number } | string {
+  const { displaced, resume } = plan;
+  const imm64 = (v: bigint): number[] => Array.from({ length: 8 }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
+  const rel32 = (from: number, to: bigint): number[] => Array.from(new Uint8Array(new Int32Array([Number(to - (base + BigInt(from)))]).buffer));
+  const save = [0x51, 0x56, 0x57, 0x41, 0x50, 0x41, 0x51];
+  const restore = [0x41, 0x59, 0x41, 0x58, 0x5f, 0x5e, 0x59];
+  const code: number[] = [];
+  const fix: Array<{ at: number; label: string }> = [];
+  const labels = new Map<string, number>();
+  const emit = (...b: number[]): void => void code.push(...b);
+  const jump8 = (op: number, label: string): void => {
+    emit(op, 0);
+    fix.push({ at: code.length - 1, label });
+  };
+  const label = (name: string): void => void labels.set(name, code.length);
+  // The stub F's jump lands on.
+  emit(...save);
+  emit(0x49, 0xb9, ...imm64(data)); //          movabs r9, data
+  emit(0x49, 0x83, 0x79, 0x18, 0x00); //         cmp qword [r9+24], 0
+  jump8(0x75, "inner"); //                       jne inner: a call made while F runs
+  emit(0x4d, 0x8b, 0x01); //                     mov r8, [r9]          k = calls
+  emit(0x49, 0x8d, 0x48, 0x01); //               lea rcx, [r8+1]
+  emit(0x49, 0x89, 0x09); //                     mov [r9], rcx
+  emit(0x4d, 0x3b, 0x41, 0x08); //               cmp r8, [r9+8]
+  jump8(0x73, "trap"); //                        jae trap: past the log's end
+  emit(0x4d, 0x89, 0x41, 0x20); //               mov [r9+32], r8       the invocation
+  emit(0x48, 0x8b, 0x74, 0x24, 0x28); //         mov rsi, [rsp+40]     F's return address
+  emit(0x49, 0x89, 0x71, 0x10); //               mov [r9+16], rsi
+  emit(0x49, 0xc7, 0x41, 0x18, 0x01, 0, 0, 0); // mov qword [r9+24], 1  inside F
+  const postAt = code.length + 2;
+  emit(0x48, 0xbe, ...imm64(0n)); //             movabs rsi, post (patched below)
+  emit(0x48, 0x89, 0x74, 0x24, 0x28); //         mov [rsp+40], rsi     F returns to post
+  label("inner");
+  emit(...restore);
+  const trampJump = code.length;
+  emit(0xe9, 0, 0, 0, 0); //                     jmp trampoline (patched below)
+  label("trap");
+  emit(...restore, 0xcc);
+  const trapOffset = code.length - 1;
+  // F returned here: rsp is its entry rsp + 8.
+  label("post");
+  emit(0x48, 0x83, 0xec, 0x08); //               sub rsp, 8            the slot for the return address
+  emit(...save, 0x50); //                        and rax
+  emit(0x49, 0xb9, ...imm64(data)); //          movabs r9, data
+  emit(0x49, 0x8b, 0x71, 0x10); //               mov rsi, [r9+16]
+  emit(0x48, 0x89, 0x74, 0x24, 0x30); //         mov [rsp+48], rsi
+  emit(0x49, 0xc7, 0x41, 0x18, 0, 0, 0, 0); //   mov qword [r9+24], 0  F is done
+  emit(0x4d, 0x8b, 0x41, 0x20); //               mov r8, [r9+32]
+  emit(0x49, 0xc1, 0xe0, 0x06); //               shl r8, 6
+  emit(0x4f, 0x8d, 0x44, 0x01, 0x40); //         lea r8, [r9+r8+64]    entry k
+  emit(0x4d, 0x8b, 0x48, 0x08); //               mov r9, [r8+8]        write list
+  emit(0x41, 0x8b, 0x01); //                     mov eax, [r9]
+  emit(0x49, 0x83, 0xc1, 0x04); //               add r9, 4
+  label("loop");
+  emit(0x85, 0xc0); //                           test eax, eax
+  jump8(0x74, "done");
+  emit(0x49, 0x8b, 0x39, 0x41, 0x8b, 0x49, 0x08, 0x49, 0x8d, 0x71, 0x0c); // mov rdi,[r9]; mov ecx,[r9+8]; lea rsi,[r9+12]
+  emit(0xf3, 0xa4, 0x49, 0x89, 0xf1, 0xff, 0xc8); // rep movsb; mov r9, rsi; dec eax
+  jump8(0xeb, "loop");
+  label("done");
+  emit(0x58, ...restore, 0xc3); //               pop rax and the rest; ret to F's caller
+  // The trampoline: F's first instructions, then back into F.
+  label("tramp");
+  const trampAt = code.length;
+  emit(...displaced);
+  for (const r of plan.relocations) {
+    const disp = r.target - (base + BigInt(trampAt + r.end));
+    if (disp < -(2n ** 31n) || disp >= 2n ** 31n) return "a moved rip-relative operand is out of reach";
+    code.splice(trampAt + r.at, 4, ...Array.from(new Uint8Array(new Int32Array([Number(disp)]).buffer)));
+  }
+  emit(0xe9, ...rel32(code.length + 5, resume));
+  for (const f of fix) code[f.at] = (labels.get(f.label)! - (f.at + 1)) & 0xff;
+  code.splice(postAt, 8, ...imm64(base + BigInt(labels.get("post")!)));
+  code.splice(trampJump + 1, 4, ...rel32(trampJump + 5, base + BigInt(labels.get("tramp")!)));
+  return { code: new Uint8Array(code), trapOffset };
 }
