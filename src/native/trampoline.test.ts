@@ -33,11 +33,14 @@ describe("control trampoline", () => {
     const back = new DataView(built.code.buffer).getInt32(built.code.length - 4, true);
     assert.equal(base + BigInt(built.code.length) + BigInt(back), F + 7n, "the jump back lands after the copied instruction");
   });
+  const why = (code: number[]): string => {
+    const plan = planTrampoline(decoder, F, new Uint8Array(code));
+    return typeof plan === "string" ? plan : "(planned)";
+  };
   it("refuses a transfer among the first instructions, and a branch into them", () => {
-    assert.match(String(planTrampoline(decoder, F, new Uint8Array([0xe8, 0, 0, 0, 0, 0xc3]))), /include `call`/);
+    assert.match(why([0xe8, 0, 0, 0, 0, 0xc3]), /include `call`/);
     // push rbx; push rbp; push r12; push r13; jmp F+2 (into the copied bytes)
-    const loop = new Uint8Array([0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0xeb, 0xfa]);
-    assert.match(String(planTrampoline(decoder, F, loop)), /lands inside its first/);
-    assert.match(String(planTrampoline(decoder, F, new Uint8Array([0x53, 0x0f]))), /capstone decodes 1 of F's 2 bytes/);
+    assert.match(why([0x53, 0x55, 0x41, 0x54, 0x41, 0x55, 0xeb, 0xfa]), /lands inside its first/);
+    assert.match(why([0x53, 0x0f]), /capstone decodes 1 of F's 2 bytes/);
   });
 });
