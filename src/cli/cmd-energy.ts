@@ -47,17 +47,20 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
       }
       const { describeMachine, formatProgress, formatReport, runEnergy, summarizeEnergy, toCsv, toJson } = await import("../energy/index.js");
       const source = await chooseSource(o, m.wattsPerCore, ctx);
-      if (native && !o.quiet) ctx.err("alpaca: note: native programs have no control runs yet: F's cost is baseline − disabled, which charges the replay's cost to F");
+      // Native control runs need the in-process replay; whether the log allows it is known after the analysis.
+      const nativeControl = async (logPath: string): Promise<string | null> =>
+        (await import("../native/index.js")).nativeControlRefusal(prog, o.func, logPath);
       await withInterrupts(ctx, "energy", async (interrupts, tempDir) => {
         const stdinPath = await captureStdin(o.stdin, tempDir);
         const machine = describeMachine();
         const options: EnergyOptions = {
-          ...(await energyOptionsFrom(o, m, ctx, prog, args, { source, interrupts, stdinPath, control: !native })),
+          ...(await energyOptionsFrom(o, m, ctx, prog, args, { source, interrupts, stdinPath, control: native ? nativeControl : true })),
           func: o.func,
           aa: o.aa ?? false,
           persistentRunner: !native && !o.processPerRun,
         };
         if (o.log !== undefined) options.logPath = o.log;
+        if (!o.quiet) options.onNoControl = (why) => ctx.err(`alpaca: note: no control runs (${why}): F's cost is baseline − disabled, which charges the replay's cost to F`);
         if (!o.quiet) options.onProgress = (e) => ctx.err(formatProgress(e, o.func, m.precision));
         const result = await runEnergy(options);
         const summary = summarizeEnergy(result, { seed: m.seed });

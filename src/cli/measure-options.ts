@@ -129,7 +129,7 @@ export async function energyOptionsFrom(
   ctx: CliContext,
   prog: string,
   args: string[],
-  extra: { source: ResolvedSource; interrupts: Interrupts; stdinPath: string | undefined; control: boolean },
+  extra: { source: ResolvedSource; interrupts: Interrupts; stdinPath: string | undefined; control: import("../energy/index.js").EnergyOptions["control"] },
 ): Promise<Omit<import("../energy/index.js").EnergyOptions, "func">> {
   const { launcherSamplerCommand } = await import("../energy/index.js");
   const launcher = launcherFor(ctx);

@@ -39,8 +39,14 @@ export interface EnergyOptions {
   maxTimeSeconds?: number;
   /** A/A: every slot runs the baseline, to show the noise floor. */
   aa?: boolean;
-  /** Whether the backend has control runs (Wasm); without them F's cost is baseline − disabled. */
-  control: boolean;
+  /**
+   * Whether the runs include control runs: true (Wasm), false, or a check made once the log
+   * exists that answers null or why not (native: src/native nativeControlRefusal). Without them
+   * F's cost is baseline − disabled.
+   */
+  control: boolean | ((logPath: string) => Promise<string | null>);
+  /** Told why the control check said no. */
+  onNoControl?: (why: string) => void;
   /** How V8 compiles the program in the measured runs (default "optimized"; see COMPILE_FLAGS). */
   compile?: CompileMode;
   source: ResolvedSource;
@@ -162,8 +168,9 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
   const env = baseRunEnv(options.env);
   const launcher = options.launcher;
   const alpacaArgs = (sub: string[]): string[] => [...launcher.engineArgs, launcher.launcherPath, ...sub];
-  const variants: Variant[] = options.control ? ["baseline", "control", "disabled"] : ["baseline", "disabled"];
-  const method: CostMethod = options.control ? "control-minus-disabled" : "baseline-minus-disabled";
+  let control = options.control === true;
+  let variants: Variant[] = ["baseline", "disabled"];
+  let method: CostMethod = "baseline-minus-disabled";
   const runOptions = options.runOptions ?? [];
   const spawnSpec = (args: string[], runEnv: NodeJS.ProcessEnv, name: string): RunSpec => {
     const spec: RunSpec = { command: launcher.execPath, args, env: runEnv };
@@ -196,10 +203,17 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
       reference = analyzed;
     }
 
+    if (typeof options.control === "function") {
+      const why = await options.control(logPath);
+      control = why === null;
+      if (why !== null) options.onNoControl?.(why);
+    }
+    if (control) [variants, method] = [["baseline", "control", "disabled"], "control-minus-disabled"];
+
     // 2. The sampler, and the runner process when runs share one.
     sampler = await SamplerProcess.spawn(options.samplerCommand);
     const zones = [...sampler.zoneLabels];
-    if (options.persistentRunner ?? options.control) {
+    if (options.persistentRunner ?? control) {
       const runnerEnv: NodeJS.ProcessEnv = {
         ...env,
         ALPACA_FUNC: options.func,

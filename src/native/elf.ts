@@ -133,6 +133,14 @@ export function readElf(bytes: Uint8Array, path: string): ElfInfo {
   return { kind: f.type, entry: BigInt(f.entry), symbolTable, functions };
 }
 
+/** A function's code, from the section that holds it (null when no section does). */
+export function functionCode(bytes: Uint8Array, sym: ElfSymbol): Uint8Array | null {
+  const f = elfy.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  const at = Number(sym.value);
+  const s = f.body.sections.find((x) => x.type !== "nobits" && x.addr <= at && at + sym.sizeBytes <= x.addr + x.data.length && x.addr !== 0);
+  return s ? s.data.slice(at - s.addr, at - s.addr + sym.sizeBytes) : null;
+}
+
 /** F's symbol; UsageError when the binary is stripped or has no such function. */
 export function findFunction(elf: ElfInfo, name: string, path: string): ElfSymbol {
   const exact = elf.functions.find((s) => s.name === name);

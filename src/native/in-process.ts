@@ -90,15 +90,21 @@ function notInProcess(inv: Invocation): string | null {
   return null;
 }
 
-/** For a baseline run: why its disabled twin stops at every call, or null when it replays in process. */
-export function inProcessRefusal(session: Session, log: OpenedLog, sym: ElfSymbol, fAddr: bigint): string | null {
-  const obstacle = inProcessObstacle(session, sym, fAddr);
-  if (obstacle) return obstacle;
+/**
+ * Why a log's runs cannot replay in process, from the log alone (no run): calls on several
+ * threads, or an invocation that is not a plain return. Null when they can.
+ */
+export function logRefusal(log: OpenedLog): string | null {
   for (const inv of readInvocations(log)) {
     const why = notInProcess(inv);
     if (why) return why;
   }
   return null;
+}
+
+/** For a baseline run: why its disabled twin stops at every call, or null when it replays in process. */
+export function inProcessRefusal(session: Session, log: OpenedLog, sym: ElfSymbol, fAddr: bigint): string | null {
+  return inProcessObstacle(session, sym, fAddr) ?? logRefusal(log);
 }
 
 /** The stub's call counter now (the call that stopped is counted). */

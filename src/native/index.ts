@@ -11,7 +11,10 @@ import { checkLogTrust } from "../runtime/log-trust.js";
 import { neverCalled } from "../runtime/run-wasm.js";
 import type { RunOutcome, RunRequest } from "../runtime/types.js";
 import { analyzeNative, type AnalyzeStats, type NativeEngine } from "./analyze.js";
-import { findFunction, readElf } from "./elf.js";
+import { Decoder } from "./decode.js";
+import { findFunction, functionCode, readElf } from "./elf.js";
+import { logRefusal } from "./in-process.js";
+import { planTrampoline } from "./trampoline.js";
 import { inputSyscallNumbers } from "./inputs.js";
 import { baselineNative, checkLogMatches, disableNative, plainNative } from "./replay.js";
 import { defaultHelperPath, pagesEngineMissing, Session, type TargetExit } from "./session.js";
@@ -154,6 +157,25 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
   } finally {
     await session.close();
   }
+}
+
+/**
+ * Why energy runs of this program, function and log cannot include control runs, or null when
+ * they can: the disabled runs must replay in process (F at least 5 bytes, every invocation a
+ * plain return on the first thread) and F's first instructions must move to a trampoline.
+ * Decided from the files; the stub region itself is reserved at run time.
+ */
+export async function nativeControlRefusal(programPath: string, func: string, logPath: string): Promise<string | null> {
+  const programBytes = await readProgram(programPath);
+  const elf = readElf(programBytes, programPath);
+  const sym = findFunction(elf, func, programPath);
+  if (sym.sizeBytes < 5) return `${sym.name} is ${sym.sizeBytes === 0 ? "of unknown size" : `${sym.sizeBytes} bytes long`}, not room for the 5-byte jump`;
+  const refusal = logRefusal(openLog(new Uint8Array(await readFile(logPath))));
+  if (refusal) return refusal;
+  const code = functionCode(programBytes, sym);
+  if (!code) return `${sym.name}'s code is in no section`;
+  const plan = planTrampoline(await Decoder.create(), sym.value, code);
+  return typeof plan === "string" ? plan : null;
 }
 
 /**
