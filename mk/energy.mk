@@ -24,7 +24,7 @@ examples: $(EXAMPLES_WASM)
 demo: deps build $(BUILD)/examples/blur.wasm
 	$(NODE) bin/alpaca.js energy --func blur $(DEMO_FLAGS) $(BUILD)/examples/blur.wasm $(DEMO_PASSES)
 
-energy-e2e: deps build test-suite $(BUILD)/examples/blur.wasm
+energy-e2e: deps build test-suite native-helper native-test-suite $(BUILD)/examples/blur.wasm
 	$(NODE) --import tsx src/energy/e2e/energy-e2e.ts
 
 CHECK_EXTRA += energy-e2e

@@ -3,7 +3,8 @@
  * programs: a test-suite program and the demo example with a heavy F must show a significant
  * saving; the RAPL path runs against a fake powercap tree advanced by the simulator in this
  * process; bad input ends with one `alpaca: ...` line and status 125; `alpaca sampler` takes
- * snapshots for v3 runs and for plain v2 signals. Needs `make test-suite examples`.
+ * snapshots for v3 runs and for plain v2 signals; native programs get control runs where the
+ * replay is in process. Needs `make test-suite examples native-test-suite`.
  * Prints one line per case and a closing `N passed, N failed`; exits 1 on any failure.
  * Run with `make energy-e2e` (part of `make check`).
  */
@@ -15,6 +16,7 @@ import { FakePowercap } from "../testing/fake-powercap.js";
 import { ALPACA, alpaca, ROOT, runCases, type Outcome } from "./cli.js";
 
 const PRIMES = path.join(ROOT, "build/test-suite/primes.wasm");
+const NATIVE = path.join(ROOT, "build/test-suite/native");
 const BLUR = path.join(ROOT, "build/examples/blur.wasm");
 
 
@@ -80,6 +82,22 @@ const cases: { name: string; run: () => Promise<void> }[] = [
       check(/\(reused\)/.test(o.stdout), "log not reused");
       check(/^verdict: blur costs /m.test(o.stdout), `verdict: ${o.stdout}`);
       check(/^replay: +1 call replayed, 131072 bytes written/m.test(o.stdout), `replay cost line: ${o.stdout}`);
+    },
+  },
+  {
+    name: "energy: native programs: control runs where the replay is in process (spin), a note and baseline − disabled where not (print_lines)",
+    run: async () => {
+      const o = await alpaca(["energy", "--func", "spin", "--runs", "5", "--warmup", "1", "--json", path.join(NATIVE, "spin"), "60000000"]);
+      check(o.status === 0, `status ${o.status}: ${o.stderr}`);
+      const json = JSON.parse(o.stdout) as ReportJson;
+      check(json.variants.join(",") === "baseline,control,disabled", `variants ${json.variants.join(",")}`);
+      check(json.summary.cost.every((c) => c.method === "control-minus-disabled"), `method ${json.summary.cost.map((c) => c.method).join(",")}`);
+      expectSaving(json, 5, 0.3);
+      const p = await alpaca(["energy", "--func", "print_lines", "--runs", "3", "--warmup", "0", "--json", path.join(NATIVE, "printf_loop")]);
+      check(p.status === 0, `status ${p.status}: ${p.stderr}`);
+      check(/^alpaca: note: no control runs \(invocation 0 makes a syscall\): F's cost is baseline − disabled/m.test(p.stderr), `no note: ${p.stderr}`);
+      const pj = JSON.parse(p.stdout) as ReportJson;
+      check(pj.variants.join(",") === "baseline,disabled", `variants ${pj.variants.join(",")}`);
     },
   },
   {
