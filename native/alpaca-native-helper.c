@@ -17,9 +17,15 @@
  * F, a signal, F's return) it reads the current bytes of those intervals and sends them. No
  * message per instruction crosses the socket.
  *
+ * Also here: every thread traced, the others held while one runs F (Threads); the input
+ * syscalls stopped by a seccomp filter installed before the exec (--inputs); the stub region
+ * mapped at the exec stop in every mode, and F's jump to the in-process stub (N_PATCH); the
+ * page engine's probe (--probe-pages). docs/native.md says what each is for.
+ *
  * Invariants: the target never sees a byte, fd or environment variable of the helper's (the
  * control socket is close-on-exec); the helper only touches target memory where the CLI asks
- * (breakpoint at F, replayed writes, injected syscalls) and restores what it borrows.
+ * (breakpoint at F, replayed writes, injected syscalls, the stub region) and restores what it
+ * borrows.
  */
 #define _GNU_SOURCE
 #include <cpuid.h>
