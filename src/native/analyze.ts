@@ -12,7 +12,8 @@ import { LogFile } from "../runtime/index.js";
 import { envVars, LogEncoder, type Event, type Invocation, type MemoryRange, type Value } from "../log/index.js";
 import { Decoder } from "./decode.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
-import { H, N, PayloadReader, encodeDecodeRecords, type Frame } from "./protocol.js";
+import { H, N, encodeDecodeRecords, type Frame } from "./protocol.js";
+import { expectMessage } from "./messages.js";
 import { helperError, parseEntry, parseExit, type Session, type TargetExit } from "./session.js";
 import { captureOperands, specFor, syscallName, type SyscallSpec } from "./syscalls.js";
 import { isNativeInput, recordInput } from "./inputs.js";
@@ -143,30 +144,20 @@ export async function analyzeNative(opts: {
           break;
         }
         case H.DECODE: {
-          const r = new PayloadReader(f.payload, "DECODE");
-          const addr = r.u64();
-          const code = r.bytes(r.u16());
+          const { addr, code } = expectMessage(f, "decode");
           decoder ??= await Decoder.create();
           ch.send(N.DECODED, encodeDecodeRecords(decoder.decodeWindow(addr, code)));
           break;
         }
         case H.WRITES: {
           if (!writes) throw new AlpacaError("native helper: WRITES outside F");
-          const r = new PayloadReader(f.payload, "WRITES");
-          const count = r.u32();
-          for (let i = 0; i < count; i++) {
-            const addr = r.u64();
-            const bytes = r.bytes(r.u32()).slice();
-            writes.add(Number(addr), bytes);
-          }
+          for (const { addr, bytes } of expectMessage(f, "writes").ranges) writes.add(Number(addr), bytes.slice());
           break;
         }
         case H.SYSCALL_ENTER: {
           if (!inv || !writes) throw new AlpacaError("native helper: syscall stop outside F");
           writes.flush();
-          const r = new PayloadReader(f.payload, "SYSCALL_ENTER");
-          const nr = Number(r.u64());
-          const args = Array.from({ length: 6 }, () => r.u64());
+          const { nr, args } = expectMessage(f, "syscall-enter");
           const spec = specFor(nr, args);
           const reads = await captureOperands(spec.reads, args, undefined, session.readMem);
           open = { nr, args, reads, spec };
@@ -175,7 +166,7 @@ export async function analyzeNative(opts: {
         }
         case H.SYSCALL_EXIT: {
           if (!inv || !open) throw new AlpacaError("native helper: syscall exit without entry");
-          const result = new PayloadReader(f.payload, "SYSCALL_EXIT").u64();
+          const { result } = expectMessage(f, "syscall-exit");
           const w = await captureOperands(open.spec.writes, open.args, result, session.readMem);
           const call = { kind: "syscall", name: syscallName(open.nr), args: open.args, reads: open.reads, writes: w, result } as const;
           inv.events.push(call);
@@ -188,16 +179,14 @@ export async function analyzeNative(opts: {
         case H.RETURN: {
           if (!inv || !writes) throw new AlpacaError("native helper: RETURN outside F");
           writes.flush();
-          const r = new PayloadReader(f.payload, "RETURN");
-          const rax = r.u64();
-          const rdx = r.u64();
+          const ret = expectMessage(f, "return");
           const returns: Value[] = [
-            { type: "i64", bits: rax },
-            { type: "i64", bits: rdx },
-            { type: "v128", bytes: r.bytes(16).slice() },
-            { type: "v128", bytes: r.bytes(16).slice() },
+            { type: "i64", bits: ret.rax },
+            { type: "i64", bits: ret.rdx },
+            { type: "v128", bytes: ret.xmm0.slice() },
+            { type: "v128", bytes: ret.xmm1.slice() },
           ];
-          stats.instructions += r.u64();
+          stats.instructions += ret.steps;
           stats.tracedNs += process.hrtime.bigint() - enteredAt;
           inv.returns = returns;
           put(enc.addInvocation(inv));
@@ -241,8 +230,7 @@ export async function analyzeNative(opts: {
         case H.ERROR:
           throw helperError(f, (addr) => decoder?.describe(addr) ?? `the instruction at 0x${addr.toString(16)}`);
         case H.ESCAPED: {
-          const r = new PayloadReader(f.payload, "ESCAPED");
-          const rip = r.u64();
+          const { rip } = expectMessage(f, "escaped");
           throw new UsageError(
             `native: ${sym.name} left its frame without returning (longjmp or exception) at 0x${rip.toString(16)}: not supported`,
           );

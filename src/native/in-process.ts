@@ -13,7 +13,8 @@
 import { readInvocations, type Invocation, type OpenedLog } from "../log/index.js";
 import { AlpacaError } from "../errors/index.js";
 import type { ElfSymbol } from "./elf.js";
-import { H, N, PayloadReader, PayloadWriter } from "./protocol.js";
+import { H, N, PayloadWriter } from "./protocol.js";
+import { expectMessage } from "./messages.js";
 import type { Session } from "./session.js";
 import { STUB_DATA_LIMIT, StubDataBuilder, buildControlCode, buildStubCode, jumpPatch, replayableInProcess } from "./stub.js";
 import type { TrampolinePlan } from "./trampoline.js";
@@ -70,7 +71,7 @@ export async function installInProcessReplay(
   for (let i = 3; i < 6; i++) mprotect.u64(0n);
   const r = await session.call(N.INJECT, mprotect.toBytes());
   if (r.type !== H.RESULT) throw new AlpacaError(`native helper: INJECT answered ${r.type}`);
-  const result = new PayloadReader(r.payload, "RESULT").u64();
+  const result = expectMessage(r, "result").value;
   if (result !== 0n) return `mprotect of the stub area failed (${BigInt.asIntN(64, result)})`;
   await session.writeRanges([{ addr: Number(stubData), bytes: data }]);
   const built = control ? buildControlCode(stubData, stubCode, control) : buildStubCode(stubData);

@@ -8,7 +8,8 @@
  */
 import { AlpacaError } from "../errors/index.js";
 import type { InputRecord, SyscallEvent } from "../log/index.js";
-import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
+import { H, N, PayloadWriter, type Frame } from "./protocol.js";
+import { expectMessage } from "./messages.js";
 import { helperError, type Session } from "./session.js";
 import { captureOperands, specFor, syscallName, syscallNumber } from "./syscalls.js";
 
@@ -37,10 +38,7 @@ interface InputStop {
 }
 
 function parseInput(f: Frame): InputStop {
-  const r = new PayloadReader(f.payload, "INPUT");
-  const insideF = r.u8() === 1;
-  const nr = Number(r.u64());
-  const args = Array.from({ length: 6 }, () => r.u64());
+  const { insideF, nr, args } = expectMessage(f, "input");
   return { insideF, nr, args };
 }
 
@@ -51,7 +49,7 @@ async function runInput(session: Session, stop: InputStop): Promise<SyscallEvent
   const exit = await session.ch.request(N.CONT);
   if (exit.type === H.ERROR) throw helperError(exit);
   if (exit.type !== H.SYSCALL_EXIT) throw new AlpacaError(`native helper: expected the input's exit, got frame ${exit.type}`);
-  const result = new PayloadReader(exit.payload, "SYSCALL_EXIT").u64();
+  const { result } = expectMessage(exit, "syscall-exit");
   const writes = await captureOperands(spec.writes, stop.args, result, session.readMem);
   session.ch.send(N.CONT);
   return { kind: "syscall", name: syscallName(stop.nr), args: stop.args, reads, writes, result };

@@ -4,6 +4,8 @@
  * u8 type, payload. This module is pure: it builds and parses frames; channel.ts moves them.
  */
 
+import { DecodeError, TruncatedError } from "../errors/index.js";
+
 export const PROTOCOL_VERSION = 3;
 
 /** Helper -> CLI frame types. */
@@ -171,7 +173,11 @@ export class PayloadReader {
     this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   }
   private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new RangeError(`helper: short ${this.what} frame`);
+    if (this.pos + n > this.buf.length) throw new TruncatedError(`helper: short ${this.what} frame`, this.pos);
+  }
+  /** Refuses bytes after the last field read. */
+  end(): void {
+    if (this.pos !== this.buf.length) throw new DecodeError(`helper: ${this.buf.length - this.pos} bytes after the ${this.what} fields`, this.pos);
   }
   u8(): number {
     this.need(1);
@@ -241,7 +247,7 @@ export class FrameSplitter {
       const avail = this.end - this.start;
       if (avail < 4) break;
       const len = new DataView(this.buf.buffer, this.start, 4).getUint32(0, true);
-      if (len === 0 || len > this.maxFrameBytes) throw new RangeError(`helper: bad frame length ${len}`);
+      if (len === 0 || len > this.maxFrameBytes) throw new DecodeError(`helper: bad frame length ${len}`, 0);
       if (avail < 4 + len) break;
       const type = this.buf[this.start + 4]!;
       const payload = this.buf.slice(this.start + 5, this.start + 4 + len);

@@ -11,7 +11,8 @@ import { AlpacaError, ReplayError, UsageError } from "../errors/index.js";
 import { checkHeaderMatches, readInvocations, type EffectLog, type Invocation, type MemoryRange, type OpenedLog, type SyscallEvent } from "../log/index.js";
 import type { ReplayStats } from "../runtime/types.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
-import { H, N, PayloadReader, PayloadWriter, type Frame } from "./protocol.js";
+import { H, N, PayloadWriter, type Frame } from "./protocol.js";
+import { expectMessage } from "./messages.js";
 import { helperError, parseEntry, parseExit, type Session, type TargetExit } from "./session.js";
 import { specFor, syscallNumber } from "./syscalls.js";
 import { NativeInputFeeder } from "./inputs.js";
@@ -167,7 +168,7 @@ export async function disableNative(opts: {
         if (f.type === H.EXIT) return f;
         if (f.type === H.ERROR) throw helperError(f);
         if (f.type !== H.RESULT) throw new AlpacaError(`native helper: INJECT answered ${f.type}`);
-        const result = new PayloadReader(f.payload, "RESULT").u64();
+        const result = expectMessage(f, "result").value;
         if (result !== ev.result) {
           const msg = `${ev.name} returned ${hex(result)} in the disabled run, ${hex(ev.result)} when analyzed (invocation ${k})`;
           if (opts.strict) throw new ReplayError(msg);

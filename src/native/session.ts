@@ -9,6 +9,7 @@ import { constants as osConstants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
 import { HelperChannel } from "./channel.js";
+import { expectMessage } from "./messages.js";
 import { ERR, H, N, PROTOCOL_VERSION, PayloadReader, PayloadWriter, W, type Frame } from "./protocol.js";
 
 /**
@@ -63,27 +64,20 @@ export interface TargetExit {
 
 /** An ENTRY frame: F's entry rsp, its return address, and the thread (ordinal, 0 the first). */
 export function parseEntry(f: Frame): { rsp: bigint; returnAddress: bigint; thread: number } {
-  const r = new PayloadReader(f.payload, "ENTRY");
-  return { rsp: r.u64(), returnAddress: r.u64(), thread: r.u32() };
+  return expectMessage(f, "entry");
 }
 
 export function parseExit(f: Frame): TargetExit {
-  const r = new PayloadReader(f.payload, "EXIT");
-  const kind = r.u8();
-  const code = r.i32();
-  const stubCalls = r.u64();
-  if (kind === 0) return { exitCode: code, stubCalls };
+  const { how, code, stubCalls } = expectMessage(f, "exit");
+  if (how === "exited") return { exitCode: code, stubCalls };
   const exit: TargetExit = { exitCode: 128 + code, signal: code, message: `killed by signal ${code} (${signalName(code)})`, stubCalls };
-  if (kind === 2) exit.fromOutside = true;
+  if (how === "signal-from-outside") exit.fromOutside = true;
   return exit;
 }
 
 /** Turns a helper ERROR frame into the error the CLI prints. */
 export function helperError(f: Frame, describe?: (addr: bigint) => string): AlpacaError {
-  const r = new PayloadReader(f.payload, "ERROR");
-  const code = r.u32();
-  const addr = r.u64();
-  const message = Buffer.from(r.rest()).toString("utf8");
+  const { code, addr, message } = expectMessage(f, "error");
   switch (code) {
     case ERR.PTRACE:
       return new EnvironmentError(`ptrace is not permitted here (${message})`, {
@@ -150,14 +144,14 @@ export class Session {
       ch.kill();
       throw new AlpacaError(`native helper: expected HELLO, got frame ${f.type}`);
     }
-    const r = new PayloadReader(f.payload, "HELLO");
-    const version = r.u32();
+    // The version first: another version's HELLO may have another layout.
+    const version = new PayloadReader(f.payload, "HELLO").u32();
     if (version !== PROTOCOL_VERSION) {
       ch.kill();
       throw new EnvironmentError(`native helper speaks protocol ${version}, expected ${PROTOCOL_VERSION}`, { hint: "run make" });
     }
-    const hello = { pid: r.u32(), atEntry: r.u64(), xsaveBytes: r.u32(), stubCode: r.u64(), stubData: r.u64() };
-    return new Session(ch, hello);
+    const { pid, atEntry, xsaveBytes, stubCode, stubData } = expectMessage(f, "hello");
+    return new Session(ch, { pid, atEntry, xsaveBytes, stubCode, stubData });
   }
 
   /** Runtime address of a link-time address (PIE: load base = AT_ENTRY - e_entry). */
@@ -184,9 +178,10 @@ export class Session {
     for (let done = 0; done < len; done += CHUNK) {
       const n = Math.min(CHUNK, len - done);
       const f = await this.call(N.READ, new PayloadWriter().u64(addr + BigInt(done)).u32(n).toBytes());
-      if (f.type !== H.MEM) throw new AlpacaError(`native helper: READ answered ${f.type}`);
-      if (f.payload[0] !== 1) return null;
-      out.set(f.payload.subarray(1, 1 + n), done);
+      const m = expectMessage(f, "mem");
+      if (!m.ok) return null;
+      if (m.bytes.length !== n) throw new AlpacaError(`native helper: READ of ${n} bytes answered ${m.bytes.length}`);
+      out.set(m.bytes, done);
     }
     return out;
   };
