@@ -20,7 +20,7 @@ import type { TrampolinePlan } from "./trampoline.js";
 
 export const STUB_TABLE_OFFSET = 64;
 const ENTRY_BYTES = 64;
-/** The data area the helper reserves (native/alpaca-native-helper.c STUB_DATA_BYTES). */
+/** The data area the helper reserves (native/helper.h STUB_DATA_BYTES). */
 export const STUB_DATA_LIMIT = 4 * 2 ** 30;
 
 /** Whether the stub can replay an invocation by itself: a return with writes only. */
