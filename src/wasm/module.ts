@@ -35,8 +35,6 @@ export interface Global {
   mutable: boolean;
   /** The init expression's bytes, `end` included. */
   init: Uint8Array;
-  /** The value when the init expression is a plain i32.const/i64.const. */
-  constValue?: bigint;
 }
 
 export interface Export {

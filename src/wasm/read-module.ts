@@ -37,22 +37,9 @@ function readLimits(r: ByteReader): { min: number; max?: number } {
 }
 
 /** Reads a constant expression up to and including its `end`, returning its bytes. */
-function readConstExpr(r: ByteReader): { bytes: Uint8Array; constValue?: bigint } {
+function readConstExpr(r: ByteReader): { bytes: Uint8Array } {
   const start = r.pos;
-  const op = r.u8("init expression");
-  let constValue: bigint | undefined;
-  if (op === 0x41) {
-    const s = r.pos;
-    r.skipLeb(5);
-    constValue = decodeSLeb(r.bytes.subarray(s, r.pos));
-  } else if (op === 0x42) {
-    const s = r.pos;
-    r.skipLeb(10);
-    constValue = decodeSLeb(r.bytes.subarray(s, r.pos));
-  } else {
-    r.pos = start;
-  }
-  // General case: scan to the matching end (constant expressions have no nested blocks).
+  // Scan to the matching end (constant expressions have no nested blocks).
   while (r.u8("init expression") !== 0x0b) {
     const op2 = r.bytes[r.pos - 1]!;
     if (op2 === 0x41 || op2 === 0x23 || op2 === 0xd2) r.skipLeb(5);
@@ -64,22 +51,7 @@ function readConstExpr(r: ByteReader): { bytes: Uint8Array; constValue?: bigint 
     else if (op2 === 0x6a || op2 === 0x6b || op2 === 0x6c || op2 === 0x7c || op2 === 0x7d || op2 === 0x7e) continue;
     else r.fail(`wasm: unsupported opcode 0x${op2.toString(16)} in constant expression`, r.pos - 1);
   }
-  const bytes = r.bytes.subarray(start, r.pos);
-  return constValue === undefined ? { bytes } : { bytes, constValue };
-}
-
-/** Decodes a signed LEB128 to a bigint. */
-export function decodeSLeb(bytes: Uint8Array): bigint {
-  let result = 0n;
-  let shift = 0n;
-  let b = 0;
-  for (const byte of bytes) {
-    b = byte;
-    result |= BigInt(b & 0x7f) << shift;
-    shift += 7n;
-  }
-  if (b & 0x40) result -= 1n << shift;
-  return result;
+  return { bytes: r.bytes.subarray(start, r.pos) };
 }
 
 function readNameSection(payload: Uint8Array, offset: number, funcNames: Map<number, string>, globalNames: Map<number, string>): void {
@@ -198,9 +170,7 @@ export function readModule(bytes: Uint8Array): WasmModule {
           const type = readValType(s);
           const mutable = s.u8("mutability") === 1;
           const init = readConstExpr(s);
-          const g: Global = { type, mutable, init: init.bytes };
-          if (init.constValue !== undefined) g.constValue = init.constValue;
-          m.globals.push(g);
+          m.globals.push({ type, mutable, init: init.bytes } satisfies Global);
         }
         break;
       }
