@@ -20,6 +20,7 @@ import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSyn
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { InvocationJson, LogJson, RangeJson, SyscallJson } from "./src/log/index.js";
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
 const CLI = join(ROOT, "bin", "alpaca.js");
@@ -27,30 +28,8 @@ const BUILD = join(ROOT, "build", "test-suite", "native");
 const HELPER = join(ROOT, "build", "native", "alpaca-native-helper");
 const EXIT_ALPACA_FAILURE = 125;
 
-// ---------------------------------------------------------------------------------------------
-// The log dump, as src/log/dump.ts prints it (the fields read here)
-
-interface RangeJson { addr: number; size: number; bytes: string }
-interface SyscallJson { kind: "syscall"; name: string; args: string[]; reads: RangeJson[]; writes: RangeJson[]; result: string }
-type EventJson = ({ kind: "write" } & RangeJson) | SyscallJson;
-type ReturnJson = { type: "i64"; value: string } | { type: "v128"; bytes: string };
-interface InvocationJson {
-  index: number;
-  thread?: number;
-  status: "returned" | "exited" | "trapped";
-  exit_code?: number;
-  trap?: string;
-  returns: ReturnJson[];
-  events: EventJson[];
-}
-interface DumpJson {
-  backend: string;
-  function: { name: string; index: number; params: string[]; results: string[] };
-  args: string[];
-  invocations: InvocationJson[];
-  inputs: Array<SyscallJson & { inside_function: boolean }>;
-  end: { outcome: string; exit_code: number };
-}
+// The log dump, as src/log/dump.ts prints it.
+type DumpJson = LogJson;
 
 // ---------------------------------------------------------------------------------------------
 // Expected values, computed from the C sources
@@ -108,8 +87,8 @@ class Check {
   writes(i: number): Array<{ kind: "write" } & RangeJson> {
     return this.inv(i).events.filter((e): e is { kind: "write" } & RangeJson => e.kind === "write");
   }
-  syscalls(i: number, name?: string): Array<Extract<EventJson, { kind: "syscall" }>> {
-    return this.inv(i).events.filter((e): e is Extract<EventJson, { kind: "syscall" }> => e.kind === "syscall" && (name === undefined || e.name === name));
+  syscalls(i: number, name?: string): SyscallJson[] {
+    return this.inv(i).events.filter((e): e is SyscallJson => e.kind === "syscall" && (name === undefined || e.name === name));
   }
   private image(i: number): Map<number, number> {
     let img = this.images.get(i);
@@ -121,7 +100,7 @@ class Check {
     for (let j = 0; j <= i; j++) {
       for (const e of this.inv(j).events) {
         if (e.kind === "write") put(e);
-        else e.writes.forEach(put);
+        else if (e.kind === "syscall") e.writes.forEach(put);
       }
     }
     this.images.set(i, img);

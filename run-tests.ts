@@ -341,6 +341,7 @@ function sameReturn(got: ReturnJson | undefined, want: ReturnJson): boolean {
   if (want.type === "f32" || want.type === "f64") {
     return "bits" in got && got.bits.toLowerCase() === want.bits && got.value === want.value;
   }
+  if (want.type === "v128") return "bytes" in got && got.bytes === want.bytes;
   return "value" in got && got.value === want.value;
 }
 

@@ -10,48 +10,15 @@
  * heap. The harness reads the initial stack pointer from the module's global section.
  */
 
+import type { EventJson, InvocationJson, LogJson, RangeJson, ValueJson } from "../src/log/index.js";
+
 /** Value types as the dump spells them. */
 export type ValType = "i32" | "i64" | "f32" | "f64" | "v128";
 
-/** A return value as `alpaca log dump --json` prints it. */
-export type ReturnJson =
-  | { type: "i32"; value: number }
-  | { type: "i64"; value: string }
-  | { type: "f32" | "f64"; bits: string; value: number | string };
-
-export interface RangeJson {
-  addr: number;
-  size: number;
-  bytes: string;
-}
-
-export type EventJson =
-  | ({ kind: "write" } & RangeJson)
-  | { kind: "global"; index: number; type: ValType; value?: number | string; bits?: string }
-  | { kind: "grow"; from_pages: number; to_pages: number }
-  | { kind: "syscall"; name: string; args: string[]; reads: RangeJson[]; writes: RangeJson[]; result: string };
-
-export interface InvocationJson {
-  index: number;
-  status: "returned" | "exited" | "trapped";
-  exit_code?: number;
-  trap?: string;
-  returns: ReturnJson[];
-  events: EventJson[];
-}
-
-/** The `alpaca log dump --json` document (the fields the harness reads). */
-export interface DumpJson {
-  version: number;
-  backend: string;
-  program_sha256: string;
-  function: { name: string; index: number; params: ValType[]; results: ValType[] };
-  args: string[];
-  env?: string[];
-  invocations: InvocationJson[];
-  inputs: Array<{ inside_function: boolean; kind?: string; name: string; args: string[]; result: string }>;
-  end: { outcome: string; exit_code: number };
-}
+/** The `alpaca log dump --json` document and its parts (src/log/dump.ts). */
+export type DumpJson = LogJson;
+export type ReturnJson = ValueJson;
+export type { EventJson, InvocationJson, RangeJson };
 
 /** One finished run of the CLI. */
 export interface RunResult {
@@ -151,7 +118,7 @@ export interface Case {
 // Value helpers
 
 const i32 = (v: number): ReturnJson => ({ type: "i32", value: v | 0 });
-const i64 = (v: bigint): ReturnJson => ({ type: "i64", value: BigInt.asIntN(64, v).toString() });
+const i64 = (v: bigint): Extract<ReturnJson, { type: "i64" }> => ({ type: "i64", value: BigInt.asIntN(64, v).toString() });
 
 function floatValue(x: number): number | string {
   return Number.isFinite(x) ? x : String(x);

@@ -5,7 +5,7 @@
  * strings; floats as `{bits: "0x...", value}` with value a number, or "NaN"/"Infinity"/
  * "-Infinity" strings; memory bytes as lowercase hex. Pure.
  */
-import type { EffectLog, Event, Invocation, LogHeader, MemoryRange, RunEnd, SyscallEvent, Value, InputRecord } from "./format.js";
+import type { EffectLog, Event, Invocation, LogHeader, MemoryRange, RunEnd, SyscallEvent, Value, ValType, InputRecord } from "./format.js";
 import type { MacVerdict } from "./mac.js";
 
 /** What a dump reads: a log's parts, its invocations one at a time, and whether its MAC verified. */
@@ -29,8 +29,44 @@ function floatJson(x: number): number | string {
   return Number.isFinite(x) ? x : String(x);
 }
 
+/** A value in `alpaca log dump --json`: integers as numbers (i32, signed) or decimal strings (i64). */
+export type ValueJson =
+  | { type: "i32"; value: number }
+  | { type: "i64"; value: string }
+  | { type: "f32" | "f64"; bits: string; value: number | string }
+  | { type: "v128"; bytes: string };
+export interface RangeJson { addr: number; size: number; bytes: string }
+export interface SyscallJson { kind: "syscall"; name: string; args: string[]; reads: RangeJson[]; writes: RangeJson[]; result: string }
+export type EventJson =
+  | ({ kind: "write" } & RangeJson)
+  | ({ kind: "global"; index: number } & ValueJson)
+  | { kind: "grow"; from_pages: number; to_pages: number }
+  | SyscallJson;
+export interface InvocationJson {
+  index: number;
+  status: Invocation["status"];
+  exit_code?: number;
+  trap?: string;
+  thread?: number;
+  returns: ValueJson[];
+  events: EventJson[];
+}
+/** The `alpaca log dump --json` document (docs/log-format.md); `mac` only where it was checked. */
+export interface LogJson {
+  version: number;
+  mac?: string;
+  backend: string;
+  program_sha256: string;
+  function: { name: string; index: number; params: ValType[]; results: ValType[] };
+  args: string[];
+  env: string[];
+  invocations: InvocationJson[];
+  inputs: Array<{ inside_function: boolean } & SyscallJson>;
+  end: { outcome: string; exit_code: number };
+}
+
 /** JSON form of a value: integers as numbers (i32, signed) or decimal strings (i64). */
-export function valueToJson(v: Value): Record<string, unknown> {
+export function valueToJson(v: Value): ValueJson {
   switch (v.type) {
     case "i32":
       return { type: "i32", value: Number(BigInt.asIntN(32, v.bits)) };
@@ -51,11 +87,11 @@ export function valueToJson(v: Value): Record<string, unknown> {
   }
 }
 
-function rangeJson(r: MemoryRange): Record<string, unknown> {
+function rangeJson(r: MemoryRange): RangeJson {
   return { addr: r.addr, size: r.bytes.length, bytes: hex(r.bytes) };
 }
 
-function syscallJson(c: SyscallEvent): Record<string, unknown> {
+function syscallJson(c: SyscallEvent): SyscallJson {
   return {
     kind: "syscall",
     name: c.name,
@@ -66,7 +102,7 @@ function syscallJson(c: SyscallEvent): Record<string, unknown> {
   };
 }
 
-function eventJson(e: Event): Record<string, unknown> {
+function eventJson(e: Event): EventJson {
   switch (e.kind) {
     case "write":
       return { kind: "write", ...rangeJson(e) };
@@ -79,7 +115,7 @@ function eventJson(e: Event): Record<string, unknown> {
   }
 }
 
-function invocationJson(inv: Invocation): Record<string, unknown> {
+function invocationJson(inv: Invocation): InvocationJson {
   return {
     index: inv.index,
     status: inv.status,
@@ -149,7 +185,8 @@ function shortHex(bytes: Uint8Array, max = 32): string {
 
 function valueText(v: Value): string {
   const j = valueToJson(v);
-  return "bits" in j ? `${v.type} ${String(j.value)} (${String(j.bits)})` : `${v.type} ${String(j.value ?? j.bytes)}`;
+  if ("bits" in j) return `${v.type} ${String(j.value)} (${j.bits})`;
+  return `${v.type} ${"bytes" in j ? j.bytes : String(j.value)}`;
 }
 
 const MAC_TEXT: Record<MacVerdict, string> = {

@@ -5,4 +5,4 @@ export { decodeLog, readInvocations, memorySource, openLog, openLogFrom, BlockCu
 export { checkedToken, envDifferences, envDigest, envVars, isCheckedToken, logMac, verifyLogMac, type MacVerdict } from "./mac.js";
 export { loadUserKey, userKeyPath } from "./user-key.js";
 export { checkHeaderMatches, type ReplayTarget } from "./header-match.js";
-export { logToJson, logJsonChunks, logTextChunks, type LogView } from "./dump.js";
+export { logToJson, logJsonChunks, logTextChunks, type LogView, type LogJson, type InvocationJson, type EventJson, type SyscallJson, type RangeJson, type ValueJson } from "./dump.js";
