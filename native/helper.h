@@ -105,6 +105,8 @@ uint32_t get32(void);
 uint64_t get64(void);
 
 /* target.c */
+extern uint64_t entered_ns;
+uint64_t monotonic_ns(void);
 extern uint8_t sent_from_outside[65];
 int mem_read(uint64_t addr, void *p, size_t n);
 int mem_read_fd(int fd, uint64_t addr, void *p, size_t n);

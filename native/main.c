@@ -85,6 +85,7 @@ void return_from_f(void) {
 
 /* Stopped at F's breakpoint (rip already moved back to F). Returns a signal to deliver. */
 int at_entry(void) {
+  entered_ns = monotonic_ns();
   uint64_t ra;
   if (mem_read(regs.rsp, &ra, 8) < 0) die(ERR_MEMORY, regs.rsp, "cannot read F's return address");
   begin_frame(H_ENTRY);

@@ -290,6 +290,7 @@ void send_return(uint64_t steps_done) {
   put_bytes(&fp.xmm_space[0], 16);
   put_bytes(&fp.xmm_space[4], 16);
   put64(steps_done);
+  put64(monotonic_ns() - entered_ns);
   end_frame();
   if (standing) { /* nothing to wait for: the frames go out in batches */
     if (olen > (1u << 16)) flush_out();

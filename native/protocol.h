@@ -24,7 +24,8 @@
 #define H_WRITES 5         /* u32 count, count x (u64 addr, u32 len, len bytes) */
 #define H_SYSCALL_ENTER 6  /* u64 nr, 6 x u64 args */
 #define H_SYSCALL_EXIT 7   /* u64 result (rax) */
-#define H_RETURN 8         /* u64 rax, u64 rdx, 16 bytes xmm0, 16 bytes xmm1, u64 steps */
+#define H_RETURN 8         /* u64 rax, u64 rdx, 16 bytes xmm0, 16 bytes xmm1, u64 steps, u64 ns
+                              from F's entry stop to its return, measured by the helper */
 #define H_MEM 9            /* u8 ok, bytes */
 #define H_RESULT 10        /* u64 value: result of INJECT */
 #define H_OK 11            /* command done */

@@ -4,6 +4,17 @@
  */
 #include "helper.h"
 
+#include <time.h>
+
+/* When the current invocation of F began (at_entry), for RETURN's time inside F. */
+uint64_t entered_ns;
+
+uint64_t monotonic_ns(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
+}
+
 /* Target memory and registers                                                                */
 
 int mem_read(uint64_t addr, void *p, size_t n) {

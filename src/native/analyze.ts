@@ -35,7 +35,7 @@ export interface AnalyzeStats {
   instructions: bigint;
   /** Distinct instruction addresses decoded with capstone. */
   decoded: number;
-  /** Wall time spent inside F's extent (ENTRY to RETURN), ns. */
+  /** Wall time inside F's extent, from its entry stop to its return, as the helper measured it, ns. */
   tracedNs: bigint;
 }
 
@@ -187,7 +187,7 @@ export async function analyzeNative(opts: {
             { type: "v128", bytes: ret.xmm1.slice() },
           ];
           stats.instructions += ret.steps;
-          stats.tracedNs += process.hrtime.bigint() - enteredAt;
+          stats.tracedNs += ret.ns;
           inv.returns = returns;
           put(enc.addInvocation(inv));
           stats.invocations++;

@@ -14,7 +14,7 @@ export type HelperMessage =
   | { kind: "writes"; ranges: Array<{ addr: bigint; bytes: Uint8Array }> }
   | { kind: "syscall-enter"; nr: number; args: bigint[] }
   | { kind: "syscall-exit"; result: bigint }
-  | { kind: "return"; rax: bigint; rdx: bigint; xmm0: Uint8Array; xmm1: Uint8Array; steps: bigint }
+  | { kind: "return"; rax: bigint; rdx: bigint; xmm0: Uint8Array; xmm1: Uint8Array; steps: bigint; ns: bigint }
   | { kind: "mem"; ok: boolean; bytes: Uint8Array }
   | { kind: "result"; value: bigint }
   | { kind: "ok" }
@@ -59,7 +59,7 @@ function read(f: Frame, r: PayloadReader): HelperMessage {
     case H.SYSCALL_EXIT:
       return { kind: "syscall-exit", result: r.u64() };
     case H.RETURN:
-      return { kind: "return", rax: r.u64(), rdx: r.u64(), xmm0: r.bytes(16), xmm1: r.bytes(16), steps: r.u64() };
+      return { kind: "return", rax: r.u64(), rdx: r.u64(), xmm0: r.bytes(16), xmm1: r.bytes(16), steps: r.u64(), ns: r.u64() };
     case H.MEM:
       return { kind: "mem", ok: r.u8() === 1, bytes: r.rest() };
     case H.RESULT:
