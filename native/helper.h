@@ -206,7 +206,7 @@ void pages_emit_clipped(uint64_t a, const uint8_t *p, size_t n);
 void pages_epoch_end(void);
 void pages_epoch_start(void);
 void send_return(uint64_t steps_done);
-void send_escaped(void);
+__attribute__((noreturn)) void send_escaped(void);
 int pages_invocation(void);
 
 /* main.c */

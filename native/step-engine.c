@@ -312,13 +312,7 @@ int trace_invocation(void) {
     if (regs.rsp > entry_rsp + 8 && regs.rsp - entry_rsp < stack_limit) {
       /* Unwound past F's frame without returning: longjmp or an exception. */
       flush_writes();
-      begin_frame(H_ESCAPED);
-      put64(regs.rip);
-      put64(regs.rsp);
-      end_frame();
-      flush_out();
-      kill_target();
-      _exit(2);
+      send_escaped();
     }
     const struct rec *d = table_get(regs.rip);
     if (!d) {

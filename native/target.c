@@ -18,15 +18,10 @@ uint64_t monotonic_ns(void) {
 /* Target memory and registers                                                                */
 
 int mem_read(uint64_t addr, void *p, size_t n) {
-  size_t done = 0;
-  while (done < n) {
-    ssize_t r = pread(mem_fd, (uint8_t *)p + done, n - done, (off_t)(addr + done));
-    if (r < 0 && errno == EINTR) continue;
-    if (r <= 0) return -1;
-    done += (size_t)r;
-  }
-  return 0;
+  return mem_read_fd(mem_fd, addr, p, n);
 }
+
+/* Reads n bytes at addr through a /proc/PID/mem descriptor (the target's, or the snapshot's). */
 int mem_read_fd(int fd, uint64_t addr, void *p, size_t n) {
   size_t done = 0;
   while (done < n) {
