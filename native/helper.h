@@ -105,6 +105,8 @@ uint32_t get32(void);
 uint64_t get64(void);
 
 /* target.c */
+extern struct rusage target_ru;
+pid_t wait_keeping_usage(pid_t who, int *st, int options);
 extern uint64_t entered_ns;
 uint64_t monotonic_ns(void);
 extern uint8_t sent_from_outside[65];

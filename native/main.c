@@ -202,7 +202,7 @@ int next_stop(void) {
       }
     }
     int st;
-    pid_t r = waitpid(-1, &st, __WALL);
+    pid_t r = wait_keeping_usage(-1, &st, __WALL);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) die(ERR_INTERNAL, 0, "waitpid: %s", strerror(errno));
     if (WIFEXITED(st) || WIFSIGNALED(st)) {
@@ -454,7 +454,7 @@ int main(int argc, char **argv) {
   if (t == N_DETACH) {
     if (ptrace(PTRACE_DETACH, pid, 0, 0) < 0) die(ERR_PTRACE, 0, "PTRACE_DETACH: %s", strerror(errno));
     for (;;) {
-      pid_t r = waitpid(pid, &st, 0);
+      pid_t r = wait_keeping_usage(pid, &st, 0);
       if (r < 0 && errno == EINTR) continue;
       if (r < 0) die(ERR_INTERNAL, 0, "waitpid: %s", strerror(errno));
       if (WIFEXITED(st) || WIFSIGNALED(st)) report_exit(st);

@@ -17,7 +17,8 @@
                               code page, u64 stub data area (0 when not reserved) */
 #define H_EXIT 2           /* u8 kind (0 exited, 1 killed by a signal, 2 killed by a signal another
                               process sent, or SIGKILL), i32 code or signal, u64 the stub's call
-                              counter at the last thread exit (0 without a stub) */
+                              counter at the last thread exit (0 without a stub), u64 user and
+                              u64 system CPU µs of the target and the helper */
 #define H_ENTRY 3          /* u64 rsp, u64 return address, u32 thread ordinal (0 the leader):
                               stopped at F's first instruction */
 #define H_DECODE 4         /* u64 addr, u16 n, n bytes of code at addr */

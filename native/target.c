@@ -6,6 +6,17 @@
 
 #include <time.h>
 
+/* The target's CPU time, from wait4 when the process ended (threads and reaped children in). */
+struct rusage target_ru;
+
+/* waitpid that keeps the rusage of the process leader's end in target_ru. */
+pid_t wait_keeping_usage(pid_t who, int *st, int options) {
+  struct rusage ru;
+  pid_t r = wait4(who, st, options, &ru);
+  if (r == tgid && r > 0 && (WIFEXITED(*st) || WIFSIGNALED(*st))) target_ru = ru;
+  return r;
+}
+
 /* When the current invocation of F began (at_entry), for RETURN's time inside F. */
 uint64_t entered_ns;
 
@@ -64,6 +75,10 @@ void open_mem(void) {
  * tgkill from outside), as the siginfo at its signal-delivery stop said. SIGKILL never stops. */
 uint8_t sent_from_outside[65];
 
+static uint64_t usec(struct timeval t) {
+  return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_usec;
+}
+
 void report_exit(int status) {
   begin_frame(H_EXIT);
   if (WIFEXITED(status)) {
@@ -75,6 +90,11 @@ void report_exit(int status) {
     put32((uint32_t)sig);
   }
   put64(stub_calls);
+  /* CPU time of the run's processes: the target's and the helper's own (energy's model source). */
+  struct rusage self;
+  getrusage(RUSAGE_SELF, &self);
+  put64(usec(target_ru.ru_utime) + usec(self.ru_utime));
+  put64(usec(target_ru.ru_stime) + usec(self.ru_stime));
   end_frame();
   flush_out();
   _exit(0);
@@ -87,7 +107,7 @@ void report_exit(int status) {
 int wait_stop(void) {
   int st;
   for (;;) {
-    pid_t r = waitpid(pid, &st, __WALL);
+    pid_t r = wait_keeping_usage(pid, &st, __WALL);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) die(ERR_INTERNAL, 0, "waitpid: %s", strerror(errno));
     if (WIFEXITED(st) || WIFSIGNALED(st)) report_exit(st);

@@ -24,7 +24,11 @@ import {
   type SnapshotRequest,
 } from "./channel.js";
 
-export type RunNotifier = (phase: Phase) => Promise<void>;
+/**
+ * Asks for a snapshot. `childCpuUs`: CPU time spent in other processes of the run that
+ * process.cpuUsage does not see (a native program and its ptrace helper), added to this one's.
+ */
+export type RunNotifier = (phase: Phase, childCpuUs?: { user: number; system: number }) => Promise<void>;
 
 /** True when `pid` exists and this process may signal it. */
 export function isSignallable(pid: number): boolean {
@@ -103,9 +107,12 @@ export function createRunNotifier(env: NodeJS.ProcessEnv, runId: () => string | 
   }
   const timeoutMs = Number(env[ENV_TIMEOUT_MS] ?? "") || DEFAULT_ACK_TIMEOUT_MS;
   let seq = 0;
-  return async (phase) => {
+  return async (phase, childCpuUs) => {
     const cpu = process.cpuUsage();
-    const request: SnapshotRequest = { v: CHANNEL_VERSION, pid: process.pid, seq: seq++, phase, cpuUserUs: cpu.user, cpuSystemUs: cpu.system };
+    const request: SnapshotRequest = {
+      v: CHANNEL_VERSION, pid: process.pid, seq: seq++, phase,
+      cpuUserUs: cpu.user + (childCpuUs?.user ?? 0), cpuSystemUs: cpu.system + (childCpuUs?.system ?? 0),
+    };
     const id = runId();
     if (id !== undefined) request.runId = id;
     await requestSnapshot(channel, ppid, request, timeoutMs);

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
 import { LogFile } from "../runtime/index.js";
+import type { RunRequest } from "../runtime/types.js";
 import { envVars, LogEncoder, type Event, type Invocation, type MemoryRange, type Value } from "../log/index.js";
 import { Decoder } from "./decode.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
@@ -97,7 +98,7 @@ export async function analyzeNative(opts: {
   /** The user's log key: the log's MAC, and digests of the environment instead of its values. */
   logKey: Uint8Array;
   engine: NativeEngine;
-  notify?: (phase: "start" | "end") => Promise<void>;
+  notify?: RunRequest["notify"];
 }): Promise<AnalyzeResult> {
   const { session, elf, sym } = opts;
   const ch = session.ch;
@@ -197,7 +198,7 @@ export async function analyzeNative(opts: {
         }
         case H.EXIT: {
           const exit = parseExit(f);
-          await opts.notify?.("end");
+          await opts.notify?.("end", exit.cpu);
           if (exit.fromOutside) {
             // Not the program's doing, so not F's effect: no log (an older one at the path stays).
             throw new EnvironmentError(

@@ -8,7 +8,7 @@ import { H, PayloadReader, type Frame } from "./protocol.js";
 
 export type HelperMessage =
   | { kind: "hello"; version: number; pid: number; atEntry: bigint; xsaveBytes: number; stubCode: bigint; stubData: bigint }
-  | { kind: "exit"; how: "exited" | "signal" | "signal-from-outside"; code: number; stubCalls: bigint }
+  | { kind: "exit"; how: "exited" | "signal" | "signal-from-outside"; code: number; stubCalls: bigint; cpuUserUs: bigint; cpuSystemUs: bigint }
   | { kind: "entry"; rsp: bigint; returnAddress: bigint; thread: number }
   | { kind: "decode"; addr: bigint; code: Uint8Array }
   | { kind: "writes"; ranges: Array<{ addr: bigint; bytes: Uint8Array }> }
@@ -37,7 +37,7 @@ function read(f: Frame, r: PayloadReader): HelperMessage {
     case H.EXIT: {
       const how = EXIT_HOW[r.u8()];
       if (!how) throw new DecodeError("helper: unknown EXIT kind", 0);
-      return { kind: "exit", how, code: r.i32(), stubCalls: r.u64() };
+      return { kind: "exit", how, code: r.i32(), stubCalls: r.u64(), cpuUserUs: r.u64(), cpuSystemUs: r.u64() };
     }
     case H.ENTRY:
       return { kind: "entry", rsp: r.u64(), returnAddress: r.u64(), thread: r.u32() };

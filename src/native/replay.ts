@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { AlpacaError, ReplayError, UsageError } from "../errors/index.js";
 import { checkHeaderMatches, readInvocations, type EffectLog, type Invocation, type MemoryRange, type OpenedLog, type SyscallEvent } from "../log/index.js";
-import type { ReplayStats } from "../runtime/types.js";
+import type { ReplayStats, RunRequest } from "../runtime/types.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadWriter, type Frame } from "./protocol.js";
 import { expectMessage } from "./messages.js";
@@ -75,7 +75,7 @@ export async function disableNative(opts: {
   /** control: F runs and its writes are applied again after it returns (in process only). */
   variant?: "disable" | "control";
   warnings: string[];
-  notify?: (phase: "start" | "end") => Promise<void>;
+  notify?: RunRequest["notify"];
 }): Promise<ReplayResult> {
   const { session, elf, sym, log } = opts;
   const ch = session.ch;
@@ -181,7 +181,7 @@ export async function disableNative(opts: {
 
   const finish = async (f: Frame): Promise<ReplayResult> => {
     const exit = parseExit(f);
-    await opts.notify?.("end");
+    await opts.notify?.("end", exit.cpu);
     if (stub) {
       calls = Number(exit.stubCalls) + callsUnpatched;
       const reached = Math.min(Number(exit.stubCalls), logged);
@@ -283,7 +283,7 @@ export async function baselineNative(opts: {
   /** As for disableNative: where its disabled twin replays in process, F runs with no stop at all. */
   inProcess: boolean;
   warnings: string[];
-  notify?: (phase: "start" | "end") => Promise<void>;
+  notify?: RunRequest["notify"];
 }): Promise<{ exit: TargetExit; calls: number; warnings: string[]; inProcess: true | string }> {
   const { session, elf, sym } = opts;
   const warnings = [...opts.warnings];
@@ -303,7 +303,7 @@ export async function baselineNative(opts: {
       await feeder?.answer(f);
     } else if (f.type === H.EXIT) {
       const exit = parseExit(f);
-      await opts.notify?.("end");
+      await opts.notify?.("end", exit.cpu);
       return { exit, calls, warnings, inProcess };
     } else if (f.type === H.ERROR) {
       throw helperError(f);
@@ -314,13 +314,13 @@ export async function baselineNative(opts: {
 }
 
 /** Plain: no breakpoint; the helper detaches after the exec stop and reports the exit. */
-export async function plainNative(opts: { session: Session; notify?: (phase: "start" | "end") => Promise<void> }): Promise<TargetExit> {
+export async function plainNative(opts: { session: Session; notify?: RunRequest["notify"] }): Promise<TargetExit> {
   await opts.notify?.("start");
   opts.session.ch.send(N.DETACH);
   const f = await opts.session.ch.next();
   if (f.type === H.ERROR) throw helperError(f);
   if (f.type !== H.EXIT) throw new AlpacaError(`native helper: unexpected frame ${f.type} in a plain run`);
   const exit = parseExit(f);
-  await opts.notify?.("end");
+  await opts.notify?.("end", exit.cpu);
   return exit;
 }

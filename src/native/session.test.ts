@@ -31,10 +31,13 @@ describe("helper errors become Alpaca errors", () => {
 
 describe("exits", () => {
   it("an exit status passes through; a signal death is 128 + signo with a message; the stub's count comes along", () => {
-    const exit = (kind: number, code: number, calls = 0) => ({ type: H.EXIT, payload: new Uint8Array([kind, code, 0, 0, 0, calls, 0, 0, 0, 0, 0, 0, 0]) });
-    assert.deepEqual(parseExit(exit(0, 42)), { exitCode: 42, stubCalls: 0n });
-    assert.deepEqual(parseExit(exit(1, 11, 7)), { exitCode: 139, signal: 11, message: "killed by signal 11 (SIGSEGV)", stubCalls: 7n });
-    assert.deepEqual(parseExit(exit(2, 9)), { exitCode: 137, signal: 9, message: "killed by signal 9 (SIGKILL)", stubCalls: 0n, fromOutside: true });
+    const exit = (kind: number, code: number, calls = 0) => ({
+      type: H.EXIT, payload: new Uint8Array([kind, code, 0, 0, 0, calls, 0, 0, 0, 0, 0, 0, 0, 0x10, 0x27, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, 0, 0, 0]),
+    });
+    const cpu = { user: 10000, system: 3 };
+    assert.deepEqual(parseExit(exit(0, 42)), { exitCode: 42, stubCalls: 0n, cpu });
+    assert.deepEqual(parseExit(exit(1, 11, 7)), { exitCode: 139, signal: 11, message: "killed by signal 11 (SIGSEGV)", stubCalls: 7n, cpu });
+    assert.deepEqual(parseExit(exit(2, 9)), { exitCode: 137, signal: 9, message: "killed by signal 9 (SIGKILL)", stubCalls: 0n, cpu, fromOutside: true });
     assert.throws(() => parseExit({ type: H.EXIT, payload: new Uint8Array([0, 1, 0, 0, 0]) }), /short EXIT frame/);
     assert.equal(signalName(99), "signal 99");
   });

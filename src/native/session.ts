@@ -60,6 +60,8 @@ export interface TargetExit {
   fromOutside?: boolean;
   /** The in-process stub's call counter when the program ended (0 without a stub). */
   stubCalls: bigint;
+  /** CPU time of the program (its threads and reaped children) and of the helper, µs. */
+  cpu: { user: number; system: number };
 }
 
 /** An ENTRY frame: F's entry rsp, its return address, and the thread (ordinal, 0 the first). */
@@ -68,9 +70,10 @@ export function parseEntry(f: Frame): { rsp: bigint; returnAddress: bigint; thre
 }
 
 export function parseExit(f: Frame): TargetExit {
-  const { how, code, stubCalls } = expectMessage(f, "exit");
-  if (how === "exited") return { exitCode: code, stubCalls };
-  const exit: TargetExit = { exitCode: 128 + code, signal: code, message: `killed by signal ${code} (${signalName(code)})`, stubCalls };
+  const { how, code, stubCalls, cpuUserUs, cpuSystemUs } = expectMessage(f, "exit");
+  const cpu = { user: Number(cpuUserUs), system: Number(cpuSystemUs) };
+  if (how === "exited") return { exitCode: code, stubCalls, cpu };
+  const exit: TargetExit = { exitCode: 128 + code, signal: code, message: `killed by signal ${code} (${signalName(code)})`, stubCalls, cpu };
   if (how === "signal-from-outside") exit.fromOutside = true;
   return exit;
 }

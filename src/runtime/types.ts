@@ -61,7 +61,7 @@ export interface RunRequest {
    */
   cache?: RunCache;
   /** Called right before the guest starts and right after it ends (energy snapshots). */
-  notify?: (phase: "start" | "end") => Promise<void>;
+  notify?: (phase: "start" | "end", childCpuUs?: { user: number; system: number }) => Promise<void>;
 }
 
 /** See RunRequest.cache. Fill `modules` only through runWasm. */
