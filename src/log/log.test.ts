@@ -56,7 +56,29 @@ export const repeatSample: Omit<EffectLog, "version"> = {
   end: { ...sample.end, invocationCount: 6 },
 };
 
+/** An x86-64 log with invocations on other threads: the v4 fixture holds it. */
+export const threadSample: Omit<EffectLog, "version"> = {
+  ...sample,
+  header: { ...sample.header, backend: "x86-64", params: [], results: ["i64", "i64"] },
+  invocations: [0, 2, 0, 1].map((thread, index): Invocation => ({
+    index, status: "returned", events: [{ kind: "write", addr: 0x4000 + 8 * index, bytes: new Uint8Array([index, thread]) }],
+    returns: [{ type: "i64", bits: BigInt(index) }, { type: "i64", bits: 0n }], ...(thread ? { thread } : {}),
+  })),
+  inputs: [{ insideF: false, call: { kind: "syscall", name: "getrandom", args: [4096n, 8n, 1n, 0n, 0n, 0n], reads: [], writes: [{ addr: 4096, bytes: new Uint8Array(8).fill(9) }], result: 8n } }],
+  end: { invocationCount: 4, inputCount: 1, outcome: "exited", exitCode: 0 },
+};
+
 describe("effect log", () => {
+  it("reads the v4 fixture (test/fixtures/log-v4.alog): thread ordinals, closed by a MAC", () => {
+    // Written by the v4 encoder from `threadSample`, closed by the MAC of FIXTURE_KEY.
+    const fixture = new Uint8Array(readFileSync(join(import.meta.dirname, "../../test/fixtures/log-v4.alog")));
+    const decoded = decodeLog(fixture);
+    assert.equal(decoded.version, 4);
+    assert.deepEqual({ ...decoded, version: undefined }, { ...threadSample, version: undefined });
+    const body = encodeLog(threadSample);
+    if (LOG_VERSION === 4) assert.deepEqual(fixture.subarray(0, body.length), body, "the v4 encoder writes the fixture");
+    assert.equal(verifyLogMac(openLog(fixture), memorySource(fixture), FIXTURE_KEY), "verified");
+  });
   it("v4: keeps the thread an x86-64 invocation ran on, and never repeats a threaded record's shape", () => {
     const write = (index: number, thread?: number): Invocation => ({
       index, status: "returned", events: [{ kind: "write", addr: 80, bytes: new Uint8Array([index]) }],
