@@ -1,6 +1,7 @@
 /**
  * The `model` energy source, for machines without readable RAPL: a run's energy is estimated
- * as its own CPU time (user + system, all threads, between its start and end snapshots) times
+ * as its CPU time (user + system, all threads, between its start and end snapshots: the alpaca
+ * process's, and for a native program also the program's and its ptrace helper's) times
  * a per-core power figure. It is an estimate, labelled so wherever it appears: the zone itself
  * is called `estimated-cpu`. Pure constants and arithmetic.
  *
