@@ -277,7 +277,8 @@ export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
             throw new AlpacaError(`energy: ${variant} run ${index}: ${error.message}`);
           }
         } else {
-          const runArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], ...alpacaArgs(["run", ...(options.trustLog ? ["--trust-log"] : []), ...runOptions, options.program, ...options.args])];
+          // --expose-gc: a run collects its setup's garbage before the start snapshot (src/native/index.ts).
+          const runArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], "--expose-gc", ...alpacaArgs(["run", ...(options.trustLog ? ["--trust-log"] : []), ...runOptions, options.program, ...options.args])];
           capture = await runCaptured(spawnSpec(runArgs, runEnv, name));
           if (capture.signal && options.kill?.aborted) {
             stopReason = "interrupted";
