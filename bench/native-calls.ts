@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { loadUserKey } from "../src/log/index.js";
 import { runNative } from "../src/native/index.js";
-import type { RunMode, RunRequest } from "../src/runtime/index.js";
+import type { RunMode, RunRequest } from "../src/backend/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PROGRAM = join(ROOT, "build", "bench", "native-hot");

@@ -22,7 +22,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import pino from "pino";
 import { runNative, type AnalyzeStats, type NativeEngine } from "../src/native/index.js";
-import type { RunRequest } from "../src/runtime/index.js";
+import type { RunRequest } from "../src/backend/index.js";
 import { loadUserKey } from "../src/log/index.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");

@@ -41,7 +41,7 @@ export function registerEnergy(program: Command, ctx: CliContext): void {
       const native = isNativeProgram(prog);
       // A reused log is untrusted input: refused here, in one line, when its MAC does not verify.
       if (o.log !== undefined && fs.existsSync(o.log)) {
-        const { checkLogFileTrust } = await import("../runtime/log-trust.js");
+        const { checkLogFileTrust } = await import("../backend/log-trust.js");
         const { loadUserKey } = await import("../log/user-key.js");
         checkLogFileTrust(o.log, loadUserKey(ctx.env), o.trustLog ?? false, (w) => ctx.err(`alpaca: warning: ${w}`));
       }

@@ -41,7 +41,7 @@ export function registerLog(program: Command, ctx: CliContext): void {
     .option("--json", "print JSON (i64 as decimal strings, floats with their bit patterns)")
     .action(async (path: string, o: { json?: boolean }) => {
       const { loadUserKey, logJsonChunks, logTextChunks, openLogFrom, readInvocations, verifyLogMac } = await import("../log/index.js");
-      const { FileLogSource } = await import("../runtime/log-source.js");
+      const { FileLogSource } = await import("../backend/log-source.js");
       let source: InstanceType<typeof FileLogSource>;
       try {
         source = new FileLogSource(path);

@@ -5,7 +5,7 @@
  */
 import { Command, Option } from "commander";
 import { UsageError } from "../errors/index.js";
-import type { RunMode } from "../runtime/index.js";
+import type { RunMode } from "../backend/index.js";
 import type { CliContext } from "./context.js";
 import { buildRequest, collect, executeRun, type RunOptions } from "./run-request.js";
 

@@ -15,7 +15,8 @@ import * as fs from "node:fs";
 import { createInterface } from "node:readline";
 import { Command } from "commander";
 import { UsageError } from "../errors/index.js";
-import type { RunCache, RunMode } from "../runtime/index.js";
+import type { RunMode } from "../backend/index.js";
+import type { RunCache, WasmRunRequest } from "../runtime/index.js";
 import type { RunnerAnswer, RunnerRequest } from "../energy/runner-process.js";
 import type { CliContext } from "./context.js";
 import { describe } from "./describe-error.js";
@@ -56,7 +57,7 @@ export function registerRunner(program: Command, ctx: CliContext): void {
         const t0 = process.hrtime.bigint();
         let a: RunnerAnswer;
         try {
-          const req = await buildRequest({ ...ctx, env: { ...env, ALPACA_PPID: "" } }, mode, prog, args, { ...o, func: env.ALPACA_FUNC, ...(env.ALPACA_LOG ? { log: env.ALPACA_LOG } : {}) });
+          const req: WasmRunRequest = await buildRequest({ ...ctx, env: { ...env, ALPACA_PPID: "" } }, mode, prog, args, { ...o, func: env.ALPACA_FUNC, ...(env.ALPACA_LOG ? { log: env.ALPACA_LOG } : {}) });
           req.stdio = fds;
           req.cache = cache;
           if (logChecked) req.logChecked = logChecked;

@@ -3,12 +3,12 @@
  * that fits the program (ELF → native x86-64, else WebAssembly). Handles the outcome the same way
  * in every mode: warnings and traps on stderr, the guest's exit status as ours.
  */
-import { openSync, readSync, closeSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { UsageError } from "../errors/index.js";
 import { loadUserKey } from "../log/user-key.js";
-import { isElf } from "../native/elf-magic.js";
-import type { DirMapping, RunMode, RunOutcome, RunRequest } from "../runtime/index.js";
+import { isElfFile } from "../backend/program-kind.js";
+import type { DirMapping, RunMode, RunOutcome, RunRequest } from "../backend/index.js";
 import type { CliContext } from "./context.js";
 import { ExitStatus } from "./exit-status.js";
 import { makeStdoutAndStderrBlocking } from "./stdio.js";
@@ -61,23 +61,8 @@ export function parseEnv(specs: string[] = [], hostEnv: NodeJS.ProcessEnv, base:
   return env;
 }
 
-function readMagic(path: string): Uint8Array {
-  const buf = new Uint8Array(4);
-  try {
-    const fd = openSync(path, "r");
-    try {
-      readSync(fd, buf, 0, 4, 0);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // The backend reports a missing or unreadable file with its own message.
-  }
-  return buf;
-}
-
 export function isNativeProgram(path: string): boolean {
-  return isElf(readMagic(path));
+  return isElfFile(path);
 }
 
 export async function buildRequest(ctx: CliContext, mode: RunMode, program: string, args: string[], o: RunOptions): Promise<RunRequest> {

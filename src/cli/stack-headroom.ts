@@ -11,7 +11,8 @@
  * five runs each); a worker thread with its own stack size would cost less and is the next step.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync, readSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { isElfFile } from "../backend/program-kind.js";
 
 /** V8's stack limit for analyses, KB: three times Node's default. */
 export const ANALYSIS_STACK_KB = 3 * 984;
@@ -42,21 +43,6 @@ export function programArgument(argv: readonly string[]): string | undefined {
     if (VALUE_OPTIONS.has(a)) i++;
   }
   return undefined;
-}
-
-/** Whether a file starts with the ELF magic: a native program, analyzed by the ptrace helper, not by V8. */
-function isElfFile(path: string): boolean {
-  try {
-    const fd = openSync(path, "r");
-    try {
-      const b = Buffer.alloc(4);
-      return readSync(fd, b, 0, 4, 0) === 4 && b.equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46]));
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    return false;
-  }
 }
 
 /** Whether this command line is an analysis that should get the larger stack (not a native one). */

@@ -26,7 +26,7 @@ export type CostMethod = "control-minus-disabled" | "baseline-minus-disabled";
 export type StopReason = "runs" | "precision" | "max-runs" | "max-time" | "interrupted";
 
 /** What a disabled run's replay did: the JSON `alpaca run` writes to `ALPACA_STATS_FILE`. */
-export type ReplayStats = import("../runtime/types.js").ReplayStats;
+export type ReplayStats = import("../backend/index.js").ReplayStats;
 
 export interface RunRecord {
   variant: Variant;

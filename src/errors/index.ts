@@ -61,3 +61,27 @@ export function withContext<E extends AlpacaError>(error: E, prefix: string): E 
   error.message = `${prefix}: ${error.message}`;
   return error;
 }
+
+const FILE_ERROR_REASONS: Record<string, string> = {
+  ENOENT: "no such file",
+  EISDIR: "is a directory",
+  ENOTDIR: "a component of the path is not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "disk quota exceeded",
+  EROFS: "read-only file system",
+  ELOOP: "too many symbolic links",
+};
+
+/**
+ * A Node file-system error in words (`no such file`, `is a directory`, ...), the code itself
+ * where no words are known; `notFound` replaces the ENOENT wording (`no such file (run alpaca
+ * analyze first)`).
+ */
+export function fileErrorReason(cause: unknown, notFound?: string): string {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  if (code === undefined) return String(cause);
+  if (code === "ENOENT" && notFound !== undefined) return notFound;
+  return FILE_ERROR_REASONS[code] ?? code;
+}

@@ -378,7 +378,7 @@ function readHeader(r: ByteReader, version: number): LogHeader {
 
 /** One INVOCATIONS block's payload, and where it sits in the file (for error offsets). */
 /**
- * Where a log's bytes come from: memory, or a file read block by block (src/runtime/log-source.ts),
+ * Where a log's bytes come from: memory, or a file read block by block (src/backend/log-source.ts),
  * so that replaying a log of any size holds one block at a time.
  */
 export interface LogSource {
@@ -460,7 +460,7 @@ export function openLog(input: Uint8Array): OpenedLog {
 
 /**
  * openLog over a LogSource: the source is read block by block, each block once here. With
- * `checkRecords: false` (a log this same file was already checked as, see runtime/log-source.ts)
+ * `checkRecords: false` (a log this same file was already checked as, see backend/log-source.ts)
  * invocation blocks are only located, not read: their records are trusted, their CRC is checked
  * when the replay reads them, and the invocation count is the end block's.
  */

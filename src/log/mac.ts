@@ -60,7 +60,7 @@ export function verifyLogMac(log: OpenedLog, source: LogSource, key: Uint8Array)
   return timingSafeEqual(h.digest(), log.mac.tag) ? "verified" : "mismatch";
 }
 
-/** The token saying the log file with this identity (runtime/log-source.ts) was checked and verified. */
+/** The token saying the log file with this identity (backend/log-source.ts) was checked and verified. */
 export function checkedToken(key: Uint8Array, identity: string): string {
   return `${identity}/${createHmac("sha256", key).update(DOMAIN.checked).update(identity).digest("hex")}`;
 }

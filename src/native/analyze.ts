@@ -8,8 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
-import { LogFile } from "../runtime/index.js";
-import type { RunRequest } from "../runtime/types.js";
+import { LogFile, type RunRequest } from "../backend/index.js";
 import { envVars, LogEncoder, type Event, type Invocation, type MemoryRange, type Value } from "../log/index.js";
 import { Decoder } from "./decode.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";

@@ -6,7 +6,7 @@
 import { createRequire } from "node:module";
 import { DecodeError, UsageError } from "../errors/index.js";
 import { resolveFunctionName } from "../names/resolve-name.js";
-import { isElf } from "./elf-magic.js";
+import { isElf } from "../backend/program-kind.js";
 
 interface ElfySection {
   name: string;
@@ -27,7 +27,7 @@ interface ElfyFile {
 const require = createRequire(import.meta.url);
 const elfy = require("elfy") as { parse(buf: Buffer): ElfyFile };
 
-export { ELF_MAGIC, isElf } from "./elf-magic.js";
+export { ELF_MAGIC, isElf } from "../backend/program-kind.js";
 
 export interface ElfSymbol {
   name: string;

@@ -4,19 +4,18 @@
  * with ASLR off and exactly the environment and argv the CLI gives, in every mode, so addresses
  * match between plain, analyzed, disabled and baseline runs. See docs/native.md.
  */
+import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { AlpacaError, UsageError, withContext } from "../errors/index.js";
-import { memorySource, openLog, type OpenedLog } from "../log/index.js";
-import { checkLogTrust } from "../runtime/log-trust.js";
-import { neverCalled } from "../runtime/run-wasm.js";
-import type { RunOutcome, RunRequest } from "../runtime/types.js";
+import { neverCalled, openReplayLog, type RunOutcome, type RunRequest } from "../backend/index.js";
+import { fileErrorReason, UsageError } from "../errors/index.js";
+import { openLog } from "../log/index.js";
 import { analyzeNative, type AnalyzeStats, type NativeEngine } from "./analyze.js";
 import { Decoder } from "./decode.js";
-import { findFunction, functionCode, readElf } from "./elf.js";
+import { findFunction, functionCode, readElf, type ElfInfo, type ElfSymbol } from "./elf.js";
 import { logRefusal } from "./in-process.js";
 import { planTrampoline } from "./trampoline.js";
 import { inputSyscallNumbers } from "./inputs.js";
-import { baselineNative, checkLogMatches, disableNative, plainNative } from "./replay.js";
+import { baselineNative, disableNative, plainNative } from "./replay.js";
 import { defaultHelperPath, pagesEngineMissing, Session, type TargetExit } from "./session.js";
 
 export { isElf } from "./elf.js";
@@ -64,31 +63,7 @@ async function readProgram(path: string): Promise<Uint8Array> {
   try {
     return new Uint8Array(await readFile(path));
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read program ${path}: ${code === "ENOENT" ? "no such file" : String(code)}`, { cause: e });
-  }
-}
-
-/**
- * Reads and opens a log (its records checked; the replay reads them one at a time), refusing one whose MAC does
- * not verify with the user's key unless the user trusts it (runtime/log-trust.ts).
- */
-async function readLog(path: string, req: RunRequest, warnings: string[]): Promise<OpenedLog> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(path));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file (run alpaca analyze first)" : code === "EISDIR" ? "is a directory" : String(code);
-    throw new UsageError(`cannot read log ${path}: ${why}`, { cause: e });
-  }
-  try {
-    const opened = openLog(bytes);
-    checkLogTrust(path, opened, memorySource(bytes), req.logKey(), req.trustLog, (w) => warnings.push(w));
-    return opened;
-  } catch (e) {
-    if (e instanceof AlpacaError && !(e instanceof UsageError)) throw withContext(e, path);
-    throw e;
+    throw new UsageError(`cannot read program ${path}: ${fileErrorReason(e)}`, { cause: e });
   }
 }
 
@@ -128,46 +103,70 @@ export async function runNative(req: RunRequest, options: NativeOptions = {}): P
   if (!req.func) throw new UsageError(`mode ${req.mode} needs a target function (--func or ALPACA_FUNC)`);
   const sym = findFunction(elf, req.func, req.programPath);
   const logPath = req.logPath ?? `${sym.name}.alog`;
-  let log: OpenedLog | undefined;
-  const warnings: string[] = [];
-  if (req.mode === "disable" || req.mode === "baseline" || req.mode === "control") {
-    log = await readLog(logPath, req, warnings);
-    // The environment strings sit on the stack, so the disabled run needs the analyzed run's
-    // environment; it is never taken from the log (which holds no values), only compared.
-    warnings.push(...checkLogMatches(log, programBytes, sym, logPath, { programPath: req.programPath, args: req.args, env: req.env, key: req.logKey() }));
-  }
-  // Analysis records clocks and random bytes, disabled and baseline runs are fed them (inputs.ts).
-  const inputs = req.mode === "analyze" || !req.liveInputs ? inputSyscallNumbers() : [];
-  const session = await Session.start(helperPath, req.programPath, req.args, req.env, inputs);
+  const run: NativeRun = { req, options, elf, sym, programBytes, logPath, helperPath, notify };
+  return req.mode === "analyze" ? analyzeRun(run) : replayRun(run, req.mode);
+}
+
+/** What runNative found out before starting the target, for the mode's own steps. */
+interface NativeRun {
+  req: RunRequest;
+  options: NativeOptions;
+  elf: ElfInfo;
+  sym: ElfSymbol;
+  programBytes: Uint8Array;
+  logPath: string;
+  helperPath: string;
+  notify: { notify?: NonNullable<RunRequest["notify"]> };
+}
+
+/** Analysis: records clocks and random bytes as inputs (inputs.ts) and F's effects into the log. */
+async function analyzeRun(run: NativeRun): Promise<RunOutcome> {
+  const { req, options, sym, helperPath } = run;
+  const session = await Session.start(helperPath, req.programPath, req.args, req.env, inputSyscallNumbers());
   try {
-    switch (req.mode) {
-      case "analyze": {
-        const notes: string[] = [];
-        const engine = chooseEngine(options.engine ?? engineFromEnv(), helperPath, notes);
-        const r = await analyzeNative({ session, elf, sym, programBytes, args: req.args, env: req.env, logPath, logKey: req.logKey(), engine, ...notify });
-        req.logger.debug({ invocations: r.stats.invocations, instructions: Number(r.stats.instructions), decoded: r.stats.decoded, tracedMs: Number(r.stats.tracedNs) / 1e6 }, "native analysis");
-        options.onAnalyzeStats?.(r.stats);
-        return outcome(r.exit, r.stats.invocations === 0 ? [neverCalled(sym.name)] : [], notes);
-      }
-      case "disable":
-      case "control": {
-        const inProcess = inProcessFromEnv();
-        const r = await disableNative({
-          session, elf, sym, log: log!, strict: req.strict, onExtraCalls: req.onExtraCalls, liveInputs: req.liveInputs, inProcess, variant: req.mode, warnings, ...notify,
-        });
-        req.logger.debug({ inProcess: r.inProcess }, "native replay");
-        const out = outcome(r.exit, r.warnings);
-        out.stats = r.stats;
-        return out;
-      }
-      case "baseline": {
-        const r = await baselineNative({ session, elf, sym, log: log!, liveInputs: req.liveInputs, inProcess: inProcessFromEnv(), warnings, ...notify });
+    const notes: string[] = [];
+    const engine = chooseEngine(options.engine ?? engineFromEnv(), helperPath, notes);
+    const r = await analyzeNative({ session, elf: run.elf, sym, programBytes: run.programBytes, args: req.args, env: req.env, logPath: run.logPath, logKey: req.logKey(), engine, ...run.notify });
+    req.logger.debug({ invocations: r.stats.invocations, instructions: Number(r.stats.instructions), decoded: r.stats.decoded, tracedMs: Number(r.stats.tracedNs) / 1e6 }, "native analysis");
+    options.onAnalyzeStats?.(r.stats);
+    return outcome(r.exit, r.stats.invocations === 0 ? [neverCalled(sym.name)] : [], notes);
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Disable, control and baseline: the log is opened and checked first. The environment strings
+ * sit on the stack, so a replay needs the analyzed run's environment (envMismatch "refuse"); it
+ * is never taken from the log, only compared. The log is read whole: the replay keeps
+ * invocations queued per thread. Unless --live-inputs, the run is fed the log's inputs.
+ */
+async function replayRun(run: NativeRun, mode: "disable" | "control" | "baseline"): Promise<RunOutcome> {
+  const { req, sym } = run;
+  const warnings: string[] = [];
+  const replayLog = openReplayLog(run.logPath, req, {
+    backend: "x86-64", programPath: req.programPath, programSha256: createHash("sha256").update(run.programBytes).digest(),
+    functionName: sym.name, functionIndex: Number(sym.value), envMismatch: "refuse",
+  }, (w) => warnings.push(w), { wholeFile: true });
+  try {
+    const session = await Session.start(run.helperPath, req.programPath, req.args, req.env, req.liveInputs ? [] : inputSyscallNumbers());
+    try {
+      const common = { session, elf: run.elf, sym, log: replayLog.log, liveInputs: req.liveInputs, inProcess: inProcessFromEnv(), warnings, ...run.notify };
+      if (mode === "baseline") {
+        const r = await baselineNative(common);
         req.logger.debug({ inProcess: r.inProcess }, "native baseline");
         return outcome(r.exit, r.warnings);
       }
+      const r = await disableNative({ ...common, strict: req.strict, onExtraCalls: req.onExtraCalls, variant: mode });
+      req.logger.debug({ inProcess: r.inProcess }, "native replay");
+      const out = outcome(r.exit, r.warnings);
+      out.stats = r.stats;
+      return out;
+    } finally {
+      await session.close();
     }
   } finally {
-    await session.close();
+    replayLog.close();
   }
 }
 

@@ -6,10 +6,9 @@
  * Baseline: the same stops at F, and F runs natively, so baseline and disabled runs differ only
  * in F.
  */
-import { createHash } from "node:crypto";
 import { AlpacaError, ReplayError, UsageError } from "../errors/index.js";
-import { checkHeaderMatches, readInvocations, type EffectLog, type Invocation, type MemoryRange, type OpenedLog, type SyscallEvent } from "../log/index.js";
-import type { ReplayStats, RunRequest } from "../runtime/types.js";
+import { readInvocations, type Invocation, type MemoryRange, type OpenedLog, type SyscallEvent } from "../log/index.js";
+import type { ReplayStats, RunRequest } from "../backend/index.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
 import { H, N, PayloadWriter, type Frame } from "./protocol.js";
 import { expectMessage } from "./messages.js";
@@ -26,20 +25,6 @@ export interface ReplayResult {
   stats: ReplayStats;
   /** true when F's calls were replayed in process (in-process.ts), else why not. */
   inProcess: true | string;
-}
-
-/** Checks that a log belongs to this program, function and environment (src/log/header-match.ts); returns warnings. */
-export function checkLogMatches(
-  log: Pick<EffectLog, "header">,
-  programBytes: Uint8Array,
-  sym: ElfSymbol,
-  logPath: string,
-  run: { programPath: string; args: readonly string[]; env: Record<string, string>; key: Uint8Array },
-): string[] {
-  return checkHeaderMatches(log.header, logPath, {
-    backend: "x86-64", programPath: run.programPath, programSha256: createHash("sha256").update(programBytes).digest(),
-    functionName: sym.name, functionIndex: Number(sym.value), args: run.args, env: run.env, key: run.key, envMismatch: "refuse",
-  });
 }
 
 function returnPayload(inv: Invocation): Uint8Array {

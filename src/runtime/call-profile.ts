@@ -11,36 +11,10 @@
  * selection (src/profile/candidates.ts) needs to avoid counting time twice.
  */
 import { Session } from "node:inspector/promises";
+import type { CallProfile, FunctionProfile, NestedTime } from "../backend/index.js";
 import type { WasmModule } from "../wasm/index.js";
 
-/** One function's figures in the profiled run. */
-export interface FunctionProfile {
-  index: number;
-  calls: number;
-  selfSeconds: number;
-  inclusiveSeconds: number;
-}
-
-/** Time two functions share: samples with `outer` on the stack above `inner`. */
-export interface NestedTime {
-  outer: number;
-  inner: number;
-  seconds: number;
-}
-
-/** What the profiled run measured; written as JSON to ALPACA_PROFILE_FILE by `alpaca run`. */
-export interface CallProfile {
-  /** The guest's time between the profiler's start and stop, s. */
-  durationSeconds: number;
-  /** Time of the samples with at least one Wasm frame, s. */
-  guestSeconds: number;
-  samples: number;
-  sampleIntervalUs: number;
-  /** Every defined function that was called or sampled. */
-  functions: FunctionProfile[];
-  /** Nesting among the functions with at least NESTING_SHARE of the guest's time. */
-  nested: NestedTime[];
-}
+export type { CallProfile, FunctionProfile, NestedTime };
 
 /** The part of a V8 CPU profile (Profiler.Profile) read here. */
 export interface V8CpuProfile {

@@ -1,5 +1,4 @@
-/** Running WASI programs on Node's engine in every mode; the contract types shared with the CLI. */
-export { runWasm, readLogFor, TRAP_EXIT_STATUS } from "./run-wasm.js";
+/** The Wasm backend: running WASI programs on Node's engine in every mode (src/backend/contract.ts). */
+export { runWasm, TRAP_EXIT_STATUS } from "./run-wasm.js";
 export { loadProgram, resolveFunction, readProgramFile } from "./program.js";
-export { LogFile } from "./log-file.js";
-export type * from "./types.js";
+export type { RunCache, WasmRunRequest } from "./types.js";

@@ -17,7 +17,7 @@ import { BlockCursor, InvocationCursor, type EventVisitor, type InvocationEnd, t
 import { copyBytes } from "../binary/index.js";
 import { ReplayError } from "../errors/index.js";
 import { WASI_TABLE, bitsToArgs, writeParts, type WasmValType } from "../wasm/index.js";
-import type { ReplayStats } from "./types.js";
+import type { ReplayStats } from "../backend/index.js";
 import { setResult, valueToGlobal, type GuestHandles } from "./guest-handles.js";
 import { BulkWrites } from "./bulk-writes.js";
 import type { ReplayCore } from "./replay-core.js";

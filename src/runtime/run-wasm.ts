@@ -5,22 +5,20 @@
  * ended. The guest sees the same memory, arguments and environment in every mode.
  */
 import { WASI } from "node:wasi";
-import { AlpacaError, UsageError, withContext } from "../errors/index.js";
-import { checkedToken, checkHeaderMatches, envVars, isCheckedToken, LogEncoder, openLogFrom, type OpenedLog } from "../log/index.js";
+import { LogFile, logIdentity, neverCalled, openReplayLog, type ReplayLog, type ReplayRun, type RunOutcome } from "../backend/index.js";
+import { UsageError } from "../errors/index.js";
+import { checkedToken, envVars, LogEncoder, type OpenedLog } from "../log/index.js";
 import { buildAnalyzerModule, buildCountingModule, buildReplayModule, HOOK, readCallCounts, readModule, type ReplayVariant, type RewriteLayout, type WasiContext, type WasmModule, type WasmValType } from "../wasm/index.js";
 import { aggregateCpuProfile, GuestProfiler, type CallProfile } from "./call-profile.js";
 import { resolveHandles } from "./guest-handles.js";
 import { installHooks as installHooksInto } from "./hook-module.js";
 import { InputFeeder } from "./input-feeder.js";
-import { LogFile } from "./log-file.js";
-import { checkLogTrust } from "./log-trust.js";
-import { FileLogSource, logIdentity } from "./log-source.js";
 import { loadProgram, resolveFunction, WASI_MODULE, type Program, type TargetFunction } from "./program.js";
 import { Recorder, type RunEnding } from "./recorder.js";
 import { ReplayCore, replayCoreModule } from "./replay-core.js";
 import { ReplayedTrap, Replayer } from "./replayer.js";
 import { checkedPreopens, WasiSandbox } from "./wasi-sandbox.js";
-import type { RunCache, RunOutcome, RunRequest } from "./types.js";
+import type { RunCache, WasmRunRequest } from "./types.js";
 
 /** Exit status of a run whose guest trapped (as 128 + SIGABRT for native programs). */
 export const TRAP_EXIT_STATUS = 134;
@@ -40,7 +38,7 @@ function wasiContext(argv: string[], env: string[]): WasiContext {
  * The WASI instance and the sandbox around its path calls (wasi-sandbox.ts). node:wasi's
  * ExperimentalWarning is filtered by the launcher (bin/alpaca.js).
  */
-function createWasi(req: RunRequest): { wasi: WASI; sandbox: WasiSandbox } {
+function createWasi(req: WasmRunRequest): { wasi: WASI; sandbox: WasiSandbox } {
   const preopens = checkedPreopens(req.dirs);
   const wasi = new WASI({ version: "preview1", args: [req.programPath, ...req.args], env: req.env, preopens, returnOnExit: true, ...req.stdio });
   return { wasi, sandbox: new WasiSandbox(preopens) };
@@ -51,39 +49,9 @@ function globalTypes(p: Program): Map<number, WasmValType> {
   return new Map(m.globals.map((g, i) => [m.importedGlobalCount + i, g.type]));
 }
 
-/**
- * Opens and checks a log against the program and function it is to replay. The log is read from
- * its file block by block (FileLogSource): the caller closes `source` when the run ends.
- */
-export function readLogFor(path: string, p: Program, f: TargetFunction, warn: (s: string) => void, req: RunRequest): { log: OpenedLog; source: FileLogSource } {
-  let source: FileLogSource;
-  try {
-    source = new FileLogSource(path);
-  } catch (cause) {
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new UsageError(`cannot read log ${path}: ${code === "ENOENT" ? "no such file (run alpaca analyze first)" : String(code)}`, { cause });
-  }
-  try {
-    // A log this energy command already checked (its token) is read again neither record by record nor for its MAC.
-    const key = req.logKey();
-    const checked = isCheckedToken(key, source.identity, req.logChecked);
-    const log = openLogFrom(source, { checkRecords: !checked });
-    if (!checked) checkLogTrust(path, log, source, key, req.trustLog, warn);
-    return { log: checkLogFor(path, log, p, f, warn, req), source };
-  } catch (cause) {
-    source.close();
-    if (cause instanceof AlpacaError && !(cause instanceof UsageError)) throw withContext(cause, path);
-    throw cause;
-  }
-}
-
-function checkLogFor(path: string, log: OpenedLog, p: Program, f: TargetFunction, warn: (s: string) => void, req: RunRequest): OpenedLog {
-  const warnings = checkHeaderMatches(log.header, path, {
-    backend: "wasm", programPath: p.path, programSha256: p.sha256, functionName: f.name, functionIndex: f.funcIdx,
-    signature: f.type, args: req.args, env: req.env, key: req.logKey(), envMismatch: "warn",
-  });
-  for (const w of warnings) warn(w);
-  return log;
+/** What a replay of `f` in `p` is, for the log's header check (src/backend/replay-log.ts). */
+function replayRun(p: Program, f: TargetFunction): ReplayRun {
+  return { backend: "wasm", programPath: p.path, programSha256: p.sha256, functionName: f.name, functionIndex: f.funcIdx, signature: f.type, envMismatch: "warn" };
 }
 
 /**
@@ -100,11 +68,6 @@ function replayModule(program: Program, f: TargetFunction, mode: ReplayVariant, 
   return built;
 }
 
-/** The warning for an analysis in which F never ran. */
-export function neverCalled(name: string): string {
-  return `${name} was never called in this run: the log holds no invocation, and disabling it changes nothing (check the function, the arguments and the input)`;
-}
-
 function classifyEnding(error: unknown): RunEnding | undefined {
   if (error instanceof ReplayedTrap) return { kind: "trap", message: error.message };
   if (error instanceof WebAssembly.RuntimeError) return { kind: "trap", message: error.message };
@@ -116,12 +79,12 @@ function classifyEnding(error: unknown): RunEnding | undefined {
  * Whether a run that exited called F a different number of times than the log holds. A control
  * run counts calls that returned: the last logged invocation may have ended the program inside F.
  */
-function callCountDiffers(mode: RunRequest["mode"], calls: number, logged: number): boolean {
+function callCountDiffers(mode: WasmRunRequest["mode"], calls: number, logged: number): boolean {
   if (mode === "control") return calls > logged || calls < logged - 1;
   return calls < logged;
 }
 
-export async function runWasm(req: RunRequest): Promise<RunOutcome> {
+export async function runWasm(req: WasmRunRequest): Promise<RunOutcome> {
   const warnings: string[] = [];
   const warn = (s: string) => warnings.push(s);
   const cache = req.cache;
@@ -139,7 +102,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   let logFile: LogFile | undefined;
   let replayer: Replayer | undefined;
   let log: OpenedLog | undefined;
-  let logSource: FileLogSource | undefined;
+  let replayLog: ReplayLog | undefined;
   const wrap = (onCall: (name: string, args: Array<number | bigint>, fn: WasiFn) => number): Record<string, WasiFn> =>
     Object.fromEntries(Object.entries(real).map(([name, fn]) => [name, (...a: Array<number | bigint>) => onCall(name, a, fn)]));
 
@@ -180,7 +143,8 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
         lf.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
       };
     } else {
-      ({ log, source: logSource } = readLogFor(req.logPath ?? `${f.name}.alog`, program, f, warn, req));
+      replayLog = openReplayLog(req.logPath ?? `${f.name}.alog`, req, replayRun(program, f), warn);
+      log = replayLog.log;
       const coreModule = req.replayCore === false ? null : replayCoreModule();
       const rewritten = replayModule(program, f, req.mode, coreModule !== null, cache);
       compiled = rewritten.module;
@@ -240,7 +204,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
     logFile?.abort();
     throw error;
   } finally {
-    logSource?.close();
+    replayLog?.close();
   }
   if (replayer && log && ending.kind === "exit" && callCountDiffers(req.mode, replayer.calls, log.invocationCount)) {
     warn(`${log.header.functionName} was called ${replayer.calls} times but the log has ${log.invocationCount} invocations`);
@@ -249,7 +213,7 @@ export async function runWasm(req: RunRequest): Promise<RunOutcome> {
   if (ending.kind === "trap") outcome.trapMessage = ending.message;
   if (replayer) outcome.stats = replayer.stats;
   if (profiled) outcome.profile = profiled;
-  if (logSource) outcome.logChecked = checkedToken(req.logKey(), logSource.identity);
+  if (replayLog?.identity !== undefined) outcome.logChecked = checkedToken(req.logKey(), replayLog.identity);
   // A log this run wrote is well-formed by construction: later runs need not read every record.
   if (logFile) outcome.logChecked = checkedToken(req.logKey(), logIdentity(logFile.path));
   return outcome;

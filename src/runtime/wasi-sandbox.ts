@@ -16,7 +16,7 @@
 import { lstatSync, lutimesSync, realpathSync, statSync, symlinkSync } from "node:fs";
 import { UsageError } from "../errors/index.js";
 import { ERRNO, errnoOf, MAX_PATH_BYTES, resolveIn, symlinkTargetInside, type DirCapability, type ResolvedPath } from "./sandbox-resolve.js";
-import type { DirMapping } from "./types.js";
+import type { DirMapping } from "../backend/index.js";
 
 type WasiFn = (...a: Array<number | bigint>) => number;
 
