@@ -3,6 +3,7 @@
  * table), found by the export names src/wasm/rewrite.ts gives them, plus conversions between
  * engine values and the log's bit patterns.
  */
+import { AlpacaError } from "../errors/index.js";
 import { EXPORT, type RewriteLayout } from "../wasm/index.js";
 import type { Value } from "../log/index.js";
 import type { WasmValType } from "../wasm/index.js";
@@ -42,40 +43,82 @@ export interface FastPathHandles {
   loads: Record<"load8" | "load32" | "load64", WebAssembly.ExportValue>;
 }
 
+/**
+ * The exports of an instance the rewriter added, each checked for its kind where it is found:
+ * a rewriter and host that disagree on an export's name or kind fail here, naming it, not later
+ * as an undefined value.
+ */
+class AddedExports {
+  constructor(private readonly ex: WebAssembly.Exports) {}
+
+  has(name: string): boolean {
+    return name in this.ex;
+  }
+
+  private get<T>(name: string, kind: abstract new (...a: never[]) => T, what: string): T {
+    const v = this.ex[name];
+    if (!(v instanceof kind)) throw new AlpacaError(`internal: the rewritten module has no ${what} export ${name}`);
+    return v;
+  }
+
+  global(name: string): WebAssembly.Global {
+    return this.get(name, WebAssembly.Global, "global");
+  }
+
+  optionalGlobal(name: string): WebAssembly.Global | undefined {
+    return this.has(name) ? this.global(name) : undefined;
+  }
+
+  table(name: string): WebAssembly.Table {
+    return this.get(name, WebAssembly.Table, "table");
+  }
+
+  memory(name: string): WebAssembly.Memory {
+    return this.get(name, WebAssembly.Memory, "memory");
+  }
+
+  func(name: string): WebAssembly.ExportValue & CallableFunction {
+    const v = this.ex[name];
+    if (typeof v !== "function") throw new AlpacaError(`internal: the rewritten module has no function export ${name}`);
+    return v;
+  }
+}
+
+/** The host's handles on an instance of a module rewritten with `layout` (what the layout says it added). */
 export function resolveHandles(instance: WebAssembly.Instance, layout: RewriteLayout): GuestHandles {
-  const ex = instance.exports as Record<string, unknown>;
+  const ex = new AddedExports(instance.exports);
   const globals = new Map<number, WebAssembly.Global>();
-  for (const idx of layout.mutableGlobals) globals.set(idx, ex[EXPORT.global(idx)] as WebAssembly.Global);
+  for (const idx of layout.mutableGlobals) globals.set(idx, ex.global(EXPORT.global(idx)));
   return {
-    memory: ex.memory as WebAssembly.Memory,
+    memory: ex.memory("memory"),
     globals,
     stackPointer: layout.stackPointerIdx >= 0 ? globals.get(layout.stackPointerIdx) : undefined,
-    results: layout.results.map((_, i) => ex[EXPORT.result(i)] as WebAssembly.Global),
-    hooks: ex[EXPORT.hooks] as WebAssembly.Table,
-    minStackPointer: ex[EXPORT.minStackPointer] as WebAssembly.Global | undefined,
-    runOriginal: ex[EXPORT.runOriginal] as WebAssembly.Global | undefined,
-    mode: ex[EXPORT.mode] as WebAssembly.Global | undefined,
+    results: layout.results.map((_, i) => ex.global(EXPORT.result(i))),
+    hooks: ex.table(EXPORT.hooks),
+    minStackPointer: ex.optionalGlobal(EXPORT.minStackPointer),
+    runOriginal: ex.optionalGlobal(EXPORT.runOriginal),
+    mode: ex.optionalGlobal(EXPORT.mode),
     fast: layout.fast
       ? {
-        enabled: ex[EXPORT.fast] as WebAssembly.Global,
-        inside: ex[EXPORT.inside] as WebAssembly.Global,
-        entryPages: ex[EXPORT.entryPages] as WebAssembly.Global | undefined,
-        entryGlobals: new Map(layout.mutableGlobals.filter((idx) => EXPORT.entryGlobal(idx) in ex).map((idx) => [idx, ex[EXPORT.entryGlobal(idx)] as WebAssembly.Global])),
+        enabled: ex.global(EXPORT.fast),
+        inside: ex.global(EXPORT.inside),
+        entryPages: ex.optionalGlobal(EXPORT.entryPages),
+        entryGlobals: new Map(layout.mutableGlobals.filter((idx) => ex.has(EXPORT.entryGlobal(idx))).map((idx) => [idx, ex.global(EXPORT.entryGlobal(idx))])),
         slot: {
-          free: ex[EXPORT.slot("free")] as WebAssembly.Global,
-          addr: ex[EXPORT.slot("addr")] as WebAssembly.Global,
-          size: ex[EXPORT.slot("size")] as WebAssembly.Global,
-          old: ex[EXPORT.slot("old")] as WebAssembly.Global,
-          new: ex[EXPORT.slot("new")] as WebAssembly.Global,
+          free: ex.global(EXPORT.slot("free")),
+          addr: ex.global(EXPORT.slot("addr")),
+          size: ex.global(EXPORT.slot("size")),
+          old: ex.global(EXPORT.slot("old")),
+          new: ex.global(EXPORT.slot("new")),
         },
-        loads: { load8: ex[EXPORT.load(8)] as WebAssembly.ExportValue, load32: ex[EXPORT.load(32)] as WebAssembly.ExportValue, load64: ex[EXPORT.load(64)] as WebAssembly.ExportValue },
+        loads: { load8: ex.func(EXPORT.load(8)), load32: ex.func(EXPORT.load(32)), load64: ex.func(EXPORT.load(64)) },
       }
       : undefined,
-    applier: EXPORT.applyWrites in ex
+    applier: ex.has(EXPORT.applyWrites)
       ? {
-        apply: ex[EXPORT.applyWrites] as WriteApplier["apply"],
-        applied: ex[EXPORT.applied] as WebAssembly.Global,
-        appliedBytes: ex[EXPORT.appliedBytes] as WebAssembly.Global,
+        apply: ex.func(EXPORT.applyWrites) as WriteApplier["apply"],
+        applied: ex.global(EXPORT.applied),
+        appliedBytes: ex.global(EXPORT.appliedBytes),
       }
       : undefined,
   };

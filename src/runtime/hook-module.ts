@@ -1,11 +1,16 @@
 /**
- * Host hooks reach rewritten modules through a table (see src/wasm/rewrite.ts). Tables hold only
- * Wasm functions, so this builds a tiny module that imports the JS hooks, each of type
- * (i32 × fn.length) -> (), and re-exports them as Wasm functions, ready for Table.set.
+ * Host hooks reach rewritten modules through a table (src/wasm/rewrite.ts), whose slots each
+ * module kind describes by name (src/wasm/hook-slots.ts). Tables hold only Wasm functions, so a
+ * JS hook goes in through a tiny module that imports it with the type its slot declares
+ * ((i32 × jsParams) -> ()) and re-exports it as a Wasm function. HookTable installs hooks by
+ * name; nothing here counts positions or reads Function.length.
  */
 import { ByteWriter } from "../binary/index.js";
+import { AlpacaError } from "../errors/index.js";
+import type { HookSlot, HookSlots, JsHookName } from "../wasm/index.js";
 
-type Hook = (...args: number[]) => void;
+/** A hook the host gives as a JavaScript function (its arguments are i32s). */
+export type JsHook = (...args: number[]) => void;
 
 function hookModuleBytes(arities: number[]): Uint8Array<ArrayBuffer> {
   const section = (w: ByteWriter, id: number, body: ByteWriter) => w.u8(id).varUint(body.length).bytes(body.written());
@@ -27,15 +32,46 @@ function hookModuleBytes(arities: number[]): Uint8Array<ArrayBuffer> {
   return w.toBytes();
 }
 
-/** Puts `hooks[i]` into slot i of `table`. */
-export function installHooks(table: WebAssembly.Table, hooks: Hook[]): void {
-  const imports: Record<string, Hook> = {};
-  hooks.forEach((h, i) => (imports[`f${i}`] = h));
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(hookModuleBytes(hooks.map((h) => h.length))), { h: imports });
-  hooks.forEach((_, i) => table.set(i, instance.exports[`f${i}`]));
+/** JS functions as Wasm functions of the given i32 arities, made in one module. */
+function asWasmFunctions(hooks: Array<{ fn: JsHook; params: number }>): WebAssembly.ExportValue[] {
+  const imports: Record<string, JsHook> = {};
+  hooks.forEach((h, i) => (imports[`f${i}`] = h.fn));
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(hookModuleBytes(hooks.map((h) => h.params))), { h: imports });
+  return hooks.map((_, i) => instance.exports[`f${i}`]!);
 }
 
-/** One host function as a Wasm function a hook table can hold (installHooks for a single slot set later). */
-export function wasmHook(hook: Hook): WebAssembly.ExportValue {
-  return new WebAssembly.Instance(new WebAssembly.Module(hookModuleBytes([hook.length])), { h: { f0: hook } }).exports.f0!;
+function jsParams(name: string, s: HookSlot): number {
+  if (s.jsParams === undefined) throw new AlpacaError(`internal: hook ${name} takes a Wasm function, not a JS one`);
+  return s.jsParams;
+}
+
+/** A rewritten instance's hook table, filled by hook name as its module kind (`slots`) describes. */
+export class HookTable<S extends HookSlots> {
+  constructor(
+    private readonly table: WebAssembly.Table,
+    private readonly slots: S,
+  ) {}
+
+  /** Installs JS hooks by name, all through one small module. */
+  install(hooks: Partial<Record<JsHookName<S>, JsHook>>): void {
+    const named = Object.entries(hooks as Record<string, JsHook | undefined>).filter((e): e is [string, JsHook] => e[1] !== undefined);
+    const fns = asWasmFunctions(named.map(([name, fn]) => ({ fn, params: jsParams(name, this.slot(name)) })));
+    named.forEach(([name], i) => this.table.set(this.slot(name).slot, fns[i]));
+  }
+
+  /** Puts a Wasm function (a core's export, a no-op) into hook `name`'s slot. */
+  setWasm(name: keyof S & string, fn: WebAssembly.ExportValue): void {
+    this.table.set(this.slot(name).slot, fn);
+  }
+
+  /** Puts a JS function into hook `name`'s slot (install() for one hook set later). */
+  setJs(name: JsHookName<S> & string, fn: JsHook): void {
+    this.install({ [name]: fn } as Partial<Record<JsHookName<S>, JsHook>>);
+  }
+
+  private slot(name: string): HookSlot {
+    const s = this.slots[name];
+    if (!s) throw new AlpacaError(`internal: no hook named ${name} in this module kind`);
+    return s;
+  }
 }

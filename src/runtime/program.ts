@@ -47,6 +47,9 @@ export function loadProgram(path: string, bytes = readProgramFile(path)): Progra
   if (!module.exports.some((e) => e.name === "_start" && e.kind === "func")) {
     throw new UsageError(`${path} is not a WASI command module (it exports no _start)`);
   }
+  if (!module.exports.some((e) => e.name === "memory" && e.kind === "memory")) {
+    throw new UsageError(`${path} is not a WASI command module (it exports no memory)`);
+  }
   return { path, bytes, module, sha256: createHash("sha256").update(bytes).digest() };
 }
 

@@ -22,9 +22,9 @@
 import { withCapacity } from "../binary/index.js";
 import type { Event, Invocation, LogEncoder, MemoryRange, SyscallEvent, ValType } from "../log/index.js";
 import { VALTYPE } from "../log/index.js";
-import { HOOK, WASI_TABLE, argsToBits, type Range, type RewriteLayout, type WasiArgs, type WasiContext, type WasmValType } from "../wasm/index.js";
+import { ANALYZER_HOOKS, WASI_TABLE, argsToBits, type Range, type RewriteLayout, type WasiArgs, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { globalToValue, resultToValue, type GuestHandles } from "./guest-handles.js";
-import { wasmHook } from "./hook-module.js";
+import { HookTable } from "./hook-module.js";
 import { MarkSet } from "./mark-set.js";
 import { RecorderCore, recorderCoreModule } from "./recorder-core.js";
 import { diffAndSync, MERGE_GAP } from "./memory-diff.js";
@@ -54,6 +54,7 @@ const NOOP_MARK_MODULE = new Uint8Array([
 
 export class Recorder {
   private h!: GuestHandles;
+  private hooks!: HookTable<typeof ANALYZER_HOOKS>;
   private depth = 0;
   private spEntry = 0;
   private snap = Buffer.alloc(0);
@@ -104,8 +105,11 @@ export class Recorder {
     this.halves = new Float64Array(2 * layout.results.length);
   }
 
+  /** Installs the hooks, then, when marks were chosen up front, the fast path (which takes over the mark hook). */
   attach(h: GuestHandles): void {
     this.h = h;
+    this.hooks = new HookTable(h.hooks, ANALYZER_HOOKS);
+    this.hooks.install({ enter: this.enter, exit: this.exit, mark: this.mark });
     this.globalList = [...h.globals].map(([idx, g]) => ({ idx, g, type: this.globalTypes.get(idx)! }));
     if (this.phase === "marks") this.enableFastPath();
   }
@@ -133,8 +137,8 @@ export class Recorder {
     });
     this.core = core;
     this.configureCore();
-    this.h.hooks.set(HOOK.mark, core.markHook);
-    this.h.hooks.set(HOOK.exitFast, core.exitHook);
+    this.hooks.setWasm("mark", core.markHook);
+    this.hooks.setWasm("exitFast", core.exitHook);
     this.h.fast.enabled.value = 1;
     this.fastOn = true;
   }
@@ -202,7 +206,7 @@ export class Recorder {
     this.phase = "diff";
     this.trialOutcome = "marking stopped";
     const noop = new WebAssembly.Instance(new WebAssembly.Module(NOOP_MARK_MODULE)).exports.f;
-    this.h.hooks.set(HOOK.mark, noop);
+    this.hooks.setWasm("mark", noop!);
   }
 
   /** The analyzer module's enter hook. */
@@ -248,10 +252,10 @@ export class Recorder {
       this.markBudget = Math.floor(this.trialDiffBytes / this.trialCount / BYTES_PER_MARK);
       this.marksAtTrial = this.marks.total;
       this.phase = "trial-marks";
-      this.h.hooks.set(HOOK.mark, wasmHook(this.trialMark));
+      this.hooks.setJs("mark", this.trialMark);
       return;
     }
-    this.h.hooks.set(HOOK.mark, wasmHook(this.mark));
+    this.hooks.setJs("mark", this.mark);
     // Marking stopped early (stopMarking) left the phase at "diff" already.
     this.phase = (this.marks.total - this.marksAtTrial) * BYTES_PER_MARK < this.trialDiffBytes / this.trialCount ? "marks" : "diff";
     this.trialOutcome = this.phase === "marks" ? "marks cheaper" : "diff cheaper";

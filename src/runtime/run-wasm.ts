@@ -8,10 +8,10 @@ import { WASI } from "node:wasi";
 import { LogFile, logIdentity, neverCalled, openReplayLog, type ReplayLog, type ReplayRun, type RunOutcome } from "../backend/index.js";
 import { UsageError } from "../errors/index.js";
 import { checkedToken, envVars, LogEncoder, type OpenedLog } from "../log/index.js";
-import { buildAnalyzerModule, buildCountingModule, buildReplayModule, HOOK, readCallCounts, readModule, type ReplayVariant, type RewriteLayout, type WasiContext, type WasmModule, type WasmValType } from "../wasm/index.js";
+import { buildAnalyzerModule, buildCountingModule, buildReplayModule, REPLAY_HOOKS, readCallCounts, readModule, type ReplayVariant, type RewriteLayout, type WasiContext, type WasmModule, type WasmValType } from "../wasm/index.js";
 import { aggregateCpuProfile, GuestProfiler, type CallProfile } from "./call-profile.js";
 import { resolveHandles } from "./guest-handles.js";
-import { installHooks as installHooksInto } from "./hook-module.js";
+import { HookTable } from "./hook-module.js";
 import { InputFeeder } from "./input-feeder.js";
 import { loadProgram, resolveFunction, WASI_MODULE, type Program, type TargetFunction } from "./program.js";
 import { Recorder, type RunEnding } from "./recorder.js";
@@ -130,10 +130,7 @@ export async function runWasm(req: WasmRunRequest): Promise<RunOutcome> {
       const recorder = new Recorder(encoder, (b) => lf.write(b), rewritten.layout, globalTypes(program), ctx, req.strategy ?? "adaptive");
       imports = wrap((name, a, fn) => recorder.onCall(name, a, fn));
       attach = (instance) => {
-        const h = resolveHandles(instance, rewritten.layout);
-        // Hooks first: attaching may hand the mark hook's slot to the recorder core.
-        installHooksInto(h.hooks, [recorder.enter, recorder.exit, recorder.mark]);
-        recorder.attach(h);
+        recorder.attach(resolveHandles(instance, rewritten.layout));
       };
       if (rewritten.layout.traced?.available === false) req.logger.debug({ reason: rewritten.layout.traced.reason }, "marks strategy unavailable");
       finish = (ending) => {
@@ -162,12 +159,13 @@ export async function runWasm(req: WasmRunRequest): Promise<RunOutcome> {
         attach = (instance) => {
           const h = resolveHandles(instance, rewritten.layout);
           memory = h.memory;
-          installHooksInto(h.hooks, [r.replay]);
+          const hooks = new HookTable(h.hooks, REPLAY_HOOKS);
+          hooks.install({ replay: r.replay });
           if (rewritten.layout.replayCore && coreModule) {
             const core = new ReplayCore(coreModule, instance.exports, f.type.results[0]);
-            h.hooks.set(HOOK.coreReplay, core.replayNext);
-            h.hooks.set(HOOK.coreResult, core.resultBits);
-            h.hooks.set(HOOK.coreReplayAfter, core.replayAfter);
+            hooks.setWasm("coreReplay", core.replayNext);
+            hooks.setWasm("coreResult", core.resultBits);
+            hooks.setWasm("coreReplayAfter", core.replayAfter);
             r.attach(h, core);
           } else {
             r.attach(h);

@@ -14,6 +14,7 @@ import { SECTION, VALTYPE_CODE, type WasmModule, type WasmValType } from "./modu
 import { funcType } from "./read-module.js";
 import { APPLY_WRITES_TYPE, applyWritesBody } from "./apply-writes.js";
 import { planExtent, traceBody, type ExtentPlan, type MarkSlot } from "./trace.js";
+import { ANALYZER_HOOKS, BASELINE_HOOKS, hookTableSize, jsHookType, REPLAY_HOOKS } from "./hook-slots.js";
 
 /** Export names the host uses to reach what the rewriter added. */
 export const EXPORT = {
@@ -46,8 +47,6 @@ export const EXPORT = {
   global: (idx: number) => `alpaca.global.${idx}`,
 } as const;
 
-/** Slots of the hook table. Replay modules: the JS replay hook, and the replay core's two functions. */
-export const HOOK = { enter: 0, exit: 1, mark: 2, exitFast: 3, replay: 0, coreReplay: 1, coreResult: 2, coreReplayAfter: 3 } as const;
 
 /** What the host needs to know about a rewritten module. */
 export interface RewriteLayout {
@@ -66,7 +65,7 @@ export interface RewriteLayout {
   fast?: boolean;
   /**
    * Disabled and control modules: whether F's body tries the replay core (src/runtime/replay-core.c)
-   * first, through HOOK.coreReplay and HOOK.coreResult: the module has a memory and F at most one
+   * first, through REPLAY_HOOKS.coreReplay and coreResult (hook-slots.ts): the module has a memory and F at most one
    * numeric result.
    */
   replayCore?: boolean;
@@ -222,10 +221,10 @@ function controlBodyPacked(add: Additions, paramCount: number, result: WasmValTy
   w.u8(OP.globalGet).varUint(depth).u8(OP.i32Eqz).u8(OP.if).u8(BLOCK_VOID);
   if (result) w.u8(OP.localGet).varUint(kept).u8(OP.i64ExtendI32U);
   else w.u8(OP.i64Const).varS32(0);
-  w.u8(OP.i32Const).varS32(HOOK.coreReplayAfter).u8(OP.callIndirect).varUint(afterType).varUint(table);
+  w.u8(OP.i32Const).varS32(REPLAY_HOOKS.coreReplayAfter.slot).u8(OP.callIndirect).varUint(afterType).varUint(table);
   w.u8(OP.localTee).varUint(packed).u8(OP.i64Const).varS32(32).u8(OP.i64ShrU).u8(OP.i32WrapI64);
   w.u8(OP.i32Eqz).u8(OP.if).u8(BLOCK_VOID);
-  w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
+  w.u8(OP.i32Const).varS32(REPLAY_HOOKS.replay.slot).u8(OP.callIndirect).varUint(voidType).varUint(table);
   w.u8(OP.end);
   if (result) {
     w.u8(OP.localGet).varUint(kept).u8(OP.localGet).varUint(packed).u8(OP.i32WrapI64);
@@ -265,7 +264,7 @@ function addReplayCoreAccess(add: Additions, results: WasmValType[], firstLocal:
     return {
       locals: (w) => w.varUint(1).varUint(1).u8(VALTYPE_CODE.i64),
       emitTry: (w, table) => {
-        w.u8(OP.i32Const).varS32(HOOK.coreReplay).u8(OP.callIndirect).varUint(toI64).varUint(table);
+        w.u8(OP.i32Const).varS32(REPLAY_HOOKS.coreReplay.slot).u8(OP.callIndirect).varUint(toI64).varUint(table);
         w.u8(OP.localTee).varUint(firstLocal).u8(OP.i64Const).varS32(32).u8(OP.i64ShrU).u8(OP.i32WrapI64);
       },
       emitResult: (w) => {
@@ -278,12 +277,12 @@ function addReplayCoreAccess(add: Additions, results: WasmValType[], firstLocal:
   return {
     locals: (w) => w.varUint(0),
     emitTry: (w, table) => {
-      w.u8(OP.i32Const).varS32(HOOK.coreReplay).u8(OP.callIndirect).varUint(toI32).varUint(table);
+      w.u8(OP.i32Const).varS32(REPLAY_HOOKS.coreReplay.slot).u8(OP.callIndirect).varUint(toI32).varUint(table);
     },
     emitResult: (w, table) => {
       const t = results[0];
       if (t === undefined) return;
-      w.u8(OP.i32Const).varS32(HOOK.coreResult).u8(OP.callIndirect).varUint(toI64).varUint(table);
+      w.u8(OP.i32Const).varS32(REPLAY_HOOKS.coreResult.slot).u8(OP.callIndirect).varUint(toI64).varUint(table);
       if (t === "i32" || t === "f32") w.u8(OP.i32WrapI64);
       if (t === "f32") w.u8(OP.f32ReinterpretI32);
       if (t === "f64") w.u8(OP.f64ReinterpretI64);
@@ -406,7 +405,7 @@ function emitFastPath(w: ByteWriter, p: FastPath, f: {
   for (const g of [p.slot.addr, p.slot.size, p.slot.old, p.slot.new]) w.u8(OP.globalGet).varUint(g);
   // The slot is closed until the next fast-path entry (host-hook invocations mark every store).
   w.i32Const(0).u8(OP.globalSet).varUint(p.slot.free);
-  w.i32Const(HOOK.exitFast).u8(OP.callIndirect).varUint(p.exitType).varUint(p.table);
+  w.i32Const(ANALYZER_HOOKS.exitFast.slot).u8(OP.callIndirect).varUint(p.exitType).varUint(p.table);
   f.pushResults();
 }
 
@@ -421,8 +420,8 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
   const add = new Additions(m);
   const layout = commonLayout(m, add, type.results);
   const voidType = add.addType({ params: [], results: [] });
-  const markType = add.addType({ params: ["i32", "i32"], results: [] });
-  const table = add.addTable(4);
+  const markType = add.addType(jsHookType(ANALYZER_HOOKS.mark));
+  const table = add.addTable(hookTableSize(ANALYZER_HOOKS));
   add.export(EXPORT.hooks, "table", table);
   const minSp = add.addExportedGlobal(EXPORT.minStackPointer, "i32");
   const mode = add.addExportedGlobal(EXPORT.mode, "i32");
@@ -457,7 +456,7 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
     }
     for (const f of plan.funcs) {
       const typeIdx = m.funcTypeIdx[f - m.importedFuncCount]!;
-      const body = traceBody(bodyOf(f), m.types[typeIdx]!.params.length, { tracedOf, tracedTable, hookTable: table, markSlot: HOOK.mark, markType, slot });
+      const body = traceBody(bodyOf(f), m.types[typeIdx]!.params.length, { tracedOf, tracedTable, hookTable: table, markSlot: ANALYZER_HOOKS.mark.slot, markType, slot });
       add.addFunction(typeIdx, body);
     }
     tracedF = tracedOf(funcIdx);
@@ -486,7 +485,7 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
     emitFastPath(w, fast, { params: n, results: type.results, flagLocal, tracedF, saveResults, pushResults });
     w.u8(OP.else);
   }
-  w.u8(OP.i32Const).varS32(HOOK.enter).u8(OP.callIndirect).varUint(voidType).varUint(table);
+  w.u8(OP.i32Const).varS32(ANALYZER_HOOKS.enter.slot).u8(OP.callIndirect).varUint(voidType).varUint(table);
   w.u8(OP.globalGet).varUint(mode).u8(OP.if);
   emitBlockType(w, type.results, blockType);
   for (let i = 0; i < n; i++) w.u8(OP.localGet).varUint(i);
@@ -502,7 +501,7 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
     if (t === "f64") w.u8(OP.i64ReinterpretF64);
     w.u8(OP.globalSet).varUint(resultGlobals[i]!);
   });
-  w.u8(OP.i32Const).varS32(HOOK.exit).u8(OP.callIndirect).varUint(voidType).varUint(table);
+  w.u8(OP.i32Const).varS32(ANALYZER_HOOKS.exit.slot).u8(OP.callIndirect).varUint(voidType).varUint(table);
   pushResults();
   if (fast) w.u8(OP.end);
   w.u8(OP.end);
@@ -533,7 +532,7 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
   const voidType = add.addType({ params: [], results: [] });
   const blockType = type.results.length > 1 ? add.addType({ params: [], results: type.results }) : -1;
   const core = (options.replayCore ?? true) && variant !== "baseline" && hasMemory(m) && type.results.length <= 1 && type.results.every((t) => t !== "v128" && t !== "funcref" && t !== "externref");
-  const table = add.addTable(variant === "baseline" ? 1 : 4);
+  const table = add.addTable(hookTableSize(variant === "baseline" ? BASELINE_HOOKS : REPLAY_HOOKS));
   add.export(EXPORT.hooks, "table", table);
   const runOriginal = add.addExportedGlobal(EXPORT.runOriginal, "i32");
   const resultGlobals = addResultGlobals(add, type.results);
@@ -557,7 +556,7 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
       coreCall.emitResult(w, table);
       w.u8(OP.return).u8(OP.end);
     }
-    w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
+    w.u8(OP.i32Const).varS32(REPLAY_HOOKS.replay.slot).u8(OP.callIndirect).varUint(voidType).varUint(table);
     w.u8(OP.globalGet).varUint(runOriginal).u8(OP.if);
     emitBlockType(w, type.results, blockType);
     for (let i = 0; i < type.params.length; i++) w.u8(OP.localGet).varUint(i);
@@ -589,7 +588,7 @@ export function buildReplayModule(m: WasmModule, funcIdx: number, variant: Repla
       if (type.results.length) w.u8(OP.drop);
       w.u8(OP.else);
     }
-    w.u8(OP.i32Const).varS32(HOOK.replay).u8(OP.callIndirect).varUint(voidType).varUint(table);
+    w.u8(OP.i32Const).varS32(REPLAY_HOOKS.replay.slot).u8(OP.callIndirect).varUint(voidType).varUint(table);
     if (coreCall) w.u8(OP.end);
     w.u8(OP.end).u8(OP.end);
     add.bodies.set(def, w.toBytes());
