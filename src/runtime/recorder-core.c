@@ -14,9 +14,11 @@
  * unusual (a global changed, memory grew) is handed over whole (`slow_exit`). A record with the
  * shape of the block's last one (same write ranges) is written in the log's "repeat" form.
  *
- * Built by `make recorder-core` (clang --target=wasm32, no libc); the .wasm beside this file is
- * the build output, checked against this source by src/runtime/recorder-core.test.ts.
+ * Built by `make cores` (clang --target=wasm32, no libc; mk/cores.mk); the .wasm beside this file
+ * is the committed build output, checked against this source by src/runtime/cores.test.ts.
  */
+#include "log-format.h" /* the log format's tags, generated from src/log/format.ts */
+
 typedef unsigned char u8;
 typedef unsigned int u32;
 typedef unsigned long long u64;
@@ -105,9 +107,6 @@ static u32 flush_at = 1u << 16;
 static u32 shape_valid;
 static u32 shape_count;
 static Vec shape_addr, shape_len;
-
-#define FORM_FULL 0
-#define FORM_REPEAT 1
 
 EXPORT("configure") void configure(u32 first_index, u32 results, u32 type_code) {
   next_index = first_index;
@@ -349,7 +348,7 @@ static void finish_record(u32 sp_entry, u32 min_sp, u32 lo, u32 hi) {
   } else {
     put_u8(FORM_FULL);
     put_var(next_index);
-    put_u8(0); /* returned */
+    put_u8(STATUS_RETURNED);
     put_var(run_count);
   }
   /* Runs come in address order inside ranges in address order, so one forward walk finds each run's range. */
@@ -359,7 +358,7 @@ static void finish_record(u32 sp_entry, u32 min_sp, u32 lo, u32 hi) {
     u32 e = run_end.v[i];
     while (!(range_start.v[r] <= s && s < range_end.v[r])) r++;
     if (!repeat) {
-      put_u8(1); /* write */
+      put_u8(EVENT_WRITE);
       put_var(s);
       put_var(e - s);
     }
@@ -415,10 +414,10 @@ static __attribute__((noinline)) void finish_single_full(u32 lo, u32 hi, u32 at,
   u8 *p = out.v + out.len;
   *p++ = FORM_FULL;
   p = leb(p, next_index);
-  *p++ = 0; /* returned */
+  *p++ = STATUS_RETURNED;
   *p++ = (u8)(len != 0);
   if (len) {
-    *p++ = 1; /* write */
+    *p++ = EVENT_WRITE;
     p = leb(p, at);
     *p++ = (u8)len;
     store_u64(p, bytes);

@@ -1,23 +1,15 @@
 /**
- * The recorder core: the committed recorder-core.wasm is what recorder-core.c builds to (so the
- * binary shipped is the source reviewed), and the core finds exactly the writes the host's
+ * The recorder core (its committed build is checked in cores.test.ts): the core finds exactly the writes the host's
  * MarkSet finds and encodes them exactly as the log encoder does, on random marks: overlapping,
  * repeated, restoring old values, across F's frames.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { ByteWriter } from "../binary/index.js";
 import { LogEncoder } from "../log/index.js";
 import { MarkSet } from "./mark-set.js";
 import { MERGE_GAP } from "./memory-diff.js";
 import { RecorderCore, recorderCoreModule } from "./recorder-core.js";
-
-const ROOT = join(import.meta.dirname, "../..");
-const haveClang = spawnSync("clang", ["--version"]).status === 0;
 
 /** A module importing `env.memory` and exporting load8/load32/load64 over it, as the rewriter adds them. */
 function loadsModule(): WebAssembly.Module {
@@ -45,17 +37,6 @@ function random(seed: number): (n: number) => number {
 }
 
 describe("recorder core", () => {
-  it("recorder-core.wasm is the build of recorder-core.c", { skip: haveClang ? false : "clang not installed" }, () => {
-    const dir = mkdtempSync(join(tmpdir(), "alpaca-core-"));
-    try {
-      execFileSync("make", ["-s", "-C", ROOT, `RECORDER_CORE=${join(dir, "core.wasm")}`, "BUILD=" + join(dir, "build"), join(dir, "core.wasm")], { stdio: "pipe" });
-      assert.ok(readFileSync(join(dir, "core.wasm")).equals(readFileSync(join(ROOT, "src/runtime/recorder-core.wasm"))),
-        "src/runtime/recorder-core.wasm is stale: run `make recorder-core` and commit it");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-
   it("records what the host's marks record, byte for byte, on random invocations", () => {
     const module = recorderCoreModule();
     assert.ok(module, "recorder-core.wasm is missing");

@@ -17,8 +17,8 @@
  * next block. The log was checked whole before the run (openLog), so the core trusts its
  * syntax but checks every bound it relies on.
  *
- * Built by `make replay-core` (clang --target=wasm32, no libc); the .wasm beside this file is the
- * build output, checked against this source by src/runtime/replay-core.test.ts.
+ * Built by `make cores` (clang --target=wasm32, no libc; mk/cores.mk); the .wasm beside this file
+ * is the committed build output, checked against this source by src/runtime/cores.test.ts.
  */
 typedef unsigned char u8;
 typedef unsigned int u32;
@@ -33,14 +33,7 @@ IMPORT("store64") void guest_store64(u32 addr, u64 value);
 IMPORT("pages") u32 guest_pages(void);
 
 /* Record forms, event tags, statuses and value types of the log format (src/log/format.ts). */
-#define FORM_FULL 0
-#define FORM_REPEAT 1
-#define EVENT_WRITE 1
-#define STATUS_RETURNED 0
-#define TYPE_I32 0x7f
-#define TYPE_I64 0x7e
-#define TYPE_F32 0x7d
-#define TYPE_F64 0x7c
+#include "log-format.h"
 
 /* A block of the log; the host writes one in with load_block. */
 #define BUFFER_BYTES (1u << 20)
