@@ -28,6 +28,7 @@ import { HookTable } from "./hook-module.js";
 import { MarkSet } from "./mark-set.js";
 import { RecorderCore, recorderCoreModule } from "./recorder-core.js";
 import { diffAndSync, MERGE_GAP } from "./memory-diff.js";
+import { clipToOutsideFrames } from "./frames.js";
 
 const PAGE = 65536;
 
@@ -291,14 +292,10 @@ export class Recorder {
     }));
   }
 
-  /** A changed run of the fast path, split around F's frames [frameLo, frameHi). */
-  private readonly addRun = (s: number, e: number): void => {
-    if (s < this.frameLo) this.pushRun(s, Math.min(e, this.frameLo));
-    if (e > this.frameHi) this.pushRun(Math.max(s, this.frameHi), e);
-  };
+  /** A changed run of the fast path, cut around F's frames [frameLo, frameHi). */
+  private readonly addRun = (s: number, e: number): void => clipToOutsideFrames(s, e, this.frameLo, this.frameHi, this.pushRun);
 
-  private pushRun(s: number, e: number): void {
-    if (e <= s) return;
+  private readonly pushRun = (s: number, e: number): void => {
     if (this.runCount === this.runStarts.length) {
       this.runStarts = withCapacity(this.runStarts, this.runCount * 2);
       this.runEnds = withCapacity(this.runEnds, this.runCount * 2);
@@ -306,7 +303,7 @@ export class Recorder {
     this.runStarts[this.runCount] = s;
     this.runEnds[this.runCount] = e;
     this.runCount++;
-  }
+  };
 
   /** The program ended inside a fast-path invocation: carry on with it as a hook-recorded one. */
   private adoptFastInvocation(): void {
@@ -422,12 +419,10 @@ export class Recorder {
     }
     // During the adaptive trial, every comparison counts as diffing cost (epochs at WASI calls too).
     if (this.phase === "trial-diff") this.trialDiffBytes += cur.length;
-    const frameLo = this.h.minStackPointer ? (this.h.minStackPointer.value as number) >>> 0 : this.spEntry;
+    const frameLo = this.lowestStackPointer();
     const frameHi = this.spEntry;
-    diffAndSync(this.snap, cur, 0, cur.length, (s, e) => {
-      if (s < frameLo) this.pushWrite(cur, s, Math.min(e, frameLo));
-      if (e > frameHi) this.pushWrite(cur, Math.max(s, frameHi), e);
-    });
+    const push = (s: number, e: number) => this.pushWrite(cur, s, e);
+    diffAndSync(this.snap, cur, 0, cur.length, (s, e) => clipToOutsideFrames(s, e, frameLo, frameHi, push));
   }
 
   private closeMarkedEpoch(): void {
@@ -437,16 +432,19 @@ export class Recorder {
       this.events.push({ kind: "grow", fromPages: this.epochPages, toPages: pages });
       this.epochPages = pages;
     }
-    const frameLo = this.h.minStackPointer ? (this.h.minStackPointer.value as number) >>> 0 : this.spEntry;
+    const frameLo = this.lowestStackPointer();
     const frameHi = this.spEntry;
-    this.marks.changedRuns(cur, MERGE_GAP, frameLo, frameHi, (s, e) => {
-      if (s < frameLo) this.pushWrite(cur, s, Math.min(e, frameLo));
-      if (e > frameHi) this.pushWrite(cur, Math.max(s, frameHi), e);
-    });
+    const push = (s: number, e: number) => this.pushWrite(cur, s, e);
+    this.marks.changedRuns(cur, MERGE_GAP, frameLo, frameHi, (s, e) => clipToOutsideFrames(s, e, frameLo, frameHi, push));
+  }
+
+  /** The lowest stack pointer F's extent reached: the bottom of its frames (their top is spEntry). */
+  private lowestStackPointer(): number {
+    return this.h.minStackPointer ? (this.h.minStackPointer.value as number) >>> 0 : this.spEntry;
   }
 
   private pushWrite(cur: Buffer, s: number, e: number): void {
-    if (e > s) this.events.push({ kind: "write", addr: s, bytes: new Uint8Array(cur.subarray(s, e)) });
+    this.events.push({ kind: "write", addr: s, bytes: new Uint8Array(cur.subarray(s, e)) });
   }
 
   private recordGlobals(): void {
