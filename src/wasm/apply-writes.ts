@@ -16,15 +16,8 @@
 import { ByteWriter } from "../binary/index.js";
 import { EVENT } from "../log/format.js";
 import { VALTYPE_CODE } from "./module.js";
+import { BLOCK_VOID, FC, OP } from "./opcodes.js";
 
-const OP = {
-  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d,
-  localGet: 0x20, localSet: 0x21, globalGet: 0x23, globalSet: 0x24,
-  i32Load8U: 0x2d, i32Store8: 0x3a, memorySize: 0x3f, i32Const: 0x41, i64Const: 0x42,
-  i32Eq: 0x46, i32Ne: 0x47, i32LtU: 0x49, i32GtU: 0x4b, i32LeU: 0x4d, i32GeU: 0x4f, i64GtU: 0x56,
-  i32Add: 0x6a, i32And: 0x71, i32Or: 0x72, i32Shl: 0x74, i64Add: 0x7c, i64Shl: 0x86, i64ExtendI32U: 0xad,
-} as const;
-const VOID = 0x40;
 const WRITE_TAG = EVENT.write;
 /** Writes of at most this many bytes are copied byte by byte; longer ones by memory.copy. */
 const BYTE_LOOP_MAX = 8;
@@ -44,8 +37,8 @@ export function applyWritesBody(applied: number, appliedBytes: number): Uint8Arr
   // memEnd = memory.size << 16, in 64 bits (4 GiB does not fit in 32).
   w.u8(OP.memorySize).u8(0).u8(OP.i64ExtendI32U).u8(OP.i64Const).varS32(16).u8(OP.i64Shl);
   set(MEM_END);
-  w.u8(OP.block).u8(VOID); // $done
-  w.u8(OP.loop).u8(VOID); // $next: br 0 = $next, br 1 = $done
+  w.u8(OP.block).u8(BLOCK_VOID); // $done
+  w.u8(OP.loop).u8(BLOCK_VOID); // $next: br 0 = $next, br 1 = $done
   get(COUNT); get(MAX); w.u8(OP.i32GeU).u8(OP.brIf).varUint(1);
   get(P); get(END); w.u8(OP.i32GeU).u8(OP.brIf).varUint(1);
   get(P); w.u8(OP.i32Load8U).varUint(0).varUint(0).i32Const(WRITE_TAG).u8(OP.i32Ne).u8(OP.brIf).varUint(1);
@@ -54,7 +47,7 @@ export function applyWritesBody(applied: number, appliedBytes: number): Uint8Arr
   const leb = (target: number) => {
     w.i32Const(0); set(target);
     w.i32Const(0); set(SHIFT);
-    w.u8(OP.loop).u8(VOID); // $byte: br 0 = $byte, br 1 = $next, br 2 = $done
+    w.u8(OP.loop).u8(BLOCK_VOID); // $byte: br 0 = $byte, br 1 = $next, br 2 = $done
     get(Q); get(END); w.u8(OP.i32GeU).u8(OP.brIf).varUint(2);
     get(Q); w.u8(OP.i32Load8U).varUint(0).varUint(0); set(X);
     get(Q); w.i32Const(1).u8(OP.i32Add); set(Q);
@@ -73,9 +66,9 @@ export function applyWritesBody(applied: number, appliedBytes: number): Uint8Arr
   u64(ADDR); u64(LEN); w.u8(OP.i64Add); u64(LO); w.u8(OP.i64GtU);
   w.u8(OP.i32And).u8(OP.brIf).varUint(1);
   // Copy: byte by byte when short, else memory.copy.
-  get(LEN); w.i32Const(BYTE_LOOP_MAX).u8(OP.i32LeU).u8(OP.if).u8(VOID);
+  get(LEN); w.i32Const(BYTE_LOOP_MAX).u8(OP.i32LeU).u8(OP.if).u8(BLOCK_VOID);
   w.i32Const(0); set(K);
-  w.u8(OP.block).u8(VOID).u8(OP.loop).u8(VOID); // br 0 = loop, br 1 = block
+  w.u8(OP.block).u8(BLOCK_VOID).u8(OP.loop).u8(BLOCK_VOID); // br 0 = loop, br 1 = block
   get(K); get(LEN); w.u8(OP.i32GeU).u8(OP.brIf).varUint(1);
   get(ADDR); get(K); w.u8(OP.i32Add);
   get(Q); get(K); w.u8(OP.i32Add).u8(OP.i32Load8U).varUint(0).varUint(0);
@@ -84,7 +77,7 @@ export function applyWritesBody(applied: number, appliedBytes: number): Uint8Arr
   w.u8(OP.br).varUint(0);
   w.u8(OP.end).u8(OP.end);
   w.u8(OP.else);
-  get(ADDR); get(Q); get(LEN); w.u8(0xfc).varUint(10).u8(0).u8(0); // memory.copy 0 0
+  get(ADDR); get(Q); get(LEN); w.u8(OP.prefixFC).varUint(FC.memoryCopy).u8(0).u8(0); // memory.copy 0 0
   w.u8(OP.end);
   get(Q); get(LEN); w.u8(OP.i32Add); set(P);
   get(COUNT); w.i32Const(1).u8(OP.i32Add); set(COUNT);

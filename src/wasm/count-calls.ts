@@ -8,11 +8,11 @@ import { ByteWriter } from "../binary/index.js";
 import { Additions, encodeSections } from "./additions.js";
 import { readLocals } from "./instructions.js";
 import type { WasmModule } from "./module.js";
+import { OP } from "./opcodes.js";
 
 /** Export name of function `funcIdx`'s call counter (an i64 global). */
 export const EXPORT_CALLS = (funcIdx: number): string => `alpaca.calls.${funcIdx}`;
 
-const OP = { globalGet: 0x23, globalSet: 0x24, i64Const: 0x42, i64Add: 0x7c } as const;
 
 /** The module with a call counter at the start of every defined function. */
 export function buildCountingModule(m: WasmModule): Uint8Array<ArrayBuffer> {

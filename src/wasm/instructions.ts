@@ -6,6 +6,7 @@
  * Spec: https://webassembly.github.io/spec/core/binary/instructions.html
  */
 import { ByteReader, ByteWriter } from "../binary/index.js";
+import { OP } from "./opcodes.js";
 
 export interface Instruction {
   /** First opcode byte. */
@@ -152,9 +153,6 @@ export function forEachInstruction(body: Uint8Array, start: number, visit: (ins:
   }
 }
 
-const CALL = 0x10;
-const RETURN_CALL = 0x12;
-
 /**
  * A copy of `body` in which every direct call (and tail call) of function `from` calls `to`
  * instead; everything else is copied byte for byte. Used so a copy of F calls itself when F
@@ -165,7 +163,7 @@ export function retargetCalls(body: Uint8Array, from: number, to: number): Uint8
   const out = new ByteWriter(body.length + 16);
   out.bytes(body.subarray(0, exprStart));
   forEachInstruction(body, exprStart, (ins) => {
-    if ((ins.op === CALL || ins.op === RETURN_CALL) && new ByteReader(body, ins.immStart).varU32() === from) {
+    if ((ins.op === OP.call || ins.op === OP.returnCall) && new ByteReader(body, ins.immStart).varU32() === from) {
       out.u8(ins.op).varUint(to);
     } else {
       out.bytes(body.subarray(ins.start, ins.end));

@@ -11,6 +11,7 @@ import { AlpacaError } from "../errors/index.js";
 import { Additions, encodeSections, type NumType } from "./additions.js";
 import { forEachInstruction, readLocals } from "./instructions.js";
 import { SECTION, VALTYPE_CODE, type WasmModule, type WasmValType } from "./module.js";
+import { BLOCK_VOID, OP } from "./opcodes.js";
 import { funcType } from "./read-module.js";
 import { APPLY_WRITES_TYPE, applyWritesBody } from "./apply-writes.js";
 import { planExtent, traceBody, type ExtentPlan, type MarkSlot } from "./trace.js";
@@ -77,17 +78,8 @@ export interface Rewritten {
 }
 
 
-const OP = {
-  if: 0x04, else: 0x05, end: 0x0b, call: 0x10, callIndirect: 0x11, select: 0x1b,
-  block: 0x02, brIf: 0x0d, drop: 0x1a, i32And: 0x71, i32Xor: 0x73, i64ExtendI32U: 0xad, return: 0x0f, i32Store: 0x36, i64Store: 0x37, i32Store8: 0x3a,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, i32Const: 0x41, i32LtU: 0x49, i32Add: 0x6a, i32Sub: 0x6b,
-  i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd, f32ReinterpretI32: 0xbe, f64ReinterpretI64: 0xbf,
-  memorySize: 0x3f, i32Eqz: 0x45, i32Ne: 0x47, i64Ne: 0x52, i32Or: 0x72, i64ShrU: 0x88, i32WrapI64: 0xa7, i64Const: 0x42,
-} as const;
 
 
-/** The empty block type of `if`/`block` with no results. */
-const BLOCK_VOID = 0x40;
 
 
 /** The integer type that carries a result's bit pattern through a global. */

@@ -9,12 +9,8 @@
 import { ByteReader, ByteWriter } from "../binary/index.js";
 import { forEachInstruction, readLocals, skipLocals } from "./instructions.js";
 import { VALTYPE_CODE, type WasmModule } from "./module.js";
+import { BLOCK_VOID, FC, OP } from "./opcodes.js";
 
-const OP = {
-  call: 0x10, callIndirect: 0x11, returnCall: 0x12, returnCallIndirect: 0x13, callRef: 0x14, returnCallRef: 0x15,
-  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24, memoryGrow: 0x40, i32Const: 0x41, i32Add: 0x6a,
-  if: 0x04, else: 0x05, end: 0x0b, i64ExtendI32U: 0xad, i32ReinterpretF32: 0xbc, i64ReinterpretF64: 0xbd,
-} as const;
 
 /** Loads of a store's old bytes into an i64 for the mark slot, by store size: i64.load8_u/16_u/32_u, i64.load. */
 const SLOT_LOAD: Record<number, number> = { 1: 0x31, 2: 0x33, 4: 0x35, 8: 0x29 };
@@ -38,7 +34,7 @@ function untraceable(body: Uint8Array): string | null {
       const r = new ByteReader(body, ins.immStart);
       r.varU32();
       if (r.varU32() !== 0) why = "call_indirect through a table other than 0";
-    } else if (ins.op === 0xfc && (ins.sub === 12 || ins.sub === 14 || ins.sub === 15 || ins.sub === 17)) why = "table writes";
+    } else if (ins.op === OP.prefixFC && (ins.sub === FC.tableInit || ins.sub === FC.tableCopy || ins.sub === FC.tableGrow || ins.sub === FC.tableFill)) why = "table writes";
   });
   return why;
 }
@@ -148,7 +144,7 @@ export function traceBody(body: Uint8Array, numParams: number, t: TraceTargets):
     const slot = t.slot;
     if (slot && SLOT_LOAD[size] !== undefined && valueType !== "v128") {
       // First store of the invocation: into the slot, old bytes loaded as the store would address them.
-      w.u8(OP.globalGet).varUint(slot.free).u8(OP.if).u8(0x40);
+      w.u8(OP.globalGet).varUint(slot.free).u8(OP.if).u8(BLOCK_VOID);
       effectiveAddr(offset);
       w.u8(OP.globalSet).varUint(slot.addr).i32Const(size).u8(OP.globalSet).varUint(slot.size);
       w.u8(OP.localGet).varUint(L.addr).u8(SLOT_LOAD[size]).varUint(0).varUint(offset >>> 0).u8(OP.globalSet).varUint(slot.old);
@@ -190,7 +186,7 @@ export function traceBody(body: Uint8Array, numParams: number, t: TraceTargets):
       subReader.varU32();
       markStore("v128", memargOffset(subReader.pos), SIMD_STORES[ins.sub]!);
       w.bytes(body.subarray(ins.start, ins.end));
-    } else if (ins.op === 0xfc && (ins.sub === 8 || ins.sub === 10 || ins.sub === 11)) {
+    } else if (ins.op === OP.prefixFC && (ins.sub === FC.memoryInit || ins.sub === FC.memoryCopy || ins.sub === FC.memoryFill)) {
       w.bytes(body.subarray(prev, ins.start));
       markBulk();
       w.bytes(body.subarray(ins.start, ins.end));
