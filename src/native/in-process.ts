@@ -10,10 +10,11 @@
  * and all ran on the program's first thread. Then the disabled run has no ptrace stop at F and
  * the baseline run none either (F runs untouched); otherwise both stop at every call.
  */
+import { ByteWriter } from "../binary/index.js";
 import { readInvocations, type Invocation, type OpenedLog } from "../log/index.js";
 import { AlpacaError } from "../errors/index.js";
 import type { ElfSymbol } from "./elf.js";
-import { H, N, PayloadWriter } from "./protocol.js";
+import { H, N } from "./protocol.js";
 import { expectMessage } from "./messages.js";
 import type { Session } from "./session.js";
 import { STUB_DATA_LIMIT, StubDataBuilder, buildControlCode, buildStubCode, jumpPatch, replayableInProcess } from "./stub.js";
@@ -67,7 +68,7 @@ export async function installInProcessReplay(
   }
   const data = builder.bytes();
   const length = BigInt(Math.ceil(data.length / PAGE) * PAGE);
-  const mprotect = new PayloadWriter().u64(BigInt(syscallNumber("mprotect")!)).u64(stubData).u64(length).u64(PROT_READ | PROT_WRITE);
+  const mprotect = new ByteWriter().u64(BigInt(syscallNumber("mprotect")!)).u64(stubData).u64(length).u64(PROT_READ | PROT_WRITE);
   for (let i = 3; i < 6; i++) mprotect.u64(0n);
   const r = await session.call(N.INJECT, mprotect.toBytes());
   if (r.type !== H.RESULT) throw new AlpacaError(`native helper: INJECT answered ${r.type}`);
@@ -79,7 +80,7 @@ export async function installInProcessReplay(
   const { code, trapOffset } = built;
   await session.writeMem(stubCode, code);
   const patch = jumpPatch(fAddr, stubCode)!;
-  const f = await session.call(N.PATCH, new PayloadWriter().u64(fAddr).u64(stubCode + BigInt(trapOffset)).u64(stubData).bytes(patch).toBytes());
+  const f = await session.call(N.PATCH, new ByteWriter().u64(fAddr).u64(stubCode + BigInt(trapOffset)).u64(stubData).bytes(patch).toBytes());
   if (f.type !== H.OK) throw new AlpacaError(`native helper: PATCH answered ${f.type}`);
   return { counter: stubData, count: log.invocationCount, forHelper, bytesInProcess };
 }

@@ -6,9 +6,10 @@
  * the same in every run: glibc's malloc writes a key from getrandom into every chunk it frees,
  * and a replay that assumes equal memory would otherwise diverge (docs/native.md).
  */
+import { ByteWriter } from "../binary/index.js";
 import { AlpacaError } from "../errors/index.js";
 import type { InputRecord, SyscallEvent } from "../log/index.js";
-import { H, N, PayloadWriter, type Frame } from "./protocol.js";
+import { H, N, type Frame } from "./protocol.js";
 import { expectMessage } from "./messages.js";
 import { helperError, type Session } from "./session.js";
 import { captureOperands, specFor, syscallName, syscallNumber } from "./syscalls.js";
@@ -99,7 +100,7 @@ export class NativeInputFeeder {
     }
     this.next++;
     await this.session.writeRanges(rec.call.writes);
-    this.session.ch.send(N.ANSWER, new PayloadWriter().u64(rec.call.result).toBytes());
+    this.session.ch.send(N.ANSWER, new ByteWriter().u64(rec.call.result).toBytes());
   }
 }
 

@@ -43,14 +43,14 @@ function read(f: Frame, r: PayloadReader): HelperMessage {
       return { kind: "entry", rsp: r.u64(), returnAddress: r.u64(), thread: r.u32() };
     case H.DECODE: {
       const addr = r.u64();
-      return { kind: "decode", addr, code: r.bytes(r.u16()) };
+      return { kind: "decode", addr, code: r.bytesView(r.u16()) };
     }
     case H.WRITES: {
       const count = r.u32();
       const ranges: Array<{ addr: bigint; bytes: Uint8Array }> = [];
       for (let i = 0; i < count; i++) {
         const addr = r.u64();
-        ranges.push({ addr, bytes: r.bytes(r.u32()) });
+        ranges.push({ addr, bytes: r.bytesView(r.u32()) });
       }
       return { kind: "writes", ranges };
     }
@@ -59,7 +59,7 @@ function read(f: Frame, r: PayloadReader): HelperMessage {
     case H.SYSCALL_EXIT:
       return { kind: "syscall-exit", result: r.u64() };
     case H.RETURN:
-      return { kind: "return", rax: r.u64(), rdx: r.u64(), xmm0: r.bytes(16), xmm1: r.bytes(16), steps: r.u64(), ns: r.u64() };
+      return { kind: "return", rax: r.u64(), rdx: r.u64(), xmm0: r.bytesView(16), xmm1: r.bytesView(16), steps: r.u64(), ns: r.u64() };
     case H.MEM:
       return { kind: "mem", ok: r.u8() === 1, bytes: r.rest() };
     case H.RESULT:

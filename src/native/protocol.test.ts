@@ -2,8 +2,9 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { ByteWriter } from "../binary/index.js";
 import {
-  DECODE_RECORD_BYTES, ERR, F, FrameSplitter, H, K, N, PROTOCOL_VERSION, PayloadReader, PayloadWriter, RID_NONE, RID_RIP, SEG, W,
+  DECODE_RECORD_BYTES, ERR, F, FrameSplitter, H, K, N, PROTOCOL_VERSION, PayloadReader, RID_NONE, RID_RIP, SEG, W,
   USER_REGS, encodeDecodeRecords, encodeFrame,
 } from "./protocol.js";
 
@@ -58,9 +59,9 @@ describe("frames", () => {
     assert.throws(() => new FrameSplitter(100).push(new Uint8Array([200, 0, 0, 0])), /bad frame length 200/);
   });
   it("payload writer and reader round-trip; the reader checks bounds", () => {
-    const bytes = new PayloadWriter().u32(7).u64(0xfffffffffffffff0n).bytes(new Uint8Array([9, 8])).toBytes();
+    const bytes = new ByteWriter().u32(7).u64(0xfffffffffffffff0n).bytes(new Uint8Array([9, 8])).toBytes();
     const r = new PayloadReader(bytes, "TEST");
-    assert.deepEqual([r.u32(), r.u64(), [...r.bytes(2)]], [7, 0xfffffffffffffff0n, [9, 8]]);
+    assert.deepEqual([r.u32(), r.u64(), [...r.bytesView(2)]], [7, 0xfffffffffffffff0n, [9, 8]]);
     assert.throws(() => r.u8(), /short TEST frame/);
   });
   it("decode records have the C layout", () => {

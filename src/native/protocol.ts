@@ -4,6 +4,7 @@
  * u8 type, payload. This module is pure: it builds and parses frames; channel.ts moves them.
  */
 
+import { ByteReader } from "../binary/index.js";
 import { DecodeError, TruncatedError } from "../errors/index.js";
 
 export const PROTOCOL_VERSION = 3;
@@ -132,91 +133,32 @@ export function encodeFrame(type: number, payload: Uint8Array = new Uint8Array(0
   return out;
 }
 
-/** Little-endian payload builder for commands. */
-export class PayloadWriter {
-  private readonly parts: Uint8Array[] = [];
-  private size = 0;
-  u32(v: number): this {
-    const b = new Uint8Array(4);
-    new DataView(b.buffer).setUint32(0, v, true);
-    return this.push(b);
+/**
+ * A frame payload's reader: the shared ByteReader (bounds-checked, little-endian, TruncatedError
+ * with the offset), wording a short frame by its kind, plus the helper protocol's signed i32,
+ * the rest of a payload, and the check that no bytes follow the last field.
+ */
+export class PayloadReader extends ByteReader {
+  constructor(buf: Uint8Array, private readonly what: string) {
+    super(buf);
   }
-  u64(v: bigint): this {
-    const b = new Uint8Array(8);
-    new DataView(b.buffer).setBigUint64(0, BigInt.asUintN(64, v), true);
-    return this.push(b);
-  }
-  bytes(b: Uint8Array): this {
-    return this.push(b);
-  }
-  private push(b: Uint8Array): this {
-    this.parts.push(b);
-    this.size += b.length;
-    return this;
-  }
-  toBytes(): Uint8Array {
-    const out = new Uint8Array(this.size);
-    let o = 0;
-    for (const p of this.parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  }
-}
 
-/** Bounds-checked little-endian reader over a frame payload. */
-export class PayloadReader {
-  private readonly dv: DataView;
-  pos = 0;
-  constructor(private readonly buf: Uint8Array, private readonly what: string) {
-    this.dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  override need(n: number, _field?: string): void {
+    if (n < 0 || this.pos + n > this.bytes.length) throw new TruncatedError(`helper: short ${this.what} frame`, this.pos);
   }
-  private need(n: number): void {
-    if (this.pos + n > this.buf.length) throw new TruncatedError(`helper: short ${this.what} frame`, this.pos);
-  }
+
   /** Refuses bytes after the last field read. */
   end(): void {
-    if (this.pos !== this.buf.length) throw new DecodeError(`helper: ${this.buf.length - this.pos} bytes after the ${this.what} fields`, this.pos);
+    if (this.pos !== this.bytes.length) throw new DecodeError(`helper: ${this.bytes.length - this.pos} bytes after the ${this.what} fields`, this.pos);
   }
-  u8(): number {
-    this.need(1);
-    return this.dv.getUint8(this.pos++);
-  }
-  u16(): number {
-    this.need(2);
-    const v = this.dv.getUint16(this.pos, true);
-    this.pos += 2;
-    return v;
-  }
-  u32(): number {
-    this.need(4);
-    const v = this.dv.getUint32(this.pos, true);
-    this.pos += 4;
-    return v;
-  }
+
   i32(): number {
-    this.need(4);
-    const v = this.dv.getInt32(this.pos, true);
-    this.pos += 4;
-    return v;
+    return this.u32() | 0;
   }
-  u64(): bigint {
-    this.need(8);
-    const v = this.dv.getBigUint64(this.pos, true);
-    this.pos += 8;
-    return v;
-  }
-  bytes(n: number): Uint8Array {
-    this.need(n);
-    const v = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return v;
-  }
+
+  /** Everything after the fields read so far. */
   rest(): Uint8Array {
-    const v = this.buf.subarray(this.pos);
-    this.pos = this.buf.length;
-    return v;
+    return this.bytesView(this.remaining);
   }
 }
 

@@ -6,11 +6,12 @@
  * Baseline: the same stops at F, and F runs natively, so baseline and disabled runs differ only
  * in F.
  */
+import { ByteWriter } from "../binary/index.js";
 import { AlpacaError, ReplayError, UsageError } from "../errors/index.js";
 import { readInvocations, type Invocation, type MemoryRange, type OpenedLog, type SyscallEvent } from "../log/index.js";
 import type { ReplayStats, RunRequest } from "../backend/index.js";
 import type { ElfInfo, ElfSymbol } from "./elf.js";
-import { H, N, PayloadWriter, type Frame } from "./protocol.js";
+import { H, N, type Frame } from "./protocol.js";
 import { expectMessage } from "./messages.js";
 import { helperError, parseEntry, parseExit, type Session, type TargetExit } from "./session.js";
 import { specFor, syscallNumber } from "./syscalls.js";
@@ -28,7 +29,7 @@ export interface ReplayResult {
 }
 
 function returnPayload(inv: Invocation): Uint8Array {
-  const w = new PayloadWriter();
+  const w = new ByteWriter();
   const [rax, rdx, x0, x1] = inv.returns;
   w.u64(rax && rax.type !== "v128" ? rax.bits : 0n);
   w.u64(rdx && rdx.type !== "v128" ? rdx.bits : 0n);
@@ -146,7 +147,7 @@ export async function disableNative(opts: {
         await flushWrites();
         // The buffers the call read may live in F's frame, which the replay never wrote.
         await session.writeRanges(ev.reads, true);
-        const w = new PayloadWriter().u64(BigInt(nr));
+        const w = new ByteWriter().u64(BigInt(nr));
         for (let i = 0; i < 6; i++) w.u64(ev.args[i] ?? 0n);
         const f = await ch.request(N.INJECT, w.toBytes());
         stats.callsReexecuted++;
@@ -223,10 +224,10 @@ export async function disableNative(opts: {
         if (inv.status === "returned") {
           ch.send(N.RETURN, returnPayload(inv));
         } else if (inv.status === "trapped") {
-          ch.send(N.KILL, new PayloadWriter().u32(trapSignal(inv)).toBytes());
+          ch.send(N.KILL, new ByteWriter().u32(trapSignal(inv)).toBytes());
         } else {
           // Exited, but the exit call was not the last event: end the process the same way.
-          const w = new PayloadWriter().u64(BigInt(syscallNumber("exit_group")!)).u64(BigInt(inv.exitCode ?? 0));
+          const w = new ByteWriter().u64(BigInt(syscallNumber("exit_group")!)).u64(BigInt(inv.exitCode ?? 0));
           for (let i = 1; i < 6; i++) w.u64(0n);
           const e = await ch.request(N.INJECT, w.toBytes());
           if (e.type === H.EXIT) return finish(e);

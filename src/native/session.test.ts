@@ -1,12 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { ByteWriter } from "../binary/index.js";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
-import { ERR, H, PayloadWriter } from "./protocol.js";
+import { ERR, H } from "./protocol.js";
 import { defaultHelperPath, helperError, parseExit, signalName } from "./session.js";
 
 const errorFrame = (code: number, message: string, addr = 0n) => ({
   type: H.ERROR,
-  payload: new PayloadWriter().u32(code).u64(addr).bytes(new TextEncoder().encode(message)).toBytes(),
+  payload: new ByteWriter().u32(code).u64(addr).bytes(new TextEncoder().encode(message)).toBytes(),
 });
 
 describe("helper errors become Alpaca errors", () => {

@@ -7,10 +7,11 @@ import { spawnSync } from "node:child_process";
 import { access, constants as fsConstants } from "node:fs/promises";
 import { constants as osConstants } from "node:os";
 import { fileURLToPath } from "node:url";
+import { ByteWriter } from "../binary/index.js";
 import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
 import { HelperChannel } from "./channel.js";
 import { expectMessage } from "./messages.js";
-import { ERR, H, N, PROTOCOL_VERSION, PayloadReader, PayloadWriter, W, type Frame } from "./protocol.js";
+import { ERR, H, N, PROTOCOL_VERSION, PayloadReader, W, type Frame } from "./protocol.js";
 
 /**
  * The helper: $ALPACA_NATIVE_HELPER when set (an installation elsewhere, or a test), else where
@@ -170,7 +171,7 @@ export class Session {
   }
 
   async setBreakpoint(addr: bigint): Promise<void> {
-    const f = await this.call(N.SET_BP, new PayloadWriter().u64(addr).toBytes());
+    const f = await this.call(N.SET_BP, new ByteWriter().u64(addr).toBytes());
     if (f.type !== H.OK) throw new AlpacaError(`native helper: SET_BP answered ${f.type}`);
   }
 
@@ -180,7 +181,7 @@ export class Session {
     const CHUNK = 1 << 20;
     for (let done = 0; done < len; done += CHUNK) {
       const n = Math.min(CHUNK, len - done);
-      const f = await this.call(N.READ, new PayloadWriter().u64(addr + BigInt(done)).u32(n).toBytes());
+      const f = await this.call(N.READ, new ByteWriter().u64(addr + BigInt(done)).u32(n).toBytes());
       const m = expectMessage(f, "mem");
       if (!m.ok) return null;
       if (m.bytes.length !== n) throw new AlpacaError(`native helper: READ of ${n} bytes answered ${m.bytes.length}`);
@@ -193,7 +194,7 @@ export class Session {
     const CHUNK = 1 << 20;
     for (let done = 0; done < bytes.length; done += CHUNK) {
       const part = bytes.subarray(done, Math.min(bytes.length, done + CHUNK));
-      const f = await this.call(N.WRITE, new PayloadWriter().u64(addr + BigInt(done)).bytes(part).toBytes());
+      const f = await this.call(N.WRITE, new ByteWriter().u64(addr + BigInt(done)).bytes(part).toBytes());
       if (f.type !== H.OK) throw new AlpacaError(`native helper: WRITE answered ${f.type}`);
     }
   }
@@ -208,7 +209,7 @@ export class Session {
     let size = 0;
     const flush = async (): Promise<void> => {
       if (batch.length === 0) return;
-      const w = new PayloadWriter().bytes(new Uint8Array([ifDifferent ? W.IF_DIFFERENT : 0])).u32(batch.length);
+      const w = new ByteWriter().bytes(new Uint8Array([ifDifferent ? W.IF_DIFFERENT : 0])).u32(batch.length);
       for (const r of batch) w.u64(BigInt(r.addr)).u32(r.bytes.length).bytes(r.bytes);
       const f = await this.call(N.WRITES, w.toBytes());
       if (f.type !== H.OK) throw new AlpacaError(`native helper: WRITES answered ${f.type}`);
