@@ -5,6 +5,7 @@
  * and the tests that model them (the recorder core, recorder-core.c changed_runs, does the same
  * in C, and its test compares the two).
  */
+import { withCapacity } from "../binary/index.js";
 
 /**
  * Calls `emit` with the parts of the changed run [s, e) outside F's frames [lo, hi): none, one
@@ -20,4 +21,37 @@ export function clipToOutsideFrames(s: number, e: number, lo: number, hi: number
     const start = Math.max(s, hi);
     if (e > start) emit(start, e);
   }
+}
+
+/**
+ * One invocation's changed runs outside F's frames, in the typed arrays the log encoder takes
+ * (LogEncoder.addReturnedParts): reset() with the invocation's frames, then add() each changed
+ * run (a MarkSet.changedRuns callback, allocated once).
+ */
+export class OutsideFrameRuns {
+  starts = new Float64Array(64);
+  ends = new Float64Array(64);
+  count = 0;
+  private lo = 0;
+  private hi = 0;
+
+  /** Starts an invocation whose frames are [lo, hi). */
+  reset(lo: number, hi: number): void {
+    this.lo = lo;
+    this.hi = hi;
+    this.count = 0;
+  }
+
+  /** A changed run [s, e): its parts outside the frames are kept. */
+  readonly add = (s: number, e: number): void => clipToOutsideFrames(s, e, this.lo, this.hi, this.push);
+
+  private readonly push = (s: number, e: number): void => {
+    if (this.count === this.starts.length) {
+      this.starts = withCapacity(this.starts, this.count * 2);
+      this.ends = withCapacity(this.ends, this.count * 2);
+    }
+    this.starts[this.count] = s;
+    this.ends[this.count] = e;
+    this.count++;
+  };
 }

@@ -9,7 +9,7 @@ import { ByteWriter } from "../binary/index.js";
 import { LogEncoder, type Event, type ValType } from "../log/index.js";
 import { MarkSet } from "./mark-set.js";
 import { MERGE_GAP } from "./memory-diff.js";
-import { clipToOutsideFrames } from "./frames.js";
+import { OutsideFrameRuns } from "./frames.js";
 import { RecorderCore, recorderCoreModule } from "./recorder-core.js";
 
 /** A module importing `env.memory` and exporting load8/load32/load64 over it, as the rewriter adds them. */
@@ -60,16 +60,12 @@ function recordBothWays(result: ResultShape, slowEvery: number, seed: number, in
   const fromCore = new ByteWriter();
   const slowMarks = new MarkSet();
   let coreIndex = 0;
-  const starts = new Float64Array(4096);
-  const ends = new Float64Array(4096);
+  const runs = new OutsideFrameRuns();
   /** Encodes a returned invocation from `marks` with the host's encoder, as Recorder.closeFast does. */
   const encodeReturned = (encoder: LogEncoder, marks: MarkSet, index: number, spEntry: number, minSp: number, halves: Float64Array, after: Event[]): Uint8Array | null => {
-    let runs = 0;
-    marks.changedRuns(mem, MERGE_GAP, minSp, spEntry, (s, e) => clipToOutsideFrames(s, e, minSp, spEntry, (a, b) => {
-      starts[runs] = a;
-      ends[runs++] = b;
-    }));
-    return encoder.addReturnedParts({ index, before: [], mem, starts, ends, runs, after, results, halves });
+    runs.reset(minSp, spEntry);
+    marks.changedRuns(mem, MERGE_GAP, minSp, spEntry, runs.add);
+    return encoder.addReturnedParts({ index, before: [], mem, starts: runs.starts, ends: runs.ends, runs: runs.count, after, results, halves });
   };
   /**
    * What a slow exit records besides writes: here a global set to the invocation's index. (A

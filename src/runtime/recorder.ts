@@ -19,33 +19,24 @@
  * WASI calls inside the extent are recorded with the memory they read and write; clock, random
  * and stdin are recorded everywhere as inputs for the disabled and baseline runs.
  */
-import { withCapacity } from "../binary/index.js";
 import type { Event, Invocation, LogEncoder, MemoryRange, SyscallEvent, ValType } from "../log/index.js";
 import { VALTYPE } from "../log/index.js";
 import { ANALYZER_HOOKS, WASI_TABLE, argsToBits, type Range, type RewriteLayout, type WasiArgs, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { globalToValue, resultToValue, type GuestHandles } from "./guest-handles.js";
 import { HookTable } from "./hook-module.js";
+import { AdaptiveChoice, type Strategy, type TrialOutcome } from "./adaptive-choice.js";
 import { MarkSet } from "./mark-set.js";
 import { RecorderCore, recorderCoreModule } from "./recorder-core.js";
 import { diffAndSync, MERGE_GAP } from "./memory-diff.js";
-import { clipToOutsideFrames } from "./frames.js";
+import { clipToOutsideFrames, OutsideFrameRuns } from "./frames.js";
 
 const PAGE = 65536;
 
 export type RunEnding = { kind: "exit"; code: number } | { kind: "trap"; message: string };
 
-/** "host-marks" is marks without the fast path (every invocation through host hooks), for tests. */
-export type Strategy = "diff" | "marks" | "host-marks" | "adaptive";
+export type { Strategy } from "./adaptive-choice.js";
 
 const NO_EVENTS: Event[] = [];
-
-/** Invocations the adaptive strategy diffs before it tries marks. */
-const TRIAL_INVOCATIONS = 8;
-/**
- * What one host mark costs in bytes of diffing (snapshot copy plus comparison): about 25 ns a
- * mark against 0.2 ns a byte on the development machine. A fixed ratio, so the choice repeats.
- */
-const BYTES_PER_MARK = 128;
 
 /** A Wasm function (i32, i32) -> () that does nothing: the mark hook once marking has stopped. */
 const NOOP_MARK_MODULE = new Uint8Array([
@@ -70,24 +61,13 @@ export class Recorder {
   private readonly marks = new MarkSet();
   private mem: Uint8Array = new Uint8Array(0);
   private epochPages = 0;
-  // Adaptive strategy state: "trial-diff" → "trial-marks" → "diff" | "marks".
-  private phase: "trial-diff" | "trial-marks" | "diff" | "marks";
-  private trialCount = 0;
-  /** Bytes the trial's diffing read (snapshots and comparisons), over trialCount invocations. */
-  private trialDiffBytes = 0;
-  private marksAtTrial = 0;
-  /** Marks the trial-marks invocation may make before it costs more than diffing would. */
-  private markBudget = 0;
-  /** How the adaptive trial ended, for --verbose and tests. */
-  trialOutcome: "none" | "marks cheaper" | "diff cheaper" | "marking stopped" = "none";
+  /** Diff or marks, and the adaptive trial between them (adaptive-choice.ts). */
+  private readonly choice: AdaptiveChoice;
   // Fast path (marks without enter hook; see buildAnalyzerModule): per-invocation scratch.
   private readonly fastAllowed: boolean;
   private fastOn = false;
-  private runStarts = new Float64Array(64);
-  private runEnds = new Float64Array(64);
-  private runCount = 0;
-  private frameLo = 0;
-  private frameHi = 0;
+  /** The fast path's changed runs of the invocation being closed. */
+  private readonly runs = new OutsideFrameRuns();
   private readonly halves: Float64Array;
   private core: RecorderCore | undefined;
 
@@ -99,9 +79,7 @@ export class Recorder {
     private readonly ctx: WasiContext,
     strategy: Strategy = "adaptive",
   ) {
-    const canMark = layout.traced?.available === true;
-    const marks = strategy === "marks" || strategy === "host-marks";
-    this.phase = marks && canMark ? "marks" : strategy === "adaptive" && canMark ? "trial-diff" : "diff";
+    this.choice = new AdaptiveChoice(strategy, layout.traced?.available === true);
     this.fastAllowed = layout.fast === true && strategy !== "host-marks";
     this.halves = new Float64Array(2 * layout.results.length);
   }
@@ -112,7 +90,7 @@ export class Recorder {
     this.hooks = new HookTable(h.hooks, ANALYZER_HOOKS);
     this.hooks.install({ enter: this.enter, exit: this.exit, mark: this.mark });
     this.globalList = [...h.globals].map(([idx, g]) => ({ idx, g, type: this.globalTypes.get(idx)! }));
-    if (this.phase === "marks") this.enableFastPath();
+    if (this.choice.phase === "marks") this.enableFastPath();
   }
 
   /** Whether invocations are being recorded by the fast path (for --verbose and tests). */
@@ -176,7 +154,12 @@ export class Recorder {
 
   /** Which strategy the analysis ended up using (for --verbose and tests). */
   get strategyUsed(): string {
-    return this.phase;
+    return this.choice.phase;
+  }
+
+  /** How the adaptive trial ended (for --verbose and tests). */
+  get trialOutcome(): TrialOutcome {
+    return this.choice.outcome;
   }
 
   /** The traced code's mark hook: `size` bytes at `addr` are about to be written. */
@@ -188,7 +171,7 @@ export class Recorder {
   /** The mark hook during the adaptive trial's marked invocation only: `mark` within a budget. */
   private readonly trialMark = (addr: number, size: number): void => {
     this.mark(addr, size);
-    if (this.marks.total - this.marksAtTrial > this.markBudget) this.stopMarking();
+    if (this.choice.overBudget(this.marks.total)) this.stopMarking();
   };
 
   /**
@@ -204,8 +187,7 @@ export class Recorder {
     this.marks.restoreSaved(this.snap);
     this.snapLen = this.epochPages * PAGE;
     this.marking = false;
-    this.phase = "diff";
-    this.trialOutcome = "marking stopped";
+    this.choice.stopMarking();
     const noop = new WebAssembly.Instance(new WebAssembly.Module(NOOP_MARK_MODULE)).exports.f;
     this.hooks.setWasm("mark", noop!);
   }
@@ -213,7 +195,7 @@ export class Recorder {
   /** The analyzer module's enter hook. */
   readonly enter = (): void => {
     if (this.depth++ > 0) return;
-    this.marking = this.phase === "marks" || this.phase === "trial-marks";
+    this.marking = this.choice.marking;
     this.h.mode!.value = this.marking ? 1 : 0;
     if (this.marking) {
       this.mem = this.memoryBuffer();
@@ -224,7 +206,7 @@ export class Recorder {
       if (this.snap.length < cur.length) this.snap = Buffer.allocUnsafe(cur.length);
       cur.copy(this.snap, 0, 0, cur.length);
       this.snapLen = cur.length;
-      if (this.phase === "trial-diff") this.trialDiffBytes += cur.length;
+      this.choice.diffed(cur.length);
     }
     this.spEntry = this.h.stackPointer ? (this.h.stackPointer.value as number) >>> 0 : 0;
     if (this.h.minStackPointer) this.h.minStackPointer.value = this.spEntry;
@@ -239,28 +221,18 @@ export class Recorder {
     this.recordGlobals();
     const returns = this.layout.results.map((t, i) => resultToValue(t, this.h.results[i]!));
     this.emit({ index: this.invocation, status: "returned", events: this.events, returns });
-    if (this.phase === "trial-diff" || this.phase === "trial-marks") this.adapt();
+    if (this.choice.inTrial) this.adapt();
   };
 
-  /**
-   * Adaptive strategy, from counts only: after TRIAL_INVOCATIONS diffed invocations, one is
-   * recorded with marks within a budget of what diffing it would cost; marks are kept when that
-   * invocation stayed cheaper than the trial's average diff.
-   */
+  /** The adaptive trial after an invocation returned: marks the next one within budget, or settles. */
   private adapt(): void {
-    if (this.phase === "trial-diff") {
-      if (++this.trialCount < TRIAL_INVOCATIONS) return;
-      this.markBudget = Math.floor(this.trialDiffBytes / this.trialCount / BYTES_PER_MARK);
-      this.marksAtTrial = this.marks.total;
-      this.phase = "trial-marks";
+    const next = this.choice.invocationReturned(this.marks.total);
+    if (next === "trial-marks") {
       this.hooks.setJs("mark", this.trialMark);
-      return;
+    } else if (next !== undefined) {
+      this.hooks.setJs("mark", this.mark);
+      if (next === "marks") this.enableFastPath();
     }
-    this.hooks.setJs("mark", this.mark);
-    // Marking stopped early (stopMarking) left the phase at "diff" already.
-    this.phase = (this.marks.total - this.marksAtTrial) * BYTES_PER_MARK < this.trialDiffBytes / this.trialCount ? "marks" : "diff";
-    this.trialOutcome = this.phase === "marks" ? "marks cheaper" : "diff cheaper";
-    if (this.phase === "marks") this.enableFastPath();
   }
 
   /**
@@ -281,29 +253,14 @@ export class Recorder {
       after = this.events;
       this.events = [];
     }
-    this.runCount = 0;
-    this.frameLo = minSp >>> 0;
-    this.frameHi = spEntry >>> 0;
-    this.marks.changedRuns(cur, MERGE_GAP, this.frameLo, this.frameHi, this.addRun);
+    this.runs.reset(minSp >>> 0, spEntry >>> 0);
+    this.marks.changedRuns(cur, MERGE_GAP, minSp >>> 0, spEntry >>> 0, this.runs.add);
     const index = this.invocation++;
     this.sinkMaybe(this.encoder.addReturnedParts({
-      index, before, mem: cur, starts: this.runStarts, ends: this.runEnds, runs: this.runCount, after,
+      index, before, mem: cur, starts: this.runs.starts, ends: this.runs.ends, runs: this.runs.count, after,
       results: this.layout.results as ValType[], halves: this.halves,
     }));
   }
-
-  /** A changed run of the fast path, cut around F's frames [frameLo, frameHi). */
-  private readonly addRun = (s: number, e: number): void => clipToOutsideFrames(s, e, this.frameLo, this.frameHi, this.pushRun);
-
-  private readonly pushRun = (s: number, e: number): void => {
-    if (this.runCount === this.runStarts.length) {
-      this.runStarts = withCapacity(this.runStarts, this.runCount * 2);
-      this.runEnds = withCapacity(this.runEnds, this.runCount * 2);
-    }
-    this.runStarts[this.runCount] = s;
-    this.runEnds[this.runCount] = e;
-    this.runCount++;
-  };
 
   /** The program ended inside a fast-path invocation: carry on with it as a hook-recorded one. */
   private adoptFastInvocation(): void {
@@ -418,7 +375,7 @@ export class Recorder {
       this.snapLen = cur.length;
     }
     // During the adaptive trial, every comparison counts as diffing cost (epochs at WASI calls too).
-    if (this.phase === "trial-diff") this.trialDiffBytes += cur.length;
+    this.choice.diffed(cur.length);
     const frameLo = this.lowestStackPointer();
     const frameHi = this.spEntry;
     const push = (s: number, e: number) => this.pushWrite(cur, s, e);

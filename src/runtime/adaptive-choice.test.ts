@@ -1,0 +1,70 @@
+/** The adaptive strategy's choice, from counts alone: the trial's phases, both verdicts, the budget, and forced strategies. */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { AdaptiveChoice, BYTES_PER_MARK, TRIAL_INVOCATIONS } from "./adaptive-choice.js";
+
+/** Runs the diffed part of the trial: TRIAL_INVOCATIONS invocations each diffing `bytes`. */
+function diffTrial(c: AdaptiveChoice, bytes: number): void {
+  for (let i = 0; i < TRIAL_INVOCATIONS; i++) {
+    assert.equal(c.phase, "trial-diff");
+    assert.equal(c.marking, false);
+    c.diffed(bytes);
+    const next = c.invocationReturned(0);
+    assert.equal(next, i === TRIAL_INVOCATIONS - 1 ? "trial-marks" : undefined);
+  }
+}
+
+describe("adaptive choice", () => {
+  it("keeps marks when the marked invocation cost less than the trial's average diff", () => {
+    const c = new AdaptiveChoice("adaptive", true);
+    diffTrial(c, 1 << 20);
+    assert.equal(c.marking, true);
+    // 1 MiB a diffed invocation is worth 8192 marks; 100 marks is cheaper.
+    assert.equal(c.overBudget(100), false);
+    assert.equal(c.invocationReturned(100), "marks");
+    assert.deepEqual([c.phase, c.outcome, c.inTrial], ["marks", "marks cheaper", false]);
+    assert.equal(c.invocationReturned(1e9), undefined, "the choice is final");
+  });
+
+  it("goes back to diffing when the marked invocation cost more", () => {
+    const c = new AdaptiveChoice("adaptive", true);
+    diffTrial(c, 4096);
+    // 4 KiB a diffed invocation is worth 32 marks; 32 marks is not cheaper.
+    assert.equal(c.invocationReturned(4096 / BYTES_PER_MARK), "diff");
+    assert.deepEqual([c.phase, c.outcome], ["diff", "diff cheaper"]);
+  });
+
+  it("stops marking as soon as the marked invocation goes over its budget", () => {
+    const c = new AdaptiveChoice("adaptive", true);
+    c.invocationReturned(0);
+    for (let i = 1; i < TRIAL_INVOCATIONS; i++) c.invocationReturned(0);
+    // Nothing diffed: the budget is 0 marks, the first mark is over it.
+    assert.equal(c.phase, "trial-marks");
+    assert.equal(c.overBudget(0), false);
+    assert.equal(c.overBudget(1), true);
+    c.stopMarking();
+    assert.deepEqual([c.phase, c.outcome, c.marking], ["diff", "marking stopped", false]);
+  });
+
+  it("counts marks from where the trial's marked invocation began", () => {
+    const c = new AdaptiveChoice("adaptive", true);
+    for (let i = 0; i < TRIAL_INVOCATIONS; i++) {
+      c.diffed(1280);
+      c.invocationReturned(500);
+    }
+    // Budget: 1280 / 128 = 10 marks beyond the 500 already counted.
+    assert.equal(c.overBudget(510), false);
+    assert.equal(c.overBudget(511), true);
+  });
+
+  it("does not trial a forced strategy, nor marks without traced copies", () => {
+    assert.equal(new AdaptiveChoice("diff", true).phase, "diff");
+    assert.equal(new AdaptiveChoice("marks", true).phase, "marks");
+    assert.equal(new AdaptiveChoice("host-marks", true).phase, "marks");
+    assert.equal(new AdaptiveChoice("marks", false).phase, "diff");
+    assert.equal(new AdaptiveChoice("adaptive", false).phase, "diff");
+    const forced = new AdaptiveChoice("diff", true);
+    forced.diffed(1 << 30);
+    assert.equal(forced.invocationReturned(0), undefined);
+  });
+});
