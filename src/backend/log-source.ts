@@ -10,6 +10,7 @@
  * it was opened is refused, not replayed.
  */
 import { closeSync, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
+import { InternalError } from "../errors/index.js";
 import type { LogSource } from "../log/index.js";
 
 const READ_BUFFERS = 3;
@@ -53,7 +54,7 @@ export class FileLogSource implements LogSource {
   }
 
   read(offset: number, length: number): Uint8Array {
-    if (this.fd === undefined) throw new RangeError("log source: read after close");
+    if (this.fd === undefined) throw new InternalError("log source: read after close");
     const slot = this.next;
     this.next = (this.next + 1) % READ_BUFFERS;
     let buffer = this.buffers[slot];

@@ -1,11 +1,12 @@
 /**
- * An error as the one line alpaca prints for it: AlpacaError → `alpaca: message (hint)`,
- * anything else `alpaca: internal error: ...`; stack traces only when verbose.
+ * An error as the one line alpaca prints for it: AlpacaError → `alpaca: message (hint)`;
+ * InternalError, and anything not an AlpacaError, `alpaca: internal error: ...`; stack traces
+ * only when verbose.
  */
-import { AlpacaError } from "../errors/index.js";
+import { AlpacaError, InternalError } from "../errors/index.js";
 
 export function describe(error: unknown, verbose: boolean): string {
-  if (error instanceof AlpacaError) {
+  if (error instanceof AlpacaError && !(error instanceof InternalError)) {
     const hint = error.hint ? ` (${error.hint})` : "";
     const stack = verbose && error.stack ? `\n${error.stack}` : "";
     return `alpaca: ${error.message}${hint}${stack}`;

@@ -4,6 +4,7 @@
  * wrap period (the sampler's background poll guarantees it), any number of wraps between two
  * snapshots is accounted for. Pure: readings are passed in.
  */
+import { InternalError } from "../errors/index.js";
 import { wrapDeltaUj } from "./powercap.js";
 
 export class EnergyAccumulator {
@@ -20,7 +21,7 @@ export class EnergyAccumulator {
   /** Feeds one reading per zone (µJ, raw counter values). The first reading is the origin. */
   update(readingsUj: readonly number[]): void {
     if (readingsUj.length !== this.rangesUj.length) {
-      throw new RangeError(`energy: expected ${this.rangesUj.length} readings, got ${readingsUj.length}`);
+      throw new InternalError(`energy: expected ${this.rangesUj.length} readings, got ${readingsUj.length}`);
     }
     for (let i = 0; i < readingsUj.length; i++) {
       const cur = readingsUj[i] ?? 0;

@@ -18,6 +18,7 @@
  *
  * Pure: names, encoding and validation only. Version 1.
  */
+import { ProtocolError } from "../errors/index.js";
 
 /** Pid of the sampler to signal (v2). */
 export const ENV_PPID = "ALPACA_PPID";
@@ -75,21 +76,21 @@ function isNonNegativeInteger(x: unknown): x is number {
   return typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
 }
 
-/** Parses and validates a request; throws an Error saying what is wrong. */
+/** Parses and validates a request; throws a ProtocolError saying what is wrong. */
 export function decodeRequest(text: string): SnapshotRequest {
   let v: unknown;
   try {
     v = JSON.parse(text);
   } catch (error) {
-    throw new Error("sampler: request is not json", { cause: error });
+    throw new ProtocolError("sampler: request is not json", { cause: error });
   }
   const r = v as Partial<Record<keyof SnapshotRequest, unknown>>;
-  if (typeof v !== "object" || v === null) throw new Error("sampler: request is not an object");
-  if (r.v !== CHANNEL_VERSION) throw new Error(`sampler: request version ${String(r.v)} is not ${CHANNEL_VERSION}`);
-  if (!isNonNegativeInteger(r.pid) || !isNonNegativeInteger(r.seq)) throw new Error("sampler: request without pid/seq");
-  if (r.phase !== "start" && r.phase !== "end") throw new Error(`sampler: request phase ${String(r.phase)}`);
-  if (!isNonNegativeInteger(r.cpuUserUs) || !isNonNegativeInteger(r.cpuSystemUs)) throw new Error("sampler: request without cpu time");
-  if (r.runId !== undefined && typeof r.runId !== "string") throw new Error("sampler: request runId is not a string");
+  if (typeof v !== "object" || v === null) throw new ProtocolError("sampler: request is not an object");
+  if (r.v !== CHANNEL_VERSION) throw new ProtocolError(`sampler: request version ${String(r.v)} is not ${CHANNEL_VERSION}`);
+  if (!isNonNegativeInteger(r.pid) || !isNonNegativeInteger(r.seq)) throw new ProtocolError("sampler: request without pid/seq");
+  if (r.phase !== "start" && r.phase !== "end") throw new ProtocolError(`sampler: request phase ${String(r.phase)}`);
+  if (!isNonNegativeInteger(r.cpuUserUs) || !isNonNegativeInteger(r.cpuSystemUs)) throw new ProtocolError("sampler: request without cpu time");
+  if (r.runId !== undefined && typeof r.runId !== "string") throw new ProtocolError("sampler: request runId is not a string");
   const out: SnapshotRequest = { v: CHANNEL_VERSION, pid: r.pid, seq: r.seq, phase: r.phase, cpuUserUs: r.cpuUserUs, cpuSystemUs: r.cpuSystemUs };
   if (r.runId !== undefined) out.runId = r.runId;
   return out;
@@ -98,7 +99,7 @@ export function decodeRequest(text: string): SnapshotRequest {
 export function decodeAck(text: string): SnapshotAck {
   const v = JSON.parse(text) as Partial<Record<keyof SnapshotAck, unknown>>;
   if (v.v !== CHANNEL_VERSION || !isNonNegativeInteger(v.snapshot) || typeof v.timestampNs !== "string" || !/^\d+$/.test(v.timestampNs)) {
-    throw new Error("sampler: malformed acknowledgement");
+    throw new ProtocolError("sampler: malformed acknowledgement");
   }
   return { v: CHANNEL_VERSION, snapshot: v.snapshot, timestampNs: v.timestampNs };
 }

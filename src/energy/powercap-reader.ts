@@ -4,6 +4,7 @@
  * root reads `energy_uj` whatever its mode). Zone interpretation lives in powercap.ts.
  */
 import * as fs from "node:fs";
+import { EnvironmentError } from "../errors/index.js";
 import { buildZones, isControlTypeDir, parseMicro, parseZoneDirName, POWERCAP_ROOT, type FileRead, type RawZone, type Zone, type ZoneSet } from "./powercap.js";
 
 export interface PowercapFs {
@@ -122,15 +123,15 @@ export function readZones(root: string = POWERCAP_ROOT, io: PowercapFs = nodePow
   return { root, rootExists: true, ...buildZones(raw) };
 }
 
-/** One zone's raw counter, µJ. Throws an Error naming the file when it cannot be read or parsed. */
+/** One zone's raw counter, µJ. Throws an EnvironmentError naming the file when it cannot be read or parsed. */
 export function readEnergyUj(zone: Pick<Zone, "energyPath">, io: PowercapFs = nodePowercapFs): number {
   let text: string;
   try {
     text = io.readFile(zone.energyPath);
   } catch (error) {
-    throw new Error(`${zone.energyPath}: ${describeReadError(error)}`, { cause: error });
+    throw new EnvironmentError(`${zone.energyPath}: ${describeReadError(error)}`, { cause: error });
   }
   const v = parseMicro(text);
-  if (v === undefined) throw new Error(`${zone.energyPath}: malformed value ${JSON.stringify(text.trim())}`);
+  if (v === undefined) throw new EnvironmentError(`${zone.energyPath}: malformed value ${JSON.stringify(text.trim())}`);
   return v;
 }

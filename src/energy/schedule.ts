@@ -5,6 +5,7 @@
  * ABBA). Slow drift of the machine (temperature, frequency, background load) then falls on every
  * variant alike. Warm-up rounds come first and are discarded. Pure.
  */
+import { InternalError } from "../errors/index.js";
 import type { Variant } from "./types.js";
 
 export interface ScheduledRun {
@@ -20,7 +21,7 @@ function balancedOrders(variants: readonly Variant[]): Variant[][] {
   if (variants.length === 1 && a) return [[a]];
   if (variants.length === 2 && a && b) return [[a, b], [b, a]];
   if (variants.length === 3 && a && b && c) return [[a, b, c], [c, b, a], [b, c, a], [a, c, b], [c, a, b], [b, a, c]];
-  throw new RangeError(`schedule: ${variants.length} variants`);
+  throw new InternalError(`schedule: ${variants.length} variants`);
 }
 
 /** The runs of round `round` (0-based over warm-up and measured rounds together). */

@@ -54,6 +54,22 @@ export class ReplayError extends AlpacaError {
 }
 
 /**
+ * A message between alpaca's own processes (the energy sampler's channel) that is malformed: a
+ * stray or damaged file, or a peer of another version.
+ */
+export class ProtocolError extends AlpacaError {
+  override readonly code = "PROTOCOL";
+}
+
+/**
+ * A broken invariant inside alpaca: a bug, never something a user or a program can cause. The
+ * CLI prints it as an internal error.
+ */
+export class InternalError extends AlpacaError {
+  override readonly code = "INTERNAL";
+}
+
+/**
  * Adds where an error happened in front of its message (`${prefix}: ...`), keeping its class,
  * code and offset: an edge adds context to a decode error instead of turning it into another kind.
  */

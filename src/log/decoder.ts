@@ -8,7 +8,7 @@
  * DecodeError, both with the byte offset. Pure.
  */
 import { ByteReader, copyBytes, crc32 } from "../binary/index.js";
-import { DecodeError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
+import { DecodeError, InternalError, TruncatedError, UnsupportedVersionError } from "../errors/index.js";
 import {
   BACKEND, BLOCK, ENV_DIGEST_BYTES, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAC_BYTES, MAX_BLOCK_BYTES, STATUS, STATUS_THREAD_FLAG, VALTYPE, nameOfCode,
   type EffectLog, type EnvVar, type Event, type InputRecord, type Invocation, type LogHeader, type MemoryRange,
@@ -594,7 +594,7 @@ export class BlockCursor {
   /** Reads block `block` from byte `pos` of its payload on. */
   open(block: number, resumePos: number, pos: number): void {
     const b = this.log.invocationBlocks[block];
-    if (!b) throw new RangeError(`log: no invocation block ${block}`);
+    if (!b) throw new InternalError(`log: no invocation block ${block}`);
     const r = new ByteReader(b.payload, resumePos, b.fileOffset);
     this.records = new BlockRecords(r, this.log.version);
     while (r.pos < pos) this.records.next(SKIP, false);

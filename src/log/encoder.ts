@@ -6,6 +6,7 @@
  * and lengths, see record-shape.ts) is written as a repeat: its bytes and results only.
  * Pure: no I/O, no clock. Layout in docs/log-format.md.
  */
+import { InternalError } from "../errors/index.js";
 import { ByteWriter, crc32 } from "../binary/index.js";
 import {
   BACKEND, BLOCK, ENV_DIGEST_BYTES, EVENT, FORM, LOG_MAGIC, LOG_VERSION, MAC_BYTES, STATUS, STATUS_THREAD_FLAG, VALTYPE,
@@ -97,7 +98,7 @@ export class LogEncoder {
   encodeStart(header: LogHeader): Uint8Array {
     const h = new ByteWriter(256);
     h.u8(BACKEND[header.backend]);
-    if (header.programSha256.length !== 32) throw new RangeError("programSha256 must be 32 bytes");
+    if (header.programSha256.length !== 32) throw new InternalError("programSha256 must be 32 bytes");
     h.bytes(header.programSha256);
     h.varUint(header.functionIndex).string(header.functionName);
     h.varUint(header.params.length);
@@ -108,7 +109,7 @@ export class LogEncoder {
     for (const a of header.args) h.string(a);
     h.varUint(header.env.length);
     for (const e of header.env) {
-      if (e.digest?.length !== ENV_DIGEST_BYTES) throw new RangeError(`environment variable ${e.name}: a ${ENV_DIGEST_BYTES}-byte digest is required`);
+      if (e.digest?.length !== ENV_DIGEST_BYTES) throw new InternalError(`environment variable ${e.name}: a ${ENV_DIGEST_BYTES}-byte digest is required`);
       h.string(e.name).bytes(e.digest);
     }
     const w = new ByteWriter(512);
@@ -125,7 +126,7 @@ export class LogEncoder {
    */
   addInvocation(inv: Invocation): Uint8Array | null {
     if (inv.index !== this.invocationCount) {
-      throw new RangeError(`invocation ${inv.index} out of order (expected ${this.invocationCount})`);
+      throw new InternalError(`invocation ${inv.index} out of order (expected ${this.invocationCount})`);
     }
     this.invocationCount++;
     const w = this.invocations;
@@ -152,7 +153,7 @@ export class LogEncoder {
     after: Event[]; results: readonly ValType[]; halves: Float64Array;
   }): Uint8Array | null {
     if (parts.index !== this.invocationCount) {
-      throw new RangeError(`invocation ${parts.index} out of order (expected ${this.invocationCount})`);
+      throw new InternalError(`invocation ${parts.index} out of order (expected ${this.invocationCount})`);
     }
     this.invocationCount++;
     const w = this.invocations;
@@ -177,7 +178,7 @@ export class LogEncoder {
     }
     for (let i = 0; i < results.length; i++) {
       const t = results[i]!;
-      if (t === "v128") throw new RangeError("v128 results are not supported");
+      if (t === "v128") throw new InternalError("v128 results are not supported");
       if (!repeat) w.u8(VALTYPE[t]);
       w.varU64Parts(parts.halves[2 * i]!, parts.halves[2 * i + 1]!);
     }
@@ -255,7 +256,7 @@ export class LogEncoder {
 
 /** The MAC block that closes a log: `tag` is the HMAC-SHA-256 of every byte before it (src/log/mac.ts). */
 export function encodeMacBlock(tag: Uint8Array): Uint8Array {
-  if (tag.length !== MAC_BYTES) throw new RangeError(`a MAC is ${MAC_BYTES} bytes`);
+  if (tag.length !== MAC_BYTES) throw new InternalError(`a MAC is ${MAC_BYTES} bytes`);
   const w = new ByteWriter(MAC_BYTES + 16);
   frameBlock(w, BLOCK.mac, tag);
   return w.toBytes();

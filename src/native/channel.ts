@@ -3,6 +3,7 @@
  * the CLI's stdin, stdout and stderr through the helper; the control socket is close-on-exec
  * in the helper, so the target never sees it. Frames arrive in order through `next()`.
  */
+import { InternalError } from "../errors/index.js";
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Duplex } from "node:stream";
 import { encodeFrame, FrameSplitter, type Frame } from "./protocol.js";
@@ -18,7 +19,7 @@ export class HelperChannel {
 
   private constructor(private readonly child: ChildProcess) {
     const socket = child.stdio[3];
-    if (!socket || !("write" in socket)) throw new Error("helper: no control socket");
+    if (!socket || !("write" in socket)) throw new InternalError("helper: no control socket");
     this.socket = socket as Duplex;
     this.socket.on("data", (chunk: Buffer) => {
       try {

@@ -142,13 +142,13 @@ export function globalToValue(type: WasmValType, raw: unknown): Value {
     case "v128":
     case "funcref":
     case "externref":
-      throw new RangeError(`globals of type ${type} are not supported`);
+      throw new AlpacaError(`globals of type ${type} are not supported`);
   }
 }
 
 /** The engine value to store in a global of `type` for a log Value. */
 export function valueToGlobal(type: WasmValType, v: Value): number | bigint {
-  if (v.type === "v128") throw new RangeError("v128 values are not supported");
+  if (v.type === "v128") throw new AlpacaError("v128 values are not supported");
   switch (type) {
     case "i32":
       return Number(BigInt.asIntN(32, v.bits));
@@ -163,7 +163,7 @@ export function valueToGlobal(type: WasmValType, v: Value): number | bigint {
     case "v128":
     case "funcref":
     case "externref":
-      throw new RangeError(`globals of type ${type} are not supported`);
+      throw new AlpacaError(`globals of type ${type} are not supported`);
   }
 }
 
@@ -172,11 +172,11 @@ export function resultToValue(type: WasmValType, carrier: WebAssembly.Global): V
   const raw = carrier.value as number | bigint;
   const bits = typeof raw === "bigint" ? BigInt.asUintN(64, raw) : BigInt(raw >>> 0);
   if (type === "i32" || type === "i64" || type === "f32" || type === "f64") return { type, bits };
-  throw new RangeError(`results of type ${type} are not supported`);
+  throw new AlpacaError(`results of type ${type} are not supported`);
 }
 
 /** Stores a logged result into its integer carrier global. */
 export function setResult(carrier: WebAssembly.Global, v: Value): void {
-  if (v.type === "v128") throw new RangeError("v128 results are not supported");
+  if (v.type === "v128") throw new AlpacaError("v128 results are not supported");
   carrier.value = v.type === "i32" || v.type === "f32" ? Number(BigInt.asIntN(32, v.bits)) : BigInt.asIntN(64, v.bits);
 }

@@ -5,7 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { DecodeError, UsageError } from "../errors/index.js";
+import { DecodeError, UsageError, withContext } from "../errors/index.js";
 import { resolveFunctionName, type NamedFunction } from "../names/resolve-name.js";
 import { funcName, funcType, readModule, type FuncType, type WasmModule } from "../wasm/index.js";
 
@@ -36,6 +36,8 @@ export function loadProgram(path: string, bytes = readProgramFile(path)): Progra
     new WebAssembly.Module(bytes);
   } catch (cause) {
     if (cause instanceof DecodeError && cause.offset === 0) throw new UsageError(`${path} is not a WebAssembly module or an ELF executable`, { cause });
+    // Our reader's decode error keeps its class and offset, with the file in front; V8's are worded as usage errors.
+    if (cause instanceof DecodeError) throw withContext(cause, `${path} is not a valid WebAssembly module`);
     const why = cause instanceof Error ? cause.message.replace(/^WebAssembly\.Module\(\): /, "") : String(cause);
     throw new UsageError(`${path} is not a valid WebAssembly module: ${why}`, { cause });
   }

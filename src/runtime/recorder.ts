@@ -19,6 +19,7 @@
  * WASI calls inside the extent are recorded with the memory they read and write; clock, random
  * and stdin are recorded everywhere as inputs for the disabled and baseline runs.
  */
+import { AlpacaError } from "../errors/index.js";
 import type { Event, Invocation, LogEncoder, MemoryRange, SyscallEvent, ValType } from "../log/index.js";
 import { VALTYPE } from "../log/index.js";
 import { ANALYZER_HOOKS, WASI_TABLE, argsToBits, type Range, type RewriteLayout, type WasiArgs, type WasiContext, type WasmValType } from "../wasm/index.js";
@@ -302,7 +303,7 @@ export class Recorder {
     const inside = this.depth > 0;
     if (!entry || (!inside && !entry.isInput(args))) return real(...args);
     if (inside) this.closeEpoch();
-    const reads = inside ? this.copyRanges(entry.reads(args, this.view())) : [];
+    const reads = inside ? this.copyRanges(name, entry.reads(args, this.view())) : [];
     if (inside && name === "proc_exit") {
       this.events.push({ kind: "syscall", name, args: argsToBits(args), reads, writes: [], result: 0n });
       this.depth = 0;
@@ -310,7 +311,7 @@ export class Recorder {
       return real(...args);
     }
     const result = real(...args);
-    const writes = result === 0 ? this.copyRanges(entry.writes(args, this.view(), this.ctx)) : [];
+    const writes = result === 0 ? this.copyRanges(name, entry.writes(args, this.view(), this.ctx)) : [];
     const call: SyscallEvent = { kind: "syscall", name, args: argsToBits(args), reads, writes, result: BigInt(result) };
     if (inside) {
       // What the call wrote is its own effect, not F's: keep it out of the next epoch's writes.
@@ -348,10 +349,11 @@ export class Recorder {
     return new DataView(this.h.memory.buffer);
   }
 
-  private copyRanges(ranges: Range[]): MemoryRange[] {
+  /** Copies what a WASI call reads or writes; a range outside memory is refused, naming the call. */
+  private copyRanges(name: string, ranges: Range[]): MemoryRange[] {
     const mem = new Uint8Array(this.h.memory.buffer);
     return ranges.filter((r) => r.len > 0).map((r) => {
-      if (r.addr + r.len > mem.length) throw new RangeError(`WASI range 0x${r.addr.toString(16)}+${r.len} is outside memory`);
+      if (r.addr + r.len > mem.length) throw new AlpacaError(`the program passed ${name} the range 0x${r.addr.toString(16)}+${r.len}, outside its memory: alpaca cannot record that call`);
       return { addr: r.addr, bytes: mem.slice(r.addr, r.addr + r.len) };
     });
   }

@@ -3,7 +3,7 @@
  * decoded; malformed input throws DecodeError with the byte offset. Pure.
  */
 import { ByteReader } from "../binary/index.js";
-import { DecodeError } from "../errors/index.js";
+import { DecodeError, InternalError } from "../errors/index.js";
 import {
   SECTION, VALTYPE_CODE,
   type Body, type Export, type FuncType, type Global, type Import, type Section, type WasmModule, type WasmValType,
@@ -238,7 +238,7 @@ export function funcType(m: WasmModule, funcIdx: number): FuncType {
     typeIdx = m.funcTypeIdx[funcIdx - m.importedFuncCount];
   }
   const t = typeIdx === undefined ? undefined : m.types[typeIdx];
-  if (!t) throw new RangeError(`no function ${funcIdx}`);
+  if (!t) throw new InternalError(`no function ${funcIdx}`);
   return t;
 }
 
