@@ -21,9 +21,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { InvocationJson, LogJson, RangeJson, SyscallJson } from "./src/log/index.js";
+import { runCli as runAlpaca, spawnCli } from "./test/harness/cli.js";
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
-const CLI = join(ROOT, "bin", "alpaca.js");
 const BUILD = join(ROOT, "build", "test-suite", "native");
 const HELPER = join(ROOT, "build", "native", "alpaca-native-helper");
 const EXIT_ALPACA_FAILURE = 125;
@@ -450,17 +450,10 @@ function baseEnv(): Record<string, string> {
 }
 
 /** Runs the CLI (under `wrapper` when given, e.g. build/test-suite/native/no_ptrace). */
-function runCli(args: string[], cwd: string, env: Record<string, string> = {}, wrapper?: string): Promise<Run> {
+async function runCli(args: string[], cwd: string, env: Record<string, string> = {}, wrapper?: string): Promise<Run> {
   const command = `${Object.entries(env).map(([k, v]) => `${k}=${v} `).join("")}${wrapper ? `${wrapper} ` : ""}alpaca ${args.join(" ")}`;
-  const argv = wrapper ? [wrapper, process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
-  return new Promise((resolve) => {
-    const child = spawn(argv[0]!, argv.slice(1), { cwd, env: { ...baseEnv(), ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("close", (status) => resolve({ stdout: Buffer.concat(out), stderr: Buffer.concat(err), status, command }));
-  });
+  const r = await runAlpaca(args, { cwd, env: { ...baseEnv(), ...env }, ...(wrapper ? { wrapper } : {}) });
+  return { stdout: r.stdout, stderr: r.stderr, status: r.status, command };
 }
 
 function excerpt(b: Buffer): string {
@@ -687,14 +680,14 @@ async function runKilledFromOutside(signal: "SIGKILL" | "SIGTERM", work: string)
   const log = join(work, "wait.alog");
   const old = Buffer.from("an older log, to be kept\n");
   writeFileSync(log, old);
-  const child = spawn(process.execPath, [CLI, "analyze", "--func", "wait_forever", "--log", log, join(BUILD, "wait_inside")], {
+  const child = spawnCli(["analyze", "--func", "wait_forever", "--log", log, join(BUILD, "wait_inside")], {
     cwd: work, env: baseEnv(), stdio: ["ignore", "pipe", "pipe"],
   });
   const err: Buffer[] = [];
-  child.stderr.on("data", (b: Buffer) => err.push(b));
+  child.stderr!.on("data", (b: Buffer) => err.push(b));
   let out = "";
   const pid = await new Promise<number | null>((resolve) => {
-    child.stdout.on("data", (b: Buffer) => {
+    child.stdout!.on("data", (b: Buffer) => {
       out += b.toString("utf8");
       const m = /^(\d+)\n/.exec(out);
       if (m) resolve(Number(m[1]));

@@ -12,18 +12,16 @@
  * difference), then `N passed, N failed`; exits 1 on any failure. Runs two cases at a time.
  * Usage: node --import tsx run-tests.ts [--jobs N] [--keep] [NAME-SUBSTRING...]
  */
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LAUNCHER as CLI, runCli as runAlpaca } from "./test/harness/cli.js";
 import { CASES, type Case, type CheckContext, type DumpJson, type EventJson, type Region, type ReturnJson, type RunResult } from "./test-suite/cases.js";
 
 const ROOT = dirname(fileURLToPath(import.meta.url));
-const CLI = join(ROOT, "bin", "alpaca.js");
 const BUILD = join(ROOT, "build", "test-suite");
-const TIME = "/usr/bin/time";
 /** wasm-ld's default shadow stack size. */
 const STACK_BYTES = 64 * 1024;
 const EXIT_ALPACA_FAILURE = 125;
@@ -70,47 +68,9 @@ function describeCommand(args: string[], opts: RunOptions): string {
 }
 
 async function runCli(args: string[], opts: RunOptions): Promise<Run> {
-  const timeFile = opts.timed && existsSync(TIME) ? join(opts.cwd, `.time-${process.hrtime.bigint()}`) : undefined;
-  const argv = timeFile ? [TIME, "-f", "%e %U %S", "-o", timeFile, process.execPath, CLI, ...args] : [process.execPath, CLI, ...args];
-  const started = process.hrtime.bigint();
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: { ...baseEnv(), ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  child.stdout.on("data", (b: Buffer) => out.push(b));
-  child.stderr.on("data", (b: Buffer) => err.push(b));
-  child.stdin.on("error", () => undefined); // the program may exit without reading its input
-  child.stdin.end(opts.stdin ?? "");
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, RUN_TIMEOUT_MS);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolveExit, reject) => {
-    child.on("error", reject);
-    child.on("close", (c, s) => resolveExit([c, s]));
-  });
-  clearTimeout(timer);
-  const run: Run = {
-    command: describeCommand(args, opts),
-    stdout: Buffer.concat(out),
-    stderr: Buffer.concat(err),
-    status: code,
-    signal,
-    timedOut,
-    wallMs: Number(process.hrtime.bigint() - started) / 1e6,
-  };
-  if (timeFile) {
-    const text = existsSync(timeFile) ? readFileSync(timeFile, "utf8") : "";
-    rmSync(timeFile, { force: true });
-    // GNU time reports a killed command on a line of its own and exits 128 + signal.
-    const killed = /Command terminated by signal (\d+)/.exec(text);
-    if (killed) {
-      run.status = null;
-      run.signal = `signal ${killed[1]!}`;
-    }
-    const m = /^([\d.]+) ([\d.]+) ([\d.]+)\s*$/m.exec(text);
-    if (m) run.cpuMs = (Number(m[2]) + Number(m[3])) * 1000;
-  }
+  const r = await runAlpaca(args, { cwd: opts.cwd, env: { ...baseEnv(), ...opts.env }, stdin: opts.stdin ?? "", timeoutMs: RUN_TIMEOUT_MS, timed: opts.timed ?? false });
+  const run: Run = { command: describeCommand(args, opts), stdout: r.stdout, stderr: r.stderr, status: r.status, signal: r.signal, timedOut: r.timedOut, wallMs: r.wallMs };
+  if (r.cpuMs !== undefined) run.cpuMs = r.cpuMs;
   return run;
 }
 

@@ -7,16 +7,15 @@
  *
  * Usage: node --import tsx bench/profile-overhead.ts [--reps N]   (needs `make bench-build examples`)
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { COMPILE_FLAGS } from "../src/energy/options.js";
+import { runCliSync } from "../test/harness/cli.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const LAUNCHER = join(ROOT, "bin", "alpaca.js");
 
 const PROGRAMS = [
   { name: "known_costs (kernel, 1.5M small calls, printing)", path: "build/examples/known_costs.wasm", args: ["1500000", "1", "1", "60"] },
@@ -26,7 +25,7 @@ const PROGRAMS = [
 
 function timeOnce(path: string, args: string[], env: NodeJS.ProcessEnv): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [...COMPILE_FLAGS.optimized, LAUNCHER, "run", join(ROOT, path), ...args], { stdio: ["ignore", "ignore", "pipe"], env });
+  const r = runCliSync(["run", join(ROOT, path), ...args], { nodeArgs: COMPILE_FLAGS.optimized, stdio: ["ignore", "ignore", "pipe"], env });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${path}: exit ${r.status}: ${r.stderr.toString()}`);
   return seconds;

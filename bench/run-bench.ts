@@ -22,18 +22,17 @@
  * Usage: npm run bench -- [--quick] [--reps N] [--only NAME[,NAME]] [--tiny-calls N] [--json]
  *                         [--json-out FILE] [--no-build] [--keep]
  */
-import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { buildAnalyzerModule, buildReplayModule, readModule } from "../src/wasm/index.js";
+import { readStatsFile, runCli as runAlpaca } from "../test/harness/cli.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const LAUNCHER = join(ROOT, "bin", "alpaca.js");
 const BUILD_DIR = join(ROOT, "build", "bench");
-const GNU_TIME = "/usr/bin/time";
 /**
  * Preloaded into every CLI run (node --import): times WASI.prototype.start, the guest's execution,
  * and writes `{ wallNs, cpuUs, calls }` to ALPACA_BENCH_TIME_FILE at exit. Kept as JavaScript
@@ -111,9 +110,11 @@ interface RunResult {
   stdout: Buffer;
   stderr: string;
   timedOut: boolean;
+  /** A disabled run's replay statistics. */
+  stats?: ReplayStats;
 }
 
-/** The parsed `alpaca: replay: ...` line of `disable --stats`. */
+/** A disabled run's replay statistics (ALPACA_STATS_FILE), its time in ms. */
 interface ReplayStats {
   invocations: number;
   bytesWritten: number;
@@ -143,14 +144,6 @@ interface KernelResult {
   failures: string[];
 }
 
-const STATS_LINE = /^alpaca: replay: (\d+) invocations?, (\d+) bytes? written, (\d+) calls? re-executed, (\d+) answered from the log, ([\d.]+) ms replaying$/m;
-
-function parseStats(stderr: string): ReplayStats | undefined {
-  const m = STATS_LINE.exec(stderr);
-  if (!m) return undefined;
-  return { invocations: Number(m[1]), bytesWritten: Number(m[2]), callsReexecuted: Number(m[3]), callsAnswered: Number(m[4]), replayMs: Number(m[5]) };
-}
-
 function median(xs: readonly number[]): number {
   const s = xs.filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
   if (s.length === 0) return NaN;
@@ -168,45 +161,21 @@ function subtractStartup(runS: number, startupS: number): number {
   return Math.max(runS - startupS, 0.001);
 }
 
-/** Runs the CLI once with stdout and stderr going to files (a pipe could fill and make the guest's writes fail). */
+/**
+ * Runs the CLI once (test/harness/cli.ts) with stdout and stderr going to files (a pipe could
+ * fill and make the guest's writes fail), the guest timed from inside, and a disabled run's
+ * replay statistics read from the JSON it writes to ALPACA_STATS_FILE.
+ */
 async function runCli(cliArgs: string[], dir: string): Promise<RunResult> {
-  const outPath = join(dir, "stdout");
-  const errPath = join(dir, "stderr");
-  const timePath = join(dir, "time");
   const guestPath = join(dir, "guest-time.json");
-  rmSync(timePath, { force: true });
+  const statsPath = join(dir, "stats.json");
   rmSync(guestPath, { force: true });
-  const out = openSync(outPath, "w");
-  const err = openSync(errPath, "w");
-  const useTime = existsSync(GNU_TIME);
-  const node = [process.execPath, "--import", pathToFileURL(join(dir, "guest-timer.mjs")).href, LAUNCHER, ...cliArgs];
-  const argv = useTime ? [GNU_TIME, "-f", "%e %U %S", "-o", timePath, ...node] : node;
-  let timedOut = false;
-  const t0 = process.hrtime.bigint();
-  const exitCode = await new Promise<number>((resolvePromise, reject) => {
-    const child = spawn(argv[0]!, argv.slice(1), {
-      cwd: ROOT, stdio: ["ignore", out, err], env: { ...process.env, ALPACA_BENCH_TIME_FILE: guestPath },
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, RUN_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(timer);
-      resolvePromise(code ?? (signal ? 128 : 1));
-    });
+  rmSync(statsPath, { force: true });
+  const r = await runAlpaca(cliArgs, {
+    cwd: ROOT, outputDir: dir, timed: true, timeoutMs: RUN_TIMEOUT_MS,
+    nodeArgs: ["--import", pathToFileURL(join(dir, "guest-timer.mjs")).href],
+    env: { ...process.env, ALPACA_BENCH_TIME_FILE: guestPath, ALPACA_STATS_FILE: statsPath },
   });
-  const wallS = Number(process.hrtime.bigint() - t0) / 1e9;
-  closeSync(out);
-  closeSync(err);
-  let cpuS = NaN;
-  if (useTime && existsSync(timePath)) {
-    // GNU time prints "Command exited with non-zero status N" before the format line.
-    const last = readFileSync(timePath, "utf8").trim().split("\n").pop() ?? "";
-    const [, user, sys] = last.split(" ").map(Number);
-    if (user !== undefined && sys !== undefined) cpuS = user + sys;
-  }
   let guestS = NaN;
   let guestCpuS = NaN;
   if (existsSync(guestPath)) {
@@ -216,7 +185,13 @@ async function runCli(cliArgs: string[], dir: string): Promise<RunResult> {
       guestCpuS = t.cpuUs / 1e6;
     }
   }
-  return { wallS, cpuS, guestS, guestCpuS, exitCode, stdout: readFileSync(outPath), stderr: readFileSync(errPath, "utf8"), timedOut };
+  const stats = readStatsFile(statsPath);
+  const result: RunResult = {
+    wallS: r.wallMs / 1000, cpuS: r.cpuMs === undefined ? NaN : r.cpuMs / 1000, guestS, guestCpuS,
+    exitCode: r.status ?? (r.signal ? 128 : 1), stdout: r.stdout, stderr: r.stderr.toString("utf8"), timedOut: r.timedOut,
+  };
+  if (stats) result.stats = { invocations: stats.invocations, bytesWritten: stats.bytesWritten, callsReexecuted: stats.callsReexecuted, callsAnswered: stats.callsAnswered, replayMs: stats.replayNs / 1e6 };
+  return result;
 }
 
 function modeArgs(mode: Mode, k: Kernel, wasm: string, logPath: string, args: string[]): string[] {
@@ -226,7 +201,7 @@ function modeArgs(mode: Mode, k: Kernel, wasm: string, logPath: string, args: st
     case "analyze":
       return ["analyze", "--func", k.func, "--log", logPath, wasm, ...args];
     case "disable":
-      return ["disable", "--stats", "--func", k.func, "--log", logPath, wasm, ...args];
+      return ["disable", "--func", k.func, "--log", logPath, wasm, ...args];
   }
 }
 
@@ -235,7 +210,7 @@ function compareRuns(mode: Mode, plain: RunResult, r: RunResult): string | undef
   if (r.timedOut) return `${mode} run timed out`;
   if (r.exitCode !== plain.exitCode) return `${mode} exited ${r.exitCode}, plain exited ${plain.exitCode}: ${r.stderr.trim().split("\n")[0] ?? ""}`;
   if (!r.stdout.equals(plain.stdout)) return `${mode} stdout differs from plain (${r.stdout.length} vs ${plain.stdout.length} bytes)`;
-  const stderr = mode === "disable" ? r.stderr.replace(STATS_LINE, "").replace(/^\n/m, "") : r.stderr;
+  const stderr = r.stderr;
   if (stderr !== plain.stderr) return `${mode} stderr differs from plain: ${JSON.stringify(stderr.slice(0, 200))}`;
   return undefined;
 }
@@ -329,9 +304,8 @@ async function benchKernel(k: Kernel, args: string[], opts: Options, dir: string
       pushSamples(res.samples[mode], r);
       if (mode === "analyze" && existsSync(logPath)) res.logBytes = statSync(logPath).size;
       if (mode === "disable") {
-        const s = parseStats(r.stderr);
-        if (s) res.stats.push(s);
-        else res.failures.push(`disable printed no stats line: ${JSON.stringify(r.stderr.slice(0, 200))}`);
+        if (r.stats) res.stats.push(r.stats);
+        else res.failures.push(`disable wrote no statistics to ALPACA_STATS_FILE: ${JSON.stringify(r.stderr.slice(0, 200))}`);
       }
     }
     for (const mode of ["analyze", "disable"] as const) {

@@ -13,9 +13,9 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { cliArgv } from "../test/harness/cli.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
-const LAUNCHER = join(ROOT, "bin", "alpaca.js");
 const EMPTY_WASM = join(ROOT, "build", "bench", "empty.wasm");
 
 /** The least a WASI runner on Node does: read, compile, instantiate, start. */
@@ -59,9 +59,9 @@ function main(): number {
     writeFileSync(direct, DIRECT_WASI);
     const cases: Case[] = [
       { name: "node -e 0", args: ["-e", "0"] },
-      { name: "alpaca --help", args: [LAUNCHER, "--help"] },
+      { name: "alpaca --help", args: cliArgv(["--help"]).slice(1) },
       { name: "node:wasi empty.wasm", args: [direct, EMPTY_WASM] },
-      { name: "alpaca run empty.wasm", args: [LAUNCHER, "run", EMPTY_WASM] },
+      { name: "alpaca run empty.wasm", args: cliArgv(["run", EMPTY_WASM]).slice(1) },
     ];
     const times = new Map<string, number[]>(cases.map((c) => [c.name, []]));
     for (const c of cases) timeOnce(c); // warm the page cache

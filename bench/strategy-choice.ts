@@ -8,13 +8,12 @@
  * runs are stopped at TIMEOUT_S and shown as "> TIMEOUT_S s". Targets: adaptive within 1.2x of
  * the best forced strategy on bitcount-like and binarytrees-like shapes, within 2x everywhere.
  */
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCliSync } from "../test/harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 const TIMEOUT_S = 60;
 const ROUNDS = 3;
 const STRATEGIES = ["diff", "marks", "adaptive"] as const;
@@ -27,7 +26,7 @@ const SHAPES: Array<{ name: string; func: string; args: string[]; target: number
 
 function seconds(args: string[]): number {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, [LAUNCHER, ...args], { stdio: "ignore", timeout: TIMEOUT_S * 1000 });
+  const r = runCliSync(args, { env: process.env, stdio: "ignore", timeoutMs: TIMEOUT_S * 1000 });
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.signal) return Infinity;
   if (r.status !== 0) throw new Error(`alpaca ${args.join(" ")} exited ${r.status}`);

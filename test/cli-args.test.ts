@@ -7,18 +7,17 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCliSync } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 const PROGRAM = join(ROOT, "build/test-suite/ret_i64.wasm");
 const GUEST_ARGS = ["x", "-v", "--verbose", "--help"];
 
 function alpaca(args: string[], cwd: string): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [LAUNCHER, ...args], { cwd, encoding: "utf8", env: { ...process.env, ALPACA_LOG_LEVEL: "" } });
+  const r = runCliSync(args, { cwd, env: { ...process.env, ALPACA_LOG_LEVEL: "" } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 

@@ -8,15 +8,14 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { encodeLog, encodeMacBlock, logMac, loadUserKey, type Invocation } from "../src/log/index.js";
+import { runCliSync, spawnCli } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 const PROGRAM = join(ROOT, "build/test-suite/many_calls.wasm");
 
 describe("interrupting analyze", { skip: existsSync(PROGRAM) ? false : "run make test-suite first" }, () => {
@@ -26,7 +25,7 @@ describe("interrupting analyze", { skip: existsSync(PROGRAM) ? false : "run make
       try {
         writeFileSync(join(t, "bump.alog"), "the old log\n");
         // 400 million calls: minutes of analysis, far more than this test waits.
-        const child = spawn(process.execPath, [LAUNCHER, "analyze", "--func", "bump", "--log", "bump.alog", PROGRAM, "400000000"], { cwd: t, stdio: "ignore" });
+        const child = spawnCli(["analyze", "--func", "bump", "--log", "bump.alog", PROGRAM, "400000000"], { cwd: t, env: process.env, stdio: "ignore" });
         const exited = new Promise<number | null>((resolve) => child.on("exit", (code, sig) => resolve(code ?? (sig ? 128 + (sig === "SIGINT" ? 2 : 15) : null))));
         // Wait until the analysis is writing its temporary log.
         const deadline = Date.now() + 30_000;
@@ -49,7 +48,7 @@ describe("interrupting analyze", { skip: existsSync(PROGRAM) ? false : "run make
     try {
       mkdirSync(join(t, "adir"));
       for (const [log, why] of [[join(t, "adir"), `--log ${join(t, "adir")}: is a directory`], [join(t, "no/such/f.alog"), `cannot write log ${join(t, "no/such/f.alog")}: no such directory`]] as const) {
-        const r = spawnSync(process.execPath, [LAUNCHER, "analyze", "--func", "bump", "--log", log, PROGRAM], { encoding: "utf8" });
+        const r = runCliSync(["analyze", "--func", "bump", "--log", log, PROGRAM], { env: process.env });
         assert.equal(r.status, 125);
         assert.equal(r.stdout, "", "the program did not run");
         assert.equal(r.stderr, `alpaca: ${why}\n`);
@@ -63,20 +62,20 @@ describe("interrupting analyze", { skip: existsSync(PROGRAM) ? false : "run make
 /** Runs `alpaca log dump` with a small heap, counting output bytes and `needle`s as they stream past. */
 function dumpCounting(args: string[], env: NodeJS.ProcessEnv, needle: string): Promise<{ status: number | null; bytes: number; count: number; peakRssMiB: number; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--max-old-space-size=48", LAUNCHER, "log", "dump", ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnCli(["log", "dump", ...args], { nodeArgs: ["--max-old-space-size=48"], env, stdio: ["ignore", "pipe", "pipe"] });
     let bytes = 0;
     let count = 0;
     let carry = "";
     let stderr = "";
-    child.stdout.setEncoding("latin1");
-    child.stdout.on("data", (s: string) => {
+    child.stdout!.setEncoding("latin1");
+    child.stdout!.on("data", (s: string) => {
       bytes += s.length;
       const text = carry + s;
       count += text.split(needle).length - 1;
       carry = text.slice(-(needle.length - 1));
       if (carry.includes(needle)) carry = "";
     });
-    child.stderr.on("data", (b: Buffer) => (stderr += b.toString()));
+    child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
     // The kernel's high-water mark of the dump's resident memory, read while it runs.
     let peakKiB = 0;
     const poll = setInterval(() => {

@@ -8,18 +8,17 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCliSync } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 const SCENE = join(ROOT, "build/test-suite/cxx/scene.wasm");
 const WORDS = join(ROOT, "build/test-suite/rust/words.wasm");
 
 function alpaca(args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [LAUNCHER, ...args], { encoding: "utf8", env: { ...process.env, ALPACA_LOG_LEVEL: "" } });
+  const r = runCliSync(args, { env: { ...process.env, ALPACA_LOG_LEVEL: "" } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 

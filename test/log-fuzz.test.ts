@@ -13,16 +13,16 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "../src/binary/index.js";
 import { createRng } from "../src/energy/stats.js";
 import { decodeLog, encodeLog, encodeMacBlock, logMac, type EffectLog, type Event, type Invocation } from "../src/log/index.js";
+import { runCliSync, spawnCli } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 const PROGRAM = join(ROOT, "build/test-suite/printf_inside.wasm");
 const FUNC = "report";
 const RUN_TIMEOUT_MS = 60_000;
@@ -36,11 +36,11 @@ interface Run {
 
 function runAlpaca(args: string[], env: NodeJS.ProcessEnv): Promise<Run> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [LAUNCHER, ...args], { env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawnCli(args, { env, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
+    child.stdout!.on("data", (b: Buffer) => out.push(b));
+    child.stderr!.on("data", (b: Buffer) => err.push(b));
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -220,7 +220,7 @@ describe("log fuzzer", { skip: existsSync(PROGRAM) ? false : "run make test-suit
       const mine = { ...process.env, ALPACA_LOG_LEVEL: "", XDG_CONFIG_HOME: join(t, "mine") };
       const theirs = { ...mine, XDG_CONFIG_HOME: join(t, "theirs") };
       const log = join(t, "report.alog");
-      const run = (args: string[], env: NodeJS.ProcessEnv) => spawnSync(process.execPath, [LAUNCHER, ...args], { env, encoding: "utf8" });
+      const run = (args: string[], env: NodeJS.ProcessEnv) => runCliSync(args, { env });
       assert.equal(run(["analyze", "--func", FUNC, "--log", log, PROGRAM], mine).status, 0);
       const keyFile = join(t, "mine/alpaca/log-key");
       assert.equal(spawnSync("stat", ["-c", "%a", keyFile], { encoding: "utf8" }).stdout.trim(), "600");

@@ -7,24 +7,23 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CallProfile } from "../src/runtime/call-profile.js";
+import { runCliSync } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 const build = (p: string): string => join(ROOT, "build", p);
 
 function run(program: string, args: string[], env: NodeJS.ProcessEnv = {}, input = ""): { status: number | null; stdout: string; stderr: string } {
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
-  const r = spawnSync(process.execPath, [LAUNCHER, "run", program, ...args], { env: { ...clean, ...env }, input, encoding: "utf8" });
+  const r = runCliSync(["run", program, ...args], { env: { ...clean, ...env }, input });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function functionNamed(profile: CallProfile, program: string, name: string): CallProfile["functions"][number] | undefined {
-  const r = spawnSync(process.execPath, [LAUNCHER, "functions", "--grep", `^${name}$`, program], { encoding: "utf8" });
+  const r = runCliSync(["functions", "--grep", `^${name}$`, program], { env: process.env });
   const index = Number(/^\s*(\d+)\s/m.exec(r.stdout)?.[1]);
   return profile.functions.find((f) => f.index === index);
 }

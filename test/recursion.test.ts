@@ -6,16 +6,15 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCliSync } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 
 function alpaca(args: string[], env: NodeJS.ProcessEnv = {}): { stdout: string; status: number | null } {
-  const r = spawnSync(process.execPath, [LAUNCHER, ...args], { encoding: "utf8", env: { ...process.env, ALPACA_LOG_LEVEL: "", ...env } });
+  const r = runCliSync(args, { env: { ...process.env, ALPACA_LOG_LEVEL: "", ...env } });
   return { stdout: r.stdout, status: r.status };
 }
 

@@ -12,9 +12,9 @@ import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { cliArgv, runCliSync } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 const PROGRAM = join(ROOT, "build/test-suite/stat_print.wasm");
 const INPUT = "twelve bytes";
 
@@ -36,7 +36,7 @@ function freshData(t: string): string {
 function run(args: string[], stdout: Stdout, t: string): { out: string; stderr: string; status: number | null } {
   const env = { ...process.env, ALPACA_LOG_LEVEL: "" };
   if (stdout === "terminal") {
-    const command = [process.execPath, LAUNCHER, ...args].map((a) => `'${a}'`).join(" ");
+    const command = cliArgv(args).map((a) => `'${a}'`).join(" ");
     const r = spawnSync("script", ["-qec", `${command} 2>${join(t, "stderr")}`, "/dev/null"], { encoding: "utf8", env });
     return { out: r.stdout.replace(/\r\n/g, "\n"), stderr: readFileSync(join(t, "stderr"), "utf8"), status: r.status };
   }
@@ -44,13 +44,13 @@ function run(args: string[], stdout: Stdout, t: string): { out: string; stderr: 
     const path = join(t, "stdout");
     const fd = openSync(path, "w");
     try {
-      const r = spawnSync(process.execPath, [LAUNCHER, ...args], { encoding: "utf8", env, stdio: ["ignore", fd, "pipe"] });
+      const r = runCliSync(args, { env, stdio: ["ignore", fd, "pipe"] });
       return { out: readFileSync(path, "utf8"), stderr: r.stderr, status: r.status };
     } finally {
       closeSync(fd);
     }
   }
-  const r = spawnSync(process.execPath, [LAUNCHER, ...args], { encoding: "utf8", env });
+  const r = runCliSync(args, { env });
   return { out: r.stdout, stderr: r.stderr, status: r.status };
 }
 

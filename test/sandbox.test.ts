@@ -7,13 +7,12 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runCliSync } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 const PROGRAM = join(ROOT, "build/test-suite/sandbox_escape.wasm");
 
 const NOTCAPABLE = 76;
@@ -60,7 +59,7 @@ function snapshot(dir: string): string[] {
 }
 
 function alpaca(args: string[]): { stdout: string; stderr: string; status: number | null } {
-  const r = spawnSync(process.execPath, [LAUNCHER, ...args], { encoding: "utf8", env: { ...process.env, ALPACA_LOG_LEVEL: "" } });
+  const r = runCliSync(args, { env: { ...process.env, ALPACA_LOG_LEVEL: "" } });
   return { stdout: r.stdout, stderr: r.stderr, status: r.status };
 }
 

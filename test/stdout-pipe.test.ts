@@ -6,11 +6,11 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { encodeLog } from "../src/log/index.js";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawnCli } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const PROGRAM = join(ROOT, "build/test-suite/big_output.wasm");
@@ -20,12 +20,12 @@ const EXPECTED_LINES = BLOCKS * 1000;
 /** Runs the CLI, reading its stdout only after a pause long enough to fill the pipe. */
 function runWithSlowReader(args: string[], cwd: string): Promise<{ lines: number; status: number | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, "bin/alpaca.js"), ...args], { cwd, stdio: ["ignore", "pipe", "ignore"] });
-    child.stdout.pause();
+    const child = spawnCli(args, { cwd, env: process.env, stdio: ["ignore", "pipe", "ignore"] });
+    child.stdout!.pause();
     const chunks: Buffer[] = [];
     setTimeout(() => {
-      child.stdout.on("data", (d: Buffer) => chunks.push(d));
-      child.stdout.resume();
+      child.stdout!.on("data", (d: Buffer) => chunks.push(d));
+      child.stdout!.resume();
     }, 1500);
     child.on("error", reject);
     child.on("close", (status) => {
@@ -65,10 +65,10 @@ describe("output to a reader that stops early", () => {
         invocations, inputs: [], end: { invocationCount: invocations.length, inputCount: 0, outcome: "exited", exitCode: 0 },
       }));
       const result = await new Promise<{ stderr: string; status: number | null }>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(ROOT, "bin/alpaca.js"), "log", "dump", log], { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawnCli(["log", "dump", log], { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
         let stderr = "";
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        child.stdout.once("data", () => child.stdout.destroy());
+        child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+        child.stdout!.once("data", () => child.stdout!.destroy());
         child.on("error", reject);
         child.on("close", (status) => resolve({ stderr, status }));
       });

@@ -10,14 +10,13 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdtempSync, openSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CASES, type Case } from "../test-suite/cases.js";
+import { spawnCli } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
-const LAUNCHER = join(ROOT, "bin/alpaca.js");
 
 function analyze(c: Case, strategy: string, work: string, tag = ""): Promise<{ log: Buffer; stderr: string }> {
   const dirArgs: string[] = [];
@@ -31,14 +30,14 @@ function analyze(c: Case, strategy: string, work: string, tag = ""): Promise<{ l
   }
   const envArgs = Object.entries(c.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
   const log = join(work, `${c.name}-${strategy}${tag}.alog`);
-  const args = [LAUNCHER, "analyze", "--strategy", strategy, "--func", c.func, "--log", log, ...dirArgs, ...envArgs, join(ROOT, "build/test-suite", `${c.program}.wasm`), ...c.args];
+  const args = ["analyze", "--strategy", strategy, "--func", c.func, "--log", log, ...dirArgs, ...envArgs, join(ROOT, "build/test-suite", `${c.program}.wasm`), ...c.args];
   // Stdin comes from a file: a pipe's reads return chunks as the writer's timing makes them, so
   // F's fd_read calls (and the log) would differ run to run.
   const stdinPath = join(work, `${c.name}-${strategy}${tag}.stdin`);
   writeFileSync(stdinPath, c.stdin ?? "");
   const stdin = openSync(stdinPath, "r");
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: work, env: { ...process.env, ALPACA_LOG_LEVEL: "debug" }, stdio: [stdin, "ignore", "pipe"] });
+    const child = spawnCli(args, { cwd: work, env: { ...process.env, ALPACA_LOG_LEVEL: "debug" }, stdio: [stdin, "ignore", "pipe"] });
     closeSync(stdin);
     let stderr = "";
     child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));

@@ -1,13 +1,11 @@
 /**
- * Spawns the real `alpaca` CLI for the energy end-to-end harnesses, with the caller's
- * environment less its ALPACA_* variables, no stdin, and stdout and stderr collected.
+ * The energy and profile end-to-end harnesses: `alpaca` through the shared CLI harness
+ * (test/harness/cli.ts), and the runner of their cases.
  */
-import { spawn } from "node:child_process";
-import * as path from "node:path";
-import { fileURLToPath } from "node:url";
+import { envWithoutAlpaca, LAUNCHER, ROOT, runCli } from "../../../test/harness/cli.js";
 
-export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-export const ALPACA = path.join(ROOT, "bin/alpaca.js");
+export { ROOT };
+export const ALPACA = LAUNCHER;
 
 export interface Outcome {
   status: number | null;
@@ -15,18 +13,10 @@ export interface Outcome {
   stderr: string;
 }
 
-/** `alpaca ARGS`, with extra variables `env` and Node flags `engineFlags`. */
-export function alpaca(args: string[], env: NodeJS.ProcessEnv = {}, engineFlags: readonly string[] = []): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
-    const child = spawn(process.execPath, [...engineFlags, ALPACA, ...args], { env: { ...clean, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+/** `alpaca ARGS`, with extra variables `env` and Node flags `engineFlags` (test/harness/cli.ts). */
+export async function alpaca(args: string[], env: NodeJS.ProcessEnv = {}, engineFlags: readonly string[] = []): Promise<Outcome> {
+  const r = await runCli(args, { env: envWithoutAlpaca(env), nodeArgs: engineFlags });
+  return { status: r.status, stdout: r.stdout.toString(), stderr: r.stderr.toString() };
 }
 
 /** One end-to-end case: a name and a check that throws with what went wrong. */

@@ -8,12 +8,12 @@
  * Prints one line per case and a closing `N passed, N failed`; exits 1 on any failure.
  * Run with `make energy-e2e` (part of `make check`).
  */
-import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { FakePowercap } from "../testing/fake-powercap.js";
-import { ALPACA, alpaca, ROOT, runCases, type Outcome } from "./cli.js";
+import { runCliInterrupted } from "../../../test/harness/cli.js";
+import { alpaca, ROOT, runCases, type Outcome } from "./cli.js";
 
 const PRIMES = path.join(ROOT, "build/test-suite/primes.wasm");
 const NATIVE = path.join(ROOT, "build/test-suite/native");
@@ -130,24 +130,8 @@ const cases: { name: string; run: () => Promise<void> }[] = [
     name: "energy: Ctrl-C stops after the current run, reports the completed runs as interrupted (exit 130), leaves no temp folder",
     run: async () => {
       const before = new Set(fs.readdirSync(os.tmpdir()).filter((f) => f.startsWith("alpaca-")));
-      const o = await new Promise<Outcome>((resolve, reject) => {
-        const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
-        const child = spawn(process.execPath, [ALPACA, "energy", "--func", "count_primes", "--source", "model", "--runs", "20", "--warmup", "0", PRIMES, "1000", "300000"], { env: clean, stdio: ["ignore", "pipe", "pipe"] });
-        let stdout = "";
-        let stderr = "";
-        let sent = false;
-        child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-        child.stderr.on("data", (c: Buffer) => {
-          stderr += c.toString();
-          // In the fourth round: three complete rounds, then the current run finishes.
-          if (!sent && /round 4\/20: /.test(stderr)) {
-            sent = true;
-            child.kill("SIGINT");
-          }
-        });
-        child.on("error", reject);
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-      });
+      // In the fourth round: three complete rounds, then the current run finishes.
+      const o = await runCliInterrupted(["energy", "--func", "count_primes", "--source", "model", "--runs", "20", "--warmup", "0", PRIMES, "1000", "300000"], /round 4\/20: /);
       check(o.status === 130, `status ${o.status}, expected 130: ${o.stderr.slice(-400)}`);
       check(/stopped INTERRUPTED: the report covers the runs completed before it/.test(o.stdout), `no interrupted report: ${o.stdout.slice(0, 600)}`);
       check(/^verdict: count_primes costs /m.test(o.stdout), `no verdict over the completed runs: ${o.stdout}`);

@@ -13,11 +13,12 @@
  * leaves no temporary folder behind.
  * Prints one line per case and `N passed, N failed`. Run with `make profile-e2e` (part of `make check`).
  */
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ALPACA, alpaca, ROOT, runCases, type E2eCase, type Outcome } from "../../energy/e2e/cli.js";
+import { envWithoutAlpaca, runCliInterrupted } from "../../../test/harness/cli.js";
+import { alpaca, ROOT, runCases, type E2eCase, type Outcome } from "../../energy/e2e/cli.js";
 
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const ARGS = ["300000", "1", "1", "40"];
@@ -96,23 +97,7 @@ const onOneLine = (o: Outcome, pattern: RegExp): void => {
 
 /** `alpaca profile ARGS` with TMPDIR set to `tmpdir`, sent SIGINT once stderr matches `when`. */
 function interruptedProfile(args: string[], tmpdir: string, when: RegExp): Promise<Outcome> {
-  return new Promise((resolve, reject) => {
-    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("ALPACA_")));
-    const child = spawn(process.execPath, [ALPACA, "profile", ...args], { env: { ...clean, TMPDIR: tmpdir }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    let sent = false;
-    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-      if (!sent && when.test(stderr)) {
-        sent = true;
-        child.kill("SIGINT");
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
+  return runCliInterrupted(["profile", ...args], when, envWithoutAlpaca({ TMPDIR: tmpdir }));
 }
 
 const browserCase = (c: E2eCase): E2eCase => ({ ...c, skip: () => (skip ? `Chromium is missing; install it with: ${skip}` : undefined) });
