@@ -14,11 +14,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CHANNEL_VERSION, type SnapshotRequest } from "../src/energy/channel.js";
-import { requestSnapshot } from "../src/energy/notify.js";
-import { SamplerProcess } from "../src/energy/sampler-client.js";
-import { standaloneSamplerCommand } from "../src/energy/sampler-command.js";
-import { quantileSorted } from "../src/energy/stats.js";
+import { CHANNEL_VERSION, type SnapshotRequest } from "../src/energy/sampler/channel.js";
+import { requestSnapshot } from "../src/energy/sampler/notify.js";
+import { SamplerProcess } from "../src/energy/sampler/sampler-client.js";
+import { standaloneSamplerCommand } from "../src/energy/sampler/sampler-command.js";
+import { quantileSorted } from "../src/energy/stats/stats.js";
 import { FakePowercap, oneSocketZones } from "../src/energy/testing/fake-powercap.js";
 
 const COUNT = Number(process.argv[2] ?? 10_000);

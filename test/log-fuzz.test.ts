@@ -18,7 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "../src/binary/index.js";
-import { createRng } from "../src/energy/stats.js";
+import { createRng } from "../src/energy/stats/stats.js";
 import { decodeLog, encodeLog, encodeMacBlock, logMac, type EffectLog, type Event, type Invocation } from "../src/log/index.js";
 import { runCliSync, spawnCli } from "./harness/cli.js";
 

@@ -17,7 +17,7 @@ import { Command } from "commander";
 import { UsageError } from "../errors/index.js";
 import type { RunMode } from "../backend/index.js";
 import type { RunCache, WasmRunRequest } from "../runtime/index.js";
-import type { RunnerAnswer, RunnerRequest } from "../energy/runner-process.js";
+import type { RunnerAnswer, RunnerRequest } from "../energy/runs/runner-process.js";
 import type { CliContext } from "./context.js";
 import { describe } from "./describe-error.js";
 import { buildRequest, collect, type RunOptions } from "./run-request.js";
@@ -36,7 +36,7 @@ export function registerRunner(program: Command, ctx: CliContext): void {
     .action(async (prog: string, args: string[], o: RunOptions) => {
       const env = ctx.env;
       if (!env.ALPACA_FUNC) throw new UsageError("runner: needs ALPACA_FUNC");
-      const { createRunNotifier } = await import("../energy/notify.js");
+      const { createRunNotifier } = await import("../energy/sampler/notify.js");
       const { runWasm } = await import("../runtime/index.js");
       let runId: string | undefined;
       const notify = createRunNotifier(env, () => runId);

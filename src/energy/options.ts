@@ -6,8 +6,8 @@
  */
 import type { SourceChoice } from "./types.js";
 
-export { DEFAULT_WATTS_PER_CORE } from "./model.js";
-export { POWERCAP_ROOT } from "./powercap.js";
+export { DEFAULT_WATTS_PER_CORE } from "./source/model.js";
+export { POWERCAP_ROOT } from "./source/powercap.js";
 
 /** `--runs auto`: the cost's 95% CI half-width wanted, as a fraction of the baseline's mean. */
 export const DEFAULT_PRECISION = 0.05;

@@ -2,8 +2,8 @@
  * The data an energy comparison produces, shared by the orchestrator (which fills it), the
  * statistics (summary.ts) and the reports. Pure types.
  */
-import type { SnapshotRequest } from "./channel.js";
-import type { Zone } from "./powercap.js";
+import type { SnapshotRequest } from "./sampler/channel.js";
+import type { Zone } from "./source/powercap.js";
 
 export type SourceChoice = "auto" | "rapl" | "model";
 

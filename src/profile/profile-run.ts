@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { AlpacaError } from "../errors/index.js";
 import { runEnergy, summarizeEnergy, type EnergyOptions, type EnergyResult, type EnergySummary, type ProgressEvent } from "../energy/index.js";
 import { COMPILE_FLAGS } from "../energy/options.js";
-import { alpacaFailure, runCaptured } from "../energy/runner.js";
+import { alpacaFailure, runCaptured } from "../energy/runs/runner.js";
 import type { CallProfile } from "../runtime/call-profile.js";
 import { chooseCandidates, type Candidate, type CandidateChoice } from "./candidates.js";
 

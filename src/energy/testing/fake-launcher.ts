@@ -12,7 +12,7 @@
  * Options before PROGRAM (--dir, --env, --strategy, as alpaca takes them) are skipped.
  */
 import * as fs from "node:fs";
-import { createRunNotifier } from "../notify.js";
+import { createRunNotifier } from "../sampler/notify.js";
 
 function burnCpuMs(ms: number): void {
   const target = process.cpuUsage().user + process.cpuUsage().system + ms * 1000;

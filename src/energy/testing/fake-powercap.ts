@@ -8,7 +8,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parseZoneDirName } from "../powercap.js";
+import { parseZoneDirName } from "../source/powercap.js";
 
 export interface FakeZoneSpec {
   /** Directory name: `intel-rapl:0`, `intel-rapl:0:1`, `intel-rapl-mmio:0`. */

@@ -30,7 +30,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { alpaca, ROOT } from "../../energy/e2e/cli.js";
 import { accuracySources, truthPairs, type AccuracySource } from "../../energy/e2e/truth.js";
-import { median } from "../../energy/stats.js";
+import { median } from "../../energy/stats/stats.js";
 
 const PROGRAM = path.join(ROOT, "build/examples/known_costs.wasm");
 const TOLERANCE = 0.25;

@@ -4,14 +4,14 @@
  * differences between consecutive snapshots. Model-source figures say "estimated" wherever they
  * appear. Pure: data in, text out.
  */
-import { describeMethod } from "./decision.js";
+import { describeMethod } from "../stats/decision.js";
 import { formatP, formatPercent, formatSi, formatSignificant } from "./format.js";
 import type { MachineInfo } from "./machine.js";
-import type { ProgressEvent } from "./orchestrate.js";
-import { MODEL_ZONE } from "./model.js";
-import type { Interval, SampleSummary } from "./stats.js";
-import { costList, CPU_METRIC, TIME_METRIC, type EnergySummary, type MetricComparison } from "./summary.js";
-import type { EnergyResult, ReplayStats, RunRecord, Snapshot, StopReason, Variant } from "./types.js";
+import type { ProgressEvent } from "../runs/orchestrate.js";
+import { MODEL_ZONE } from "../source/model.js";
+import type { Interval, SampleSummary } from "../stats/stats.js";
+import { costList, CPU_METRIC, TIME_METRIC, type EnergySummary, type MetricComparison } from "../stats/summary.js";
+import type { EnergyResult, ReplayStats, RunRecord, Snapshot, StopReason, Variant } from "../types.js";
 
 /** v2: three variants, the cost by a stated method, the decision rule, stop reason. */
 export const REPORT_JSON_VERSION = 2;

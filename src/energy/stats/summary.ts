@@ -8,9 +8,9 @@
  * short for RAPL). Pure: the bootstrap's and the A/A relabeling's randomness is seeded.
  */
 import { decide, MIN_RUNS_FOR_VERDICT, verdictText, type DecisionKind } from "./decision.js";
-import { formatP, formatPercent, formatSi } from "./format.js";
-import { MODEL_ZONE } from "./model.js";
-import { packageLabels } from "./powercap.js";
+import { formatP, formatPercent, formatSi } from "../report/format.js";
+import { MODEL_ZONE } from "../source/model.js";
+import { packageLabels } from "../source/powercap.js";
 import {
   bootstrapMeanDiffCi,
   createRng,
@@ -26,7 +26,7 @@ import {
   type SampleSummary,
   type WelchResult,
 } from "./stats.js";
-import type { CostMethod, EnergyResult, RunRecord, Variant } from "./types.js";
+import type { CostMethod, EnergyResult, RunRecord, Variant } from "../types.js";
 
 /** RAPL updates its counters about every millisecond. */
 export const RAPL_UPDATE_SECONDS = 0.001;

@@ -1,11 +1,11 @@
 // Summary, decision rule, verdict and reports over synthetic comparison results (no processes).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Zone } from "./powercap.js";
-import { diffSnapshots, formatReport, formatSnapshotDiffs, toCsv, toJson } from "./report.js";
+import type { Zone } from "../source/powercap.js";
+import { diffSnapshots, formatReport, formatSnapshotDiffs, toCsv, toJson } from "../report/report.js";
 import { decide, MIN_RUNS_FOR_VERDICT } from "./decision.js";
 import { ALL_PACKAGES, summarizeEnergy } from "./summary.js";
-import type { CostMethod, EnergyResult, RunRecord, Snapshot, Variant } from "./types.js";
+import type { CostMethod, EnergyResult, RunRecord, Snapshot, Variant } from "../types.js";
 
 function zone(label: string, name: string, parentLabel?: string): Zone {
   return { id: label, name, label, parentLabel, energyPath: `/x/${label}/energy_uj`, maxEnergyRangeUj: 1e9, maxPowerUw: undefined };

@@ -12,9 +12,9 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { createInterface } from "node:readline";
-import { EnvironmentError } from "../errors/index.js";
+import { EnvironmentError } from "../../errors/index.js";
 import type { RunCapture } from "./runner.js";
-import type { ReplayStats } from "./types.js";
+import type { ReplayStats } from "../types.js";
 
 export interface RunnerRequestSpec {
   mode: "b" | "c" | "d";

@@ -4,7 +4,7 @@
  * root reads `energy_uj` whatever its mode). Zone interpretation lives in powercap.ts.
  */
 import * as fs from "node:fs";
-import { EnvironmentError } from "../errors/index.js";
+import { EnvironmentError } from "../../errors/index.js";
 import { buildZones, isControlTypeDir, parseMicro, parseZoneDirName, POWERCAP_ROOT, type FileRead, type RawZone, type Zone, type ZoneSet } from "./powercap.js";
 
 export interface PowercapFs {

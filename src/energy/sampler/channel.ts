@@ -18,7 +18,7 @@
  *
  * Pure: names, encoding and validation only. Version 1.
  */
-import { ProtocolError } from "../errors/index.js";
+import { ProtocolError } from "../../errors/index.js";
 
 /** Pid of the sampler to signal (v2). */
 export const ENV_PPID = "ALPACA_PPID";

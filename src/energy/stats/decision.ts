@@ -5,9 +5,9 @@
  * more without F. Fewer than MIN_RUNS_FOR_VERDICT valid runs of a variant give no conclusion.
  * p values and the bootstrap interval are supporting detail and never change the verdict. Pure.
  */
-import { formatPercent, formatPlusMinus, formatSi } from "./format.js";
+import { formatPercent, formatPlusMinus, formatSi } from "../report/format.js";
 import type { Interval } from "./stats.js";
-import type { CostMethod } from "./types.js";
+import type { CostMethod } from "../types.js";
 
 /** Fewer valid runs of any variant than this: no conclusion. */
 export const MIN_RUNS_FOR_VERDICT = 3;

@@ -7,16 +7,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
+import { AlpacaError, EnvironmentError, UsageError } from "../../errors/index.js";
 import { baseRunEnv, MIN_ROUNDS_FOR_PRECISION, runEnergy, type EnergyOptions } from "./orchestrate.js";
 import { schedule } from "./schedule.js";
-import { readZones } from "./powercap-reader.js";
-import { formatReport, toCsv, toJson } from "./report.js";
-import { standaloneSamplerCommand } from "./sampler-command.js";
-import { summarizeEnergy } from "./summary.js";
-import { FakePowercap, oneSocketZones } from "./testing/fake-powercap.js";
+import { readZones } from "../source/powercap-reader.js";
+import { formatReport, toCsv, toJson } from "../report/report.js";
+import { standaloneSamplerCommand } from "../sampler/sampler-command.js";
+import { summarizeEnergy } from "../stats/summary.js";
+import { FakePowercap, oneSocketZones } from "../testing/fake-powercap.js";
 
-const FAKE_LAUNCHER = fileURLToPath(new URL("./testing/fake-launcher.ts", import.meta.url));
+const FAKE_LAUNCHER = fileURLToPath(new URL("../testing/fake-launcher.ts", import.meta.url));
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-energy-test-"));

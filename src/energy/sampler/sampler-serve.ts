@@ -6,9 +6,9 @@
  * the parent goes away, removing its channel directory.
  */
 import * as fs from "node:fs";
-import { EnvironmentError, UsageError } from "../errors/index.js";
+import { EnvironmentError, UsageError } from "../../errors/index.js";
 import { createChannelDir, Sampler, type SamplerCounts, type SamplerSource, type Snapshot } from "./sampler.js";
-import { resolveSource, type SourceChoice } from "./source.js";
+import { resolveSource, type SourceChoice } from "../source/source.js";
 
 /** Messages from the sampler to its parent. */
 export type SamplerMessage =

@@ -4,7 +4,7 @@
  * have arrived. The child's stderr is kept (last lines) to explain a failure.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { EnvironmentError } from "../errors/index.js";
+import { EnvironmentError } from "../../errors/index.js";
 import type { SamplerControl, SamplerMessage } from "./sampler-serve.js";
 import type { SamplerCounts, Snapshot } from "./sampler.js";
 

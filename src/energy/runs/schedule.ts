@@ -5,8 +5,8 @@
  * ABBA). Slow drift of the machine (temperature, frequency, background load) then falls on every
  * variant alike. Warm-up rounds come first and are discarded. Pure.
  */
-import { InternalError } from "../errors/index.js";
-import type { Variant } from "./types.js";
+import { InternalError } from "../../errors/index.js";
+import type { Variant } from "../types.js";
 
 export interface ScheduledRun {
   variant: Variant;

@@ -4,7 +4,7 @@
  * wrap period (the sampler's background poll guarantees it), any number of wraps between two
  * snapshots is accounted for. Pure: readings are passed in.
  */
-import { InternalError } from "../errors/index.js";
+import { InternalError } from "../../errors/index.js";
 import { wrapDeltaUj } from "./powercap.js";
 
 export class EnergyAccumulator {

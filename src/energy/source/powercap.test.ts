@@ -7,8 +7,8 @@ import * as path from "node:path";
 import { EnergyAccumulator } from "./accumulator.js";
 import { buildZones, packageLabels, parseMicro, parseZoneDirName, pollIntervalMs, wrapDeltaUj, type RawZone } from "./powercap.js";
 import { nodePowercapFs, readEnergyUj, readZones, type PowercapFs } from "./powercap-reader.js";
-import { FakePowercap, oneSocketZones } from "./testing/fake-powercap.js";
-import { InternalError } from "../errors/index.js";
+import { FakePowercap, oneSocketZones } from "../testing/fake-powercap.js";
+import { InternalError } from "../../errors/index.js";
 
 function tempRoot(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-powercap-"));

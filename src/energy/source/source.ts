@@ -3,10 +3,10 @@
  * `--source auto`) the model, after one line saying why and how to fix it. `--source rapl`
  * fails instead with the same explanation. Reads sysfs through powercap-reader.ts.
  */
-import { EnvironmentError } from "../errors/index.js";
+import { EnvironmentError } from "../../errors/index.js";
 import { DEFAULT_WATTS_PER_CORE } from "./model.js";
 import { nodePowercapFs, readZones, type PowercapFs, type ZoneScan } from "./powercap-reader.js";
-import type { ResolvedSource, SourceChoice } from "./types.js";
+import type { ResolvedSource, SourceChoice } from "../types.js";
 
 export type { ResolvedSource, SourceChoice };
 

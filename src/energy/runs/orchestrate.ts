@@ -12,16 +12,16 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { AlpacaError, EnvironmentError, UsageError } from "../errors/index.js";
-import { ENV_CHANNEL, ENV_PPID, ENV_RUN_ID } from "./channel.js";
-import { COMPILE_FLAGS, DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_PRECISION, type CompileMode } from "./options.js";
+import { AlpacaError, EnvironmentError, UsageError } from "../../errors/index.js";
+import { ENV_CHANNEL, ENV_PPID, ENV_RUN_ID } from "../sampler/channel.js";
+import { COMPILE_FLAGS, DEFAULT_MAX_RUNS, DEFAULT_MAX_TIME_SECONDS, DEFAULT_PRECISION, type CompileMode } from "../options.js";
 import { alpacaFailure, compareCaptures, runCaptured, type Launcher, type RunCapture, type RunSpec } from "./runner.js";
 import { RunnerKilled, RunnerProcess } from "./runner-process.js";
-import { SamplerProcess, type SamplerCommand } from "./sampler-client.js";
-import type { Snapshot } from "./sampler.js";
+import { SamplerProcess, type SamplerCommand } from "../sampler/sampler-client.js";
+import type { Snapshot } from "../sampler/sampler.js";
 import { roundOrder } from "./schedule.js";
-import { currentCost } from "./summary.js";
-import type { CostMethod, EnergyResult, ReplayStats, ResolvedSource, RunRecord, StopReason, Variant } from "./types.js";
+import { currentCost } from "../stats/summary.js";
+import type { CostMethod, EnergyResult, ReplayStats, ResolvedSource, RunRecord, StopReason, Variant } from "../types.js";
 
 export interface EnergyOptions {
   func: string;

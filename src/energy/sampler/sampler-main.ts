@@ -4,8 +4,8 @@
  * `alpaca sampler --serve` (src/cli/cmd-sampler.ts) runs the same serveSampler.
  */
 import { parseArgs } from "node:util";
-import { DEFAULT_WATTS_PER_CORE } from "./model.js";
-import { POWERCAP_ROOT } from "./powercap.js";
+import { DEFAULT_WATTS_PER_CORE } from "../source/model.js";
+import { POWERCAP_ROOT } from "../source/powercap.js";
 import { serveSampler } from "./sampler-serve.js";
 
 const { values } = parseArgs({

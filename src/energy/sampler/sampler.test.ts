@@ -7,14 +7,14 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { EnvironmentError } from "../errors/index.js";
+import { EnvironmentError } from "../../errors/index.js";
 import { CHANNEL_VERSION, requestFileName, type SnapshotRequest } from "./channel.js";
 import { createRunNotifier, requestSnapshot } from "./notify.js";
-import { readZones } from "./powercap-reader.js";
+import { readZones } from "../source/powercap-reader.js";
 import { SamplerProcess } from "./sampler-client.js";
 import { standaloneSamplerCommand } from "./sampler-command.js";
 import { createChannelDir, Sampler } from "./sampler.js";
-import { FakePowercap, oneSocketZones, type FakeZoneSpec } from "./testing/fake-powercap.js";
+import { FakePowercap, oneSocketZones, type FakeZoneSpec } from "../testing/fake-powercap.js";
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-sampler-test-"));

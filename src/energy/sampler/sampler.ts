@@ -16,12 +16,12 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { EnergyAccumulator } from "./accumulator.js";
+import { EnergyAccumulator } from "../source/accumulator.js";
 import { ackFileName, CHANNEL_VERSION, decodeRequest, parseRequestFileName, type SnapshotAck, type SnapshotRequest } from "./channel.js";
-import type { Snapshot } from "./types.js";
-import { estimateEnergyJ, MODEL_ZONE } from "./model.js";
-import { pollIntervalMs as derivePollIntervalMs, shortestWrapSeconds, type Zone } from "./powercap.js";
-import { nodePowercapFs, readEnergyUj, type PowercapFs } from "./powercap-reader.js";
+import type { Snapshot } from "../types.js";
+import { estimateEnergyJ, MODEL_ZONE } from "../source/model.js";
+import { pollIntervalMs as derivePollIntervalMs, shortestWrapSeconds, type Zone } from "../source/powercap.js";
+import { nodePowercapFs, readEnergyUj, type PowercapFs } from "../source/powercap-reader.js";
 
 export type { Snapshot };
 
