@@ -5,10 +5,10 @@
  * ended. The guest sees the same memory, arguments and environment in every mode.
  */
 import { WASI } from "node:wasi";
-import { LogFile, logIdentity, neverCalled, openReplayLog, type ReplayLog, type ReplayRun, type RunOutcome } from "../backend/index.js";
+import { LogFile, logIdentity, neverCalled, openReplayLog, type ReplayRun, type RunOutcome } from "../backend/index.js";
 import { UsageError } from "../errors/index.js";
-import { checkedToken, envVars, LogEncoder, type OpenedLog } from "../log/index.js";
-import { buildAnalyzerModule, buildCountingModule, buildReplayModule, REPLAY_HOOKS, readCallCounts, readModule, type ReplayVariant, type RewriteLayout, type WasiContext, type WasmModule, type WasmValType } from "../wasm/index.js";
+import { checkedToken, envVars, LogEncoder } from "../log/index.js";
+import { buildAnalyzerModule, buildCountingModule, buildReplayModule, REPLAY_HOOKS, readCallCounts, readModule, type ReplayVariant, type RewriteLayout, type WasiContext, type WasmValType } from "../wasm/index.js";
 import { aggregateCpuProfile, GuestProfiler, type CallProfile } from "./call-profile.js";
 import { resolveHandles } from "./guest-handles.js";
 import { HookTable } from "./hook-module.js";
@@ -50,7 +50,7 @@ function globalTypes(p: Program): Map<number, WasmValType> {
 }
 
 /** What a replay of `f` in `p` is, for the log's header check (src/backend/replay-log.ts). */
-function replayRun(p: Program, f: TargetFunction): ReplayRun {
+function replayTarget(p: Program, f: TargetFunction): ReplayRun {
   return { backend: "wasm", programPath: p.path, programSha256: p.sha256, functionName: f.name, functionIndex: f.funcIdx, signature: f.type, envMismatch: "warn" };
 }
 
@@ -84,108 +84,170 @@ function callCountDiffers(mode: WasmRunRequest["mode"], calls: number, logged: n
   return calls < logged;
 }
 
-export async function runWasm(req: WasmRunRequest): Promise<RunOutcome> {
-  const warnings: string[] = [];
-  const warn = (s: string) => warnings.push(s);
-  const cache = req.cache;
-  const program = cache ? (cache.program ??= loadProgram(req.programPath)) : loadProgram(req.programPath);
-  const { wasi, sandbox } = createWasi(req);
-  let compiled: WebAssembly.Module | undefined;
-  // Every mode, and every call a replay re-executes, goes through the sandbox.
-  const real = sandbox.wrap(wasi.wasiImport);
-  const argv = [req.programPath, ...req.args];
-  const ctx = wasiContext(argv, envEntries(req.env));
-  let imports: Record<string, WasiFn> = real;
-  let moduleBytes: Uint8Array<ArrayBuffer> = program.bytes;
-  let attach: (instance: WebAssembly.Instance) => void = () => undefined;
-  let finish: (ending: RunEnding) => void = () => undefined;
-  let logFile: LogFile | undefined;
-  let replayer: Replayer | undefined;
-  let log: OpenedLog | undefined;
-  let replayLog: ReplayLog | undefined;
-  const wrap = (onCall: (name: string, args: Array<number | bigint>, fn: WasiFn) => number): Record<string, WasiFn> =>
-    Object.fromEntries(Object.entries(real).map(([name, fn]) => [name, (...a: Array<number | bigint>) => onCall(name, a, fn)]));
+/** What every mode's setup gets: the request, the program, the sandboxed WASI calls and a warning sink. */
+interface RunContext {
+  req: WasmRunRequest;
+  program: Program;
+  /** The WASI imports, every path call through the sandbox. */
+  real: Record<string, WasiFn>;
+  ctx: WasiContext;
+  warn: (s: string) => void;
+}
 
-  // Profile: the counting module, sampled from the guest's start to its end.
-  let profiling: { profiler: GuestProfiler; module: WasmModule; intervalUs: number } | undefined;
+/**
+ * What one mode adds to a run: the module and imports to instantiate, and its steps around the
+ * guest. `ended` runs between the guest's end and the end notification (the profiler's stop),
+ * `finish` after it (closing the log's last invocation); `settle` always runs, last.
+ */
+interface ModeRun {
+  module: WebAssembly.Module | Uint8Array<ArrayBuffer>;
+  imports: Record<string, WasiFn>;
+  attach(instance: WebAssembly.Instance): void;
+  started?(): Promise<void>;
+  ended?(instance: WebAssembly.Instance): Promise<void>;
+  finish?(ending: RunEnding): void;
+  /** The guest ran to an end: keep what the mode wrote (the log). */
+  commit?(): void;
+  /** The run failed: drop what the mode wrote. */
+  abort?(): void;
+  /** Releases what the mode holds (the replayed log's file), whatever happened. */
+  settle?(): void;
+  /** Adds the mode's findings (warnings, statistics, profile, checked-log token) to the outcome. */
+  report?(out: RunOutcome, ending: RunEnding): void;
+}
+
+/** Every WASI import wrapped by `onCall`, which gets the call's name and the real function. */
+function wrapImports(real: Record<string, WasiFn>, onCall: (name: string, args: Array<number | bigint>, fn: WasiFn) => number): Record<string, WasiFn> {
+  return Object.fromEntries(Object.entries(real).map(([name, fn]) => [name, (...a: Array<number | bigint>) => onCall(name, a, fn)]));
+}
+
+/** Plain runs: the program itself (compiled once per energy runner), or with `profile`, the call-counting module under V8's sampler. */
+function plainRun({ req, program, real }: RunContext): ModeRun {
+  if (!req.profile) {
+    const module = req.cache ? (req.cache.plain ??= new WebAssembly.Module(program.bytes)) : program.bytes;
+    return { module, imports: real, attach: () => undefined };
+  }
+  const bytes = buildCountingModule(program.module);
+  const counted = readModule(bytes);
+  const profiler = new GuestProfiler();
+  const intervalUs = req.profile.intervalUs;
   let profiled: CallProfile | undefined;
-  if (req.mode === "plain" && req.profile) {
-    moduleBytes = buildCountingModule(program.module);
-    profiling = { profiler: new GuestProfiler(), module: readModule(moduleBytes), intervalUs: req.profile.intervalUs };
-  }
-  if (req.mode === "plain" && cache && !req.profile) compiled = cache.plain ??= new WebAssembly.Module(program.bytes);
-  if (req.mode !== "plain") {
-    if (!req.func) throw new UsageError(`mode ${req.mode} needs a target function (--func or ALPACA_FUNC)`);
-    const f = resolveFunction(program, req.func);
-    if (req.mode === "analyze") {
-      const rewritten = buildAnalyzerModule(program.module, f.funcIdx);
-      moduleBytes = rewritten.bytes;
-      logFile = new LogFile(req.logPath ?? `${f.name}.alog`, req.logKey());
-      const encoder = new LogEncoder();
-      const lf = logFile;
-      lf.write(encoder.encodeStart({
-        backend: "wasm", programSha256: program.sha256, functionName: f.name, functionIndex: f.funcIdx,
-        params: f.type.params as never, results: f.type.results as never, args: req.args, env: envVars(req.logKey(), req.env),
-      }));
-      const recorder = new Recorder(encoder, (b) => lf.write(b), rewritten.layout, globalTypes(program), ctx, req.strategy ?? "adaptive");
-      imports = wrap((name, a, fn) => recorder.onCall(name, a, fn));
-      attach = (instance) => {
-        recorder.attach(resolveHandles(instance, rewritten.layout));
-      };
-      if (rewritten.layout.traced?.available === false) req.logger.debug({ reason: rewritten.layout.traced.reason }, "marks strategy unavailable");
-      finish = (ending) => {
-        recorder.finish(ending);
-        req.logger.debug({ strategy: recorder.strategyUsed, trial: recorder.trialOutcome, fastPath: recorder.fastPath, invocations: recorder.invocations, logBytes: lf.bytesWritten }, "analysis done");
-        if (recorder.invocations === 0) warn(neverCalled(f.name));
-        lf.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
-      };
-    } else {
-      replayLog = openReplayLog(req.logPath ?? `${f.name}.alog`, req, replayRun(program, f), warn);
-      log = replayLog.log;
-      const coreModule = req.replayCore === false ? null : replayCoreModule();
-      const rewritten = replayModule(program, f, req.mode, coreModule !== null, cache);
-      compiled = rewritten.module;
-      // F runs in baseline and control runs and takes its own inputs; a disabled run replays them.
-      const inputs = req.mode === "disable" ? log.inputs.filter((i) => !i.insideF) : log.inputs;
-      const feeder = req.liveInputs ? undefined : new InputFeeder(inputs, warn);
-      let memory: WebAssembly.Memory | undefined;
-      imports = wrap((name, a, fn) => (feeder && memory ? feeder.answer(name, a, memory) : undefined) ?? fn(...a));
-      if (req.mode === "disable" || req.mode === "control") {
-        const r = new Replayer(log, globalTypes(program), (name, a) => real[name]!(...a), {
-          variant: req.mode,
-          onExtraCalls: req.onExtraCalls, strict: req.strict, warn, now: () => process.hrtime.bigint(),
-        });
-        replayer = r;
-        attach = (instance) => {
-          const h = resolveHandles(instance, rewritten.layout);
-          memory = h.memory;
-          const hooks = new HookTable(h.hooks, REPLAY_HOOKS);
-          hooks.install({ replay: r.replay });
-          if (rewritten.layout.replayCore && coreModule) {
-            const core = new ReplayCore(coreModule, instance.exports, f.type.results[0]);
-            hooks.setWasm("coreReplay", core.replayNext);
-            hooks.setWasm("coreResult", core.resultBits);
-            hooks.setWasm("coreReplayAfter", core.replayAfter);
-            r.attach(h, core);
-          } else {
-            r.attach(h);
-          }
-        };
-      } else {
-        attach = (instance) => {
-          memory = resolveHandles(instance, rewritten.layout).memory;
-        };
-      }
-    }
-  }
+  return {
+    module: bytes, imports: real, attach: () => undefined,
+    started: () => profiler.start(intervalUs),
+    ended: async (instance) => {
+      profiled = aggregateCpuProfile(await profiler.stop(), counted, readCallCounts(counted, instance.exports));
+    },
+    report: (out) => {
+      if (profiled) out.profile = profiled;
+    },
+  };
+}
 
-  let ending: RunEnding;
+/** Analysis: the analyzer module, the recorder on its hooks and every WASI call, the log written to a temporary file. */
+function analyzeRun({ req, program, real, ctx, warn }: RunContext, f: TargetFunction): ModeRun {
+  const rewritten = buildAnalyzerModule(program.module, f.funcIdx);
+  if (rewritten.layout.traced?.available === false) req.logger.debug({ reason: rewritten.layout.traced.reason }, "marks strategy unavailable");
+  const logFile = new LogFile(req.logPath ?? `${f.name}.alog`, req.logKey());
+  const encoder = new LogEncoder();
+  logFile.write(encoder.encodeStart({
+    backend: "wasm", programSha256: program.sha256, functionName: f.name, functionIndex: f.funcIdx,
+    params: f.type.params as never, results: f.type.results as never, args: req.args, env: envVars(req.logKey(), req.env),
+  }));
+  const recorder = new Recorder(encoder, (b) => logFile.write(b), rewritten.layout, globalTypes(program), ctx, req.strategy ?? "adaptive");
+  return {
+    module: rewritten.bytes,
+    imports: wrapImports(real, (name, a, fn) => recorder.onCall(name, a, fn)),
+    attach: (instance) => recorder.attach(resolveHandles(instance, rewritten.layout)),
+    finish: (ending) => {
+      recorder.finish(ending);
+      req.logger.debug({ strategy: recorder.strategyUsed, trial: recorder.trialOutcome, fastPath: recorder.fastPath, invocations: recorder.invocations, logBytes: logFile.bytesWritten }, "analysis done");
+      if (recorder.invocations === 0) warn(neverCalled(f.name));
+      logFile.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
+    },
+    commit: () => logFile.commit(),
+    abort: () => logFile.abort(),
+    // A log this run wrote is well-formed by construction: later runs need not read every record.
+    report: (out) => {
+      out.logChecked = checkedToken(req.logKey(), logIdentity(logFile.path));
+    },
+  };
+}
+
+/**
+ * Disabled, control and baseline runs: the log opened and checked, the replay module (compiled
+ * once per energy runner), the recorded inputs fed to the WASI calls, and for disabled and
+ * control runs the replayer (and the replay core) on the module's hooks.
+ */
+function replayRun({ req, program, real, warn }: RunContext, f: TargetFunction, mode: ReplayVariant): ModeRun {
+  const replayLog = openReplayLog(req.logPath ?? `${f.name}.alog`, req, replayTarget(program, f), warn);
+  const log = replayLog.log;
+  const coreModule = req.replayCore === false ? null : replayCoreModule();
+  const rewritten = replayModule(program, f, mode, coreModule !== null, req.cache);
+  // F runs in baseline and control runs and takes its own inputs; a disabled run replays them.
+  const inputs = mode === "disable" ? log.inputs.filter((i) => !i.insideF) : log.inputs;
+  const feeder = req.liveInputs ? undefined : new InputFeeder(inputs, warn);
+  let memory: WebAssembly.Memory | undefined;
+  const common = {
+    module: rewritten.module,
+    imports: wrapImports(real, (name, a, fn) => (feeder && memory ? feeder.answer(name, a, memory) : undefined) ?? fn(...a)),
+    settle: () => replayLog.close(),
+  };
+  const checked = (out: RunOutcome) => {
+    if (replayLog.identity !== undefined) out.logChecked = checkedToken(req.logKey(), replayLog.identity);
+  };
+  if (mode === "baseline") {
+    return { ...common, attach: (instance) => (memory = resolveHandles(instance, rewritten.layout).memory), report: checked };
+  }
+  const replayer = new Replayer(log, globalTypes(program), (name, a) => real[name]!(...a), {
+    variant: mode, onExtraCalls: req.onExtraCalls, strict: req.strict, warn, now: () => process.hrtime.bigint(),
+  });
+  return {
+    ...common,
+    attach: (instance) => {
+      const h = resolveHandles(instance, rewritten.layout);
+      memory = h.memory;
+      const hooks = new HookTable(h.hooks, REPLAY_HOOKS);
+      hooks.install({ replay: replayer.replay });
+      if (rewritten.layout.replayCore && coreModule) {
+        const core = new ReplayCore(coreModule, instance.exports, f.type.results[0]);
+        hooks.setWasm("coreReplay", core.replayNext);
+        hooks.setWasm("coreResult", core.resultBits);
+        hooks.setWasm("coreReplayAfter", core.replayAfter);
+        replayer.attach(h, core);
+      } else {
+        replayer.attach(h);
+      }
+    },
+    report: (out, ending) => {
+      if (ending.kind === "exit" && callCountDiffers(mode, replayer.calls, log.invocationCount)) {
+        out.warnings.push(`${log.header.functionName} was called ${replayer.calls} times but the log has ${log.invocationCount} invocations`);
+      }
+      out.stats = replayer.stats;
+      checked(out);
+    },
+  };
+}
+
+/** The mode's setup for this request. */
+function modeRun(rc: RunContext): ModeRun {
+  const { req, program } = rc;
+  if (req.mode === "plain") return plainRun(rc);
+  if (!req.func) throw new UsageError(`mode ${req.mode} needs a target function (--func or ALPACA_FUNC)`);
+  const f = resolveFunction(program, req.func);
+  return req.mode === "analyze" ? analyzeRun(rc, f) : replayRun(rc, f, req.mode);
+}
+
+/** Runs the guest under `run`: instantiate, attach, notify, start, and classify how it ended. */
+async function runGuest(req: WasmRunRequest, wasi: WASI, sandbox: WasiSandbox, run: ModeRun): Promise<RunEnding> {
   try {
-    const instance = new WebAssembly.Instance(compiled ?? new WebAssembly.Module(moduleBytes), { [WASI_MODULE]: imports });
+    const module = run.module instanceof WebAssembly.Module ? run.module : new WebAssembly.Module(run.module);
+    const instance = new WebAssembly.Instance(module, { [WASI_MODULE]: run.imports });
     if (instance.exports.memory instanceof WebAssembly.Memory) sandbox.attach(instance.exports.memory);
-    attach(instance);
+    run.attach(instance);
     if (req.notify) await req.notify("start");
-    await profiling?.profiler.start(profiling.intervalUs);
+    await run.started?.();
+    let ending: RunEnding;
     try {
       const code = wasi.start(instance);
       ending = { kind: "exit", code: typeof code === "number" ? code : 0 };
@@ -194,26 +256,30 @@ export async function runWasm(req: WasmRunRequest): Promise<RunOutcome> {
       if (!e) throw error;
       ending = e;
     }
-    if (profiling) profiled = aggregateCpuProfile(await profiling.profiler.stop(), profiling.module, readCallCounts(profiling.module, instance.exports));
+    await run.ended?.(instance);
     if (req.notify) await req.notify("end");
-    finish(ending);
-    logFile?.commit();
+    run.finish?.(ending);
+    run.commit?.();
+    return ending;
   } catch (error) {
-    logFile?.abort();
+    run.abort?.();
     throw error;
   } finally {
-    replayLog?.close();
+    run.settle?.();
   }
-  if (replayer && log && ending.kind === "exit" && callCountDiffers(req.mode, replayer.calls, log.invocationCount)) {
-    warn(`${log.header.functionName} was called ${replayer.calls} times but the log has ${log.invocationCount} invocations`);
-  }
-  const outcome: RunOutcome = { exitCode: ending.kind === "exit" ? ending.code : TRAP_EXIT_STATUS, warnings };
-  if (ending.kind === "trap") outcome.trapMessage = ending.message;
-  if (replayer) outcome.stats = replayer.stats;
-  if (profiled) outcome.profile = profiled;
-  if (replayLog?.identity !== undefined) outcome.logChecked = checkedToken(req.logKey(), replayLog.identity);
-  // A log this run wrote is well-formed by construction: later runs need not read every record.
-  if (logFile) outcome.logChecked = checkedToken(req.logKey(), logIdentity(logFile.path));
-  return outcome;
 }
 
+export async function runWasm(req: WasmRunRequest): Promise<RunOutcome> {
+  const warnings: string[] = [];
+  const program = req.cache ? (req.cache.program ??= loadProgram(req.programPath)) : loadProgram(req.programPath);
+  const { wasi, sandbox } = createWasi(req);
+  // Every mode, and every call a replay re-executes, goes through the sandbox.
+  const real = sandbox.wrap(wasi.wasiImport);
+  const ctx = wasiContext([req.programPath, ...req.args], envEntries(req.env));
+  const run = modeRun({ req, program, real, ctx, warn: (s) => warnings.push(s) });
+  const ending = await runGuest(req, wasi, sandbox, run);
+  const outcome: RunOutcome = { exitCode: ending.kind === "exit" ? ending.code : TRAP_EXIT_STATUS, warnings };
+  if (ending.kind === "trap") outcome.trapMessage = ending.message;
+  run.report?.(outcome, ending);
+  return outcome;
+}
