@@ -157,202 +157,264 @@ function nextRoundOrStop(o: EnergyOptions, rounds: number, elapsedSeconds: numbe
   return undefined;
 }
 
-export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
-  if (options.runs !== "auto" && (!Number.isInteger(options.runs) || options.runs < 2)) throw new UsageError(`--runs ${options.runs}: need at least 2 runs per variant for statistics`);
-  if (!Number.isInteger(options.warmup) || options.warmup < 0) throw new UsageError(`--warmup ${options.warmup}: expected a whole number ≥ 0`);
-  const t0 = process.hrtime.bigint();
-  const elapsed = (): number => Number(process.hrtime.bigint() - t0) / 1e9;
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-energy-"));
-  const outDir = options.programOutputDir;
-  if (outDir) fs.mkdirSync(outDir, { recursive: true });
-  const env = baseRunEnv(options.env);
-  const launcher = options.launcher;
-  const alpacaArgs = (sub: string[]): string[] => [...launcher.engineArgs, launcher.launcherPath, ...sub];
-  let control = options.control === true;
-  let variants: Variant[] = ["baseline", "disabled"];
-  let method: CostMethod = "baseline-minus-disabled";
-  const runOptions = options.runOptions ?? [];
-  const spawnSpec = (args: string[], runEnv: NodeJS.ProcessEnv, name: string): RunSpec => {
-    const spec: RunSpec = { command: launcher.execPath, args, env: runEnv };
-    if (outDir) spec.outputPrefix = path.join(outDir, name);
-    if (options.stdinPath) spec.stdinPath = options.stdinPath;
-    if (options.kill) spec.kill = options.kill;
+/** What one run produced: its capture and what it reported (replay statistics, the checked log). */
+interface RunDone {
+  capture: RunCapture;
+  report: { replay?: ReplayStats; logChecked?: string };
+}
+
+/**
+ * One energy comparison, in the order it happens: the analysis (or a reused log), the choice of
+ * variants, the sampler and the runner, then balanced rounds of runs until a stop rule says
+ * stop, and the result. Each step is a method; the state they share is the fields.
+ */
+class Comparison {
+  private readonly t0 = process.hrtime.bigint();
+  private readonly tmp = fs.mkdtempSync(path.join(os.tmpdir(), "alpaca-energy-"));
+  private readonly outDir: string | undefined;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly runOptions: string[];
+  private readonly logPath: string;
+  private readonly logReused: boolean;
+  private control: boolean;
+  private variants: Variant[] = ["baseline", "disabled"];
+  private method: CostMethod = "baseline-minus-disabled";
+  private sampler: SamplerProcess | undefined;
+  private runner: RunnerProcess | undefined;
+  private zones: string[] = [];
+  /** The behaviour every run must reproduce: the analysis's, or with a reused log the first run's. */
+  private reference: RunCapture | undefined;
+  /** The checked-log token (src/log/mac.ts) once a run has checked the log. */
+  private logChecked: string | undefined;
+  private readonly records: RunRecord[] = [];
+  private readonly warmupRecords: RunRecord[] = [];
+  private order = 0;
+
+  constructor(private readonly options: EnergyOptions) {
+    this.outDir = options.programOutputDir;
+    if (this.outDir) fs.mkdirSync(this.outDir, { recursive: true });
+    this.env = baseRunEnv(options.env);
+    this.runOptions = [...(options.runOptions ?? [])];
+    this.control = options.control === true;
+    this.logPath = path.resolve(options.logPath ?? path.join(this.tmp, `${options.func.replace(/[^\w.-]/g, "_")}.alog`));
+    this.logReused = options.logPath !== undefined && fs.existsSync(this.logPath);
+  }
+
+  private readonly killRunner = (): void => this.runner?.kill();
+
+  private elapsed(): number {
+    return Number(process.hrtime.bigint() - this.t0) / 1e9;
+  }
+
+  private alpacaArgs(sub: string[]): string[] {
+    const launcher = this.options.launcher;
+    return [...launcher.engineArgs, launcher.launcherPath, ...sub];
+  }
+
+  private spawnSpec(args: string[], runEnv: NodeJS.ProcessEnv, name: string): RunSpec {
+    const spec: RunSpec = { command: this.options.launcher.execPath, args, env: runEnv };
+    if (this.outDir) spec.outputPrefix = path.join(this.outDir, name);
+    if (this.options.stdinPath) spec.stdinPath = this.options.stdinPath;
+    if (this.options.kill) spec.kill = this.options.kill;
     return spec;
-  };
-  let sampler: SamplerProcess | undefined;
-  let runner: RunnerProcess | undefined;
-  const killRunner = (): void => runner?.kill();
-  options.kill?.addEventListener("abort", killRunner);
-  try {
-    // 1. The effect log, and the reference behaviour every run must reproduce.
-    const logPath = path.resolve(options.logPath ?? path.join(tmp, `${options.func.replace(/[^\w.-]/g, "_")}.alog`));
-    const logReused = options.logPath !== undefined && fs.existsSync(logPath);
-    let reference: RunCapture | undefined;
-    let logChecked: string | undefined;
-    if (!logReused) {
-      options.onProgress?.({ kind: "analyze", elapsedSeconds: elapsed() });
-      const args = alpacaArgs(["analyze", "--func", options.func, "--log", logPath, ...runOptions, ...(options.analyzeOptions ?? []), options.program, ...options.args]);
-      const analyzeReport = path.join(tmp, "analyze.stats.json");
-      const analyzed = await runCaptured(spawnSpec(args, { ...env, ALPACA_STATS_FILE: analyzeReport }, "analyze"));
-      logChecked = readRunReport(analyzeReport).logChecked;
-      const failure = alpacaFailure(analyzed);
-      if (failure || !fs.existsSync(logPath)) {
-        if (analyzed.signal && options.kill?.aborted) throw new AlpacaError("energy: interrupted during the analysis");
-        throw new AlpacaError(`energy: analysis of ${options.func} failed: ${(failure ?? analyzed.alpacaLines[0] ?? `status ${analyzed.exitCode}, no log written`).replace(/^alpaca: /, "")}`);
-      }
-      reference = analyzed;
-    }
+  }
 
-    if (typeof options.control === "function") {
-      const why = await options.control(logPath);
-      control = why === null;
-      if (why !== null) options.onNoControl?.(why);
+  async run(): Promise<EnergyResult> {
+    this.options.kill?.addEventListener("abort", this.killRunner);
+    try {
+      if (!this.logReused) await this.analyze();
+      await this.chooseVariants();
+      await this.startProcesses();
+      const stopReason = await this.rounds();
+      this.options.onProgress?.({ kind: "stop", reason: stopReason, elapsedSeconds: this.elapsed() });
+      return this.result(stopReason);
+    } finally {
+      this.options.kill?.removeEventListener("abort", this.killRunner);
+      await this.runner?.close();
+      await this.sampler?.stop();
+      // The log survives only when the user named it.
+      fs.rmSync(this.tmp, { recursive: true, force: true });
     }
-    if (control) [variants, method] = [["baseline", "control", "disabled"], "control-minus-disabled"];
+  }
 
-    // 2. The sampler, and the runner process when runs share one.
-    sampler = await SamplerProcess.spawn(options.samplerCommand);
-    const zones = [...sampler.zoneLabels];
-    if (options.persistentRunner ?? control) {
-      const runnerEnv: NodeJS.ProcessEnv = {
-        ...env,
-        ALPACA_FUNC: options.func,
-        ALPACA_LOG: logPath,
-        [ENV_PPID]: String(sampler.pid),
-        [ENV_CHANNEL]: sampler.channelDir,
-        ...(logChecked ? { ALPACA_LOG_CHECKED: logChecked } : {}),
-      };
-      const runnerArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], "--expose-gc", ...alpacaArgs(["runner", ...(options.trustLog ? ["--trust-log"] : []), ...runOptions, options.program, ...options.args])];
-      runner = RunnerProcess.start(launcher.execPath, runnerArgs, runnerEnv);
+  /** 1. The effect log, and the reference behaviour every run must reproduce. */
+  private async analyze(): Promise<void> {
+    const o = this.options;
+    o.onProgress?.({ kind: "analyze", elapsedSeconds: this.elapsed() });
+    const args = this.alpacaArgs(["analyze", "--func", o.func, "--log", this.logPath, ...this.runOptions, ...(o.analyzeOptions ?? []), o.program, ...o.args]);
+    const analyzeReport = path.join(this.tmp, "analyze.stats.json");
+    const analyzed = await runCaptured(this.spawnSpec(args, { ...this.env, ALPACA_STATS_FILE: analyzeReport }, "analyze"));
+    this.logChecked = readRunReport(analyzeReport).logChecked;
+    const failure = alpacaFailure(analyzed);
+    if (failure || !fs.existsSync(this.logPath)) {
+      if (analyzed.signal && o.kill?.aborted) throw new AlpacaError("energy: interrupted during the analysis");
+      throw new AlpacaError(`energy: analysis of ${o.func} failed: ${(failure ?? analyzed.alpacaLines[0] ?? `status ${analyzed.exitCode}, no log written`).replace(/^alpaca: /, "")}`);
     }
+    this.reference = analyzed;
+  }
 
-    // 3. The runs, round by round.
-    const records: RunRecord[] = [];
-    const warmupRecords: RunRecord[] = [];
-    const partial = (): Pick<EnergyResult, "source" | "zones" | "runs" | "method"> => ({ source: options.source, zones, runs: records, method });
-    let stopReason: StopReason | undefined;
+  /** Control runs when asked for and possible (a function of the log decides for native programs). */
+  private async chooseVariants(): Promise<void> {
+    const o = this.options;
+    if (typeof o.control === "function") {
+      const why = await o.control(this.logPath);
+      this.control = why === null;
+      if (why !== null) o.onNoControl?.(why);
+    }
+    if (this.control) [this.variants, this.method] = [["baseline", "control", "disabled"], "control-minus-disabled"];
+  }
+
+  /** 2. The sampler, and the runner process when runs share one. */
+  private async startProcesses(): Promise<void> {
+    const o = this.options;
+    const sampler = await SamplerProcess.spawn(o.samplerCommand);
+    this.sampler = sampler;
+    this.zones = [...sampler.zoneLabels];
+    if (!(o.persistentRunner ?? this.control)) return;
+    const runnerEnv: NodeJS.ProcessEnv = {
+      ...this.env,
+      ALPACA_FUNC: o.func,
+      ALPACA_LOG: this.logPath,
+      [ENV_PPID]: String(sampler.pid),
+      [ENV_CHANNEL]: sampler.channelDir,
+      ...(this.logChecked ? { ALPACA_LOG_CHECKED: this.logChecked } : {}),
+    };
+    const runnerArgs = [...COMPILE_FLAGS[o.compile ?? "optimized"], "--expose-gc", ...this.alpacaArgs(["runner", ...(o.trustLog ? ["--trust-log"] : []), ...this.runOptions, o.program, ...o.args])];
+    this.runner = RunnerProcess.start(o.launcher.execPath, runnerArgs, runnerEnv);
+  }
+
+  /** 3. The runs, round by round, until a stop rule or Ctrl-C; returns why they stopped. */
+  private async rounds(): Promise<StopReason> {
+    const o = this.options;
     let rounds = 0;
-    let order = 0;
     let lastRoundSeconds = 0;
     let estimate: RunningEstimate | undefined;
     for (let round = 0; ; round++) {
-      const warmup = round < options.warmup;
+      const warmup = round < o.warmup;
       if (!warmup) {
-        stopReason = nextRoundOrStop(options, rounds, elapsed(), lastRoundSeconds, estimate);
-        if (stopReason) break;
+        const stop = nextRoundOrStop(o, rounds, this.elapsed(), lastRoundSeconds, estimate);
+        if (stop) return stop;
       }
-      const roundStart = elapsed();
-      const index = warmup ? round + 1 : round - options.warmup + 1;
-      for (const variant of roundOrder(variants, round)) {
-        if (options.stop?.aborted) stopReason = "interrupted";
-        if (stopReason) break;
-        order++;
-        options.onProgress?.({ kind: "run", round: index, rounds: options.runs, variant, warmup, elapsedSeconds: elapsed(), ...(estimate ? { estimate } : {}) });
-        const name = `${warmup ? "warmup-" : ""}${variant}-${index}`;
-        const statsFile = path.join(tmp, `${name}.stats.json`);
-        const runEnv: NodeJS.ProcessEnv = {
-          ...env,
-          ALPACA_MODE: options.aa ? MODE_OF.baseline : MODE_OF[variant],
-          ALPACA_FUNC: options.func,
-          ALPACA_LOG: logPath,
-          ALPACA_STATS_FILE: statsFile,
-          [ENV_PPID]: String(sampler.pid),
-          [ENV_CHANNEL]: sampler.channelDir,
-          [ENV_RUN_ID]: name,
-          ...(logChecked ? { ALPACA_LOG_CHECKED: logChecked } : {}),
-        };
-        let capture: RunCapture;
-        let report: { replay?: ReplayStats; logChecked?: string };
-        if (runner) {
-          try {
-            const r = await runner.run({ mode: options.aa ? "b" : (MODE_OF[variant] as "b" | "c" | "d"), runId: name, outputPrefix: path.join(outDir ?? tmp, name), keepOutput: outDir !== undefined, ...(options.stdinPath ? { stdinPath: options.stdinPath } : {}) });
-            capture = r.capture;
-            report = { ...(r.stats ? { replay: r.stats } : {}), ...(r.logChecked ? { logChecked: r.logChecked } : {}) };
-          } catch (error) {
-            if (!(error instanceof RunnerKilled)) throw error;
-            if (options.kill?.aborted) {
-              stopReason = "interrupted";
-              break;
-            }
-            throw new AlpacaError(`energy: ${variant} run ${index}: ${error.message}`);
-          }
-        } else {
-          // --expose-gc: a run collects its setup's garbage before the start snapshot (src/native/index.ts).
-          const runArgs = [...COMPILE_FLAGS[options.compile ?? "optimized"], "--expose-gc", ...alpacaArgs(["run", ...(options.trustLog ? ["--trust-log"] : []), ...runOptions, options.program, ...options.args])];
-          capture = await runCaptured(spawnSpec(runArgs, runEnv, name));
-          if (capture.signal && options.kill?.aborted) {
-            stopReason = "interrupted";
-            break;
-          }
-          report = readRunReport(statsFile);
-        }
-        const failure = alpacaFailure(capture);
-        if (failure) throw new AlpacaError(`energy: ${variant} run ${index}${warmup ? " (warm-up)" : ""} failed: ${failure.replace(/^alpaca: /, "")}`);
-        const snaps = await sampler.waitForRun(name, 2, options.snapshotWaitMs ?? 5_000);
-        const start = snaps.find((s) => s.request?.phase === "start");
-        const end = snaps.find((s) => s.request?.phase === "end");
-        if (!start || !end) {
-          throw new EnvironmentError(`energy: ${variant} run ${index} took ${snaps.length} of its 2 snapshots (status ${capture.exitCode})`, {
-            hint: "the run must call the notifier from ALPACA_PPID before and after the program",
-          });
-        }
-        if (options.source.kind === "rapl" && (!start.energyUj || !end.energyUj)) {
-          throw new EnvironmentError(`energy: the sampler could not read the counters during ${variant} run ${index}: ${sampler.errors[0] ?? "unknown error"}`);
-        }
-        reference ??= capture;
-        const record: RunRecord = {
-          variant,
-          index,
-          warmup,
-          order,
-          durationSeconds: Number(end.timestampNs - start.timestampNs) / 1e9,
-          cpuSeconds: end.request && start.request ? (end.request.cpuUserUs + end.request.cpuSystemUs - start.request.cpuUserUs - start.request.cpuSystemUs) / 1e6 : Number.NaN,
-          energyJ: energyBetween(zones, start, end),
-          exitCode: capture.exitCode,
-          wallSeconds: capture.wallSeconds,
-          warnings: capture.alpacaLines.filter((l) => /^alpaca: warning: /.test(l)),
-        };
-        const flagged = compareCaptures(reference, capture);
-        if (flagged) record.flagged = flagged;
-        if (report.replay) record.replay = report.replay;
-        logChecked ??= report.logChecked;
-        (warmup ? warmupRecords : records).push(record);
+      const roundStart = this.elapsed();
+      const index = warmup ? round + 1 : round - o.warmup + 1;
+      for (const variant of roundOrder(this.variants, round)) {
+        if (o.stop?.aborted) return "interrupted";
+        this.order++;
+        o.onProgress?.({ kind: "run", round: index, rounds: o.runs, variant, warmup, elapsedSeconds: this.elapsed(), ...(estimate ? { estimate } : {}) });
+        const done = await this.runOnce(variant, index, warmup);
+        if (done === "interrupted") return "interrupted";
+        await this.record(variant, index, warmup, done);
       }
-      if (stopReason) break;
       if (!warmup) {
         rounds++;
-        lastRoundSeconds = elapsed() - roundStart;
-        const c = currentCost(partial());
+        lastRoundSeconds = this.elapsed() - roundStart;
+        const c = currentCost({ source: o.source, zones: this.zones, runs: this.records, method: this.method });
         estimate = c ? { metric: c.metric, unit: c.unit, estimate: c.estimate, ci95: c.ci95, baselineMean: c.baselineMean } : undefined;
       }
     }
-    options.onProgress?.({ kind: "stop", reason: stopReason, elapsedSeconds: elapsed() });
-    const result: EnergyResult = {
-      func: options.func,
-      compile: options.compile ?? "optimized",
-      variants,
-      method,
-      aa: options.aa ?? false,
-      stopReason,
-      program: options.program,
-      args: [...options.args],
-      source: options.source,
-      zones,
-      reference: { kind: logReused ? "first-run" : "analyze", exitCode: reference?.exitCode ?? null, stdoutBytes: reference?.stdoutBytes ?? 0 },
-      logPath,
-      logReused,
-      runs: records,
-      warmupRuns: warmupRecords,
-      samplerErrors: [...sampler.errors],
-      totalSeconds: elapsed(),
-    };
-    if (options.runs === "auto") result.precision = options.precision ?? DEFAULT_PRECISION;
-    return result;
-  } finally {
-    options.kill?.removeEventListener("abort", killRunner);
-    await runner?.close();
-    await sampler?.stop();
-    // The log survives only when the user named it.
-    fs.rmSync(tmp, { recursive: true, force: true });
   }
+
+  /** One run of `variant`: in the runner process, or as an `alpaca run` of its own. */
+  private async runOnce(variant: Variant, index: number, warmup: boolean): Promise<RunDone | "interrupted"> {
+    const o = this.options;
+    const sampler = this.sampler!;
+    const name = `${warmup ? "warmup-" : ""}${variant}-${index}`;
+    if (this.runner) {
+      try {
+        const r = await this.runner.run({ mode: o.aa ? "b" : (MODE_OF[variant] as "b" | "c" | "d"), runId: name, outputPrefix: path.join(this.outDir ?? this.tmp, name), keepOutput: this.outDir !== undefined, ...(o.stdinPath ? { stdinPath: o.stdinPath } : {}) });
+        return { capture: r.capture, report: { ...(r.stats ? { replay: r.stats } : {}), ...(r.logChecked ? { logChecked: r.logChecked } : {}) } };
+      } catch (error) {
+        if (!(error instanceof RunnerKilled)) throw error;
+        if (o.kill?.aborted) return "interrupted";
+        throw new AlpacaError(`energy: ${variant} run ${index}: ${error.message}`);
+      }
+    }
+    const statsFile = path.join(this.tmp, `${name}.stats.json`);
+    const runEnv: NodeJS.ProcessEnv = {
+      ...this.env,
+      ALPACA_MODE: o.aa ? MODE_OF.baseline : MODE_OF[variant],
+      ALPACA_FUNC: o.func,
+      ALPACA_LOG: this.logPath,
+      ALPACA_STATS_FILE: statsFile,
+      [ENV_PPID]: String(sampler.pid),
+      [ENV_CHANNEL]: sampler.channelDir,
+      [ENV_RUN_ID]: name,
+      ...(this.logChecked ? { ALPACA_LOG_CHECKED: this.logChecked } : {}),
+    };
+    // --expose-gc: a run collects its setup's garbage before the start snapshot (src/native/index.ts).
+    const runArgs = [...COMPILE_FLAGS[o.compile ?? "optimized"], "--expose-gc", ...this.alpacaArgs(["run", ...(o.trustLog ? ["--trust-log"] : []), ...this.runOptions, o.program, ...o.args])];
+    const capture = await runCaptured(this.spawnSpec(runArgs, runEnv, name));
+    if (capture.signal && o.kill?.aborted) return "interrupted";
+    return { capture, report: readRunReport(statsFile) };
+  }
+
+  /** A finished run's record: its snapshots' energy and times, compared with the reference behaviour. */
+  private async record(variant: Variant, index: number, warmup: boolean, { capture, report }: RunDone): Promise<void> {
+    const o = this.options;
+    const sampler = this.sampler!;
+    const name = `${warmup ? "warmup-" : ""}${variant}-${index}`;
+    const failure = alpacaFailure(capture);
+    if (failure) throw new AlpacaError(`energy: ${variant} run ${index}${warmup ? " (warm-up)" : ""} failed: ${failure.replace(/^alpaca: /, "")}`);
+    const snaps = await sampler.waitForRun(name, 2, o.snapshotWaitMs ?? 5_000);
+    const start = snaps.find((s) => s.request?.phase === "start");
+    const end = snaps.find((s) => s.request?.phase === "end");
+    if (!start || !end) {
+      throw new EnvironmentError(`energy: ${variant} run ${index} took ${snaps.length} of its 2 snapshots (status ${capture.exitCode})`, {
+        hint: "the run must call the notifier from ALPACA_PPID before and after the program",
+      });
+    }
+    if (o.source.kind === "rapl" && (!start.energyUj || !end.energyUj)) {
+      throw new EnvironmentError(`energy: the sampler could not read the counters during ${variant} run ${index}: ${sampler.errors[0] ?? "unknown error"}`);
+    }
+    this.reference ??= capture;
+    const record: RunRecord = {
+      variant,
+      index,
+      warmup,
+      order: this.order,
+      durationSeconds: Number(end.timestampNs - start.timestampNs) / 1e9,
+      cpuSeconds: end.request && start.request ? (end.request.cpuUserUs + end.request.cpuSystemUs - start.request.cpuUserUs - start.request.cpuSystemUs) / 1e6 : Number.NaN,
+      energyJ: energyBetween(this.zones, start, end),
+      exitCode: capture.exitCode,
+      wallSeconds: capture.wallSeconds,
+      warnings: capture.alpacaLines.filter((l) => /^alpaca: warning: /.test(l)),
+    };
+    const flagged = compareCaptures(this.reference, capture);
+    if (flagged) record.flagged = flagged;
+    if (report.replay) record.replay = report.replay;
+    this.logChecked ??= report.logChecked;
+    (warmup ? this.warmupRecords : this.records).push(record);
+  }
+
+  private result(stopReason: StopReason): EnergyResult {
+    const o = this.options;
+    const result: EnergyResult = {
+      func: o.func,
+      compile: o.compile ?? "optimized",
+      variants: this.variants,
+      method: this.method,
+      aa: o.aa ?? false,
+      stopReason,
+      program: o.program,
+      args: [...o.args],
+      source: o.source,
+      zones: this.zones,
+      reference: { kind: this.logReused ? "first-run" : "analyze", exitCode: this.reference?.exitCode ?? null, stdoutBytes: this.reference?.stdoutBytes ?? 0 },
+      logPath: this.logPath,
+      logReused: this.logReused,
+      runs: this.records,
+      warmupRuns: this.warmupRecords,
+      samplerErrors: [...this.sampler!.errors],
+      totalSeconds: this.elapsed(),
+    };
+    if (o.runs === "auto") result.precision = o.precision ?? DEFAULT_PRECISION;
+    return result;
+  }
+}
+
+/** Runs one energy comparison (see EnergyOptions and docs/energy.md). */
+export async function runEnergy(options: EnergyOptions): Promise<EnergyResult> {
+  if (options.runs !== "auto" && (!Number.isInteger(options.runs) || options.runs < 2)) throw new UsageError(`--runs ${options.runs}: need at least 2 runs per variant for statistics`);
+  if (!Number.isInteger(options.warmup) || options.warmup < 0) throw new UsageError(`--warmup ${options.warmup}: expected a whole number ≥ 0`);
+  return new Comparison(options).run();
 }
