@@ -46,7 +46,8 @@ function trapSignal(inv: Invocation): number {
 
 const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16)}`;
 
-export async function disableNative(opts: {
+/** What disableNative takes. */
+export interface DisableOptions {
   session: Session;
   elf: ElfInfo;
   sym: ElfSymbol;
@@ -62,71 +63,184 @@ export async function disableNative(opts: {
   variant?: "disable" | "control";
   warnings: string[];
   notify?: RunRequest["notify"];
-}): Promise<ReplayResult> {
-  const { session, elf, sym, log } = opts;
-  const ch = session.ch;
-  const warnings = [...opts.warnings];
-  const stats: ReplayStats = { invocations: 0, bytesWritten: 0, callsReexecuted: 0, callsAnswered: 0, replayNs: 0 };
-  if (sym.sizeBytes !== 0 && sym.sizeBytes < 2) {
-    throw new AlpacaError(`native: ${sym.name} is ${sym.sizeBytes} byte long; replay needs 2 bytes of it for syscalls`);
-  }
-  const fAddr = session.runtimeAddress(elf.kind, elf.entry, sym.value);
-  const control = opts.variant === "control";
-  const obstacle = opts.inProcess || control ? inProcessObstacle(session, sym, fAddr) : "not asked for";
-  // Read before the breakpoint goes in: the trampoline copies F's own first bytes.
-  const plan = control && !obstacle ? await trampolineFor(session, sym, fAddr) : undefined;
-  await session.setBreakpoint(fAddr);
-  // Plain returns replayed by a stub inside the process; the others stop here as ENTRY.
-  let stub: InProcessReplay | null = null;
-  let inProcess: true | string = "not asked for";
-  if (opts.inProcess || control) {
-    const installed = obstacle ?? (typeof plan === "string" ? plan : await installInProcessReplay(session, log, fAddr, plan));
-    if (typeof installed === "string") inProcess = installed;
-    else [stub, inProcess] = [installed, true];
-    if (control && !stub) throw new UsageError(`native control runs replay in process, which this run cannot: ${String(inProcess)}`);
-  }
-  const logged = log.invocationCount;
-  // F does not run, so its own inputs are not asked for: only those outside it are fed.
-  const feeder = opts.liveInputs ? null : new NativeInputFeeder(session, log.inputs.filter((i) => !i.insideF), (w) => warnings.push(w));
-  await opts.notify?.("start");
-  ch.send(N.CONT);
-  let calls = 0;
-  let extraWarned = false;
-  // Invocations per thread ordinal, in log order: the k-th call on a thread replays that
-  // thread's k-th invocation, whatever order the threads reach F in this run.
-  const queues = new Map<number, Invocation[]>();
-  for (const inv of stub ? [] : readInvocations(log)) {
-    const q = queues.get(inv.thread ?? 0) ?? [];
-    q.push(inv);
-    queues.set(inv.thread ?? 0, q);
-  }
+}
+
+export async function disableNative(opts: DisableOptions): Promise<ReplayResult> {
+  return new NativeReplay(opts).run();
+}
+
+/**
+ * One disabled (or control) run: the breakpoint at F and, where the run allows it, the stub
+ * that replays plain returns in process (in-process.ts); then every stop at F replays its
+ * invocation's events (writes batched, syscalls re-executed or answered per syscalls.ts) and
+ * returns, traps or exits as F did; calls beyond the log run F or are refused.
+ */
+class NativeReplay {
+  private readonly session: Session;
+  private readonly sym: ElfSymbol;
+  private readonly log: OpenedLog;
+  private readonly warnings: string[];
+  private readonly stats: ReplayStats = { invocations: 0, bytesWritten: 0, callsReexecuted: 0, callsAnswered: 0, replayNs: 0 };
+  private readonly logged: number;
+  private stub: InProcessReplay | null = null;
+  private inProcess: true | string = "not asked for";
+  private calls = 0;
+  private extraWarned = false;
+  /**
+   * Invocations per thread ordinal, in log order: the k-th call on a thread replays that
+   * thread's k-th invocation, whatever order the threads reach F in this run.
+   */
+  private readonly queues = new Map<number, Invocation[]>();
   /** Calls after F's patch was taken away (extra calls that run F): the stub counted the others. */
-  let callsUnpatched = 0;
-  let unpatched = false;
+  private callsUnpatched = 0;
+  private unpatched = false;
+  /** Writes waiting to go to the helper in one batch (flushed before any injected syscall). */
+  private pending: MemoryRange[] = [];
+
+  constructor(private readonly opts: DisableOptions) {
+    this.session = opts.session;
+    this.sym = opts.sym;
+    this.log = opts.log;
+    this.warnings = [...opts.warnings];
+    this.logged = opts.log.invocationCount;
+  }
+
+  async run(): Promise<ReplayResult> {
+    const { opts, session } = this;
+    await this.setUp();
+    // F does not run, so its own inputs are not asked for: only those outside it are fed.
+    const feeder = opts.liveInputs ? null : new NativeInputFeeder(session, this.log.inputs.filter((i) => !i.insideF), (w) => this.warnings.push(w));
+    await opts.notify?.("start");
+    session.ch.send(N.CONT);
+    for (const inv of this.stub ? [] : readInvocations(this.log)) {
+      const q = this.queues.get(inv.thread ?? 0) ?? [];
+      q.push(inv);
+      this.queues.set(inv.thread ?? 0, q);
+    }
+    for (;;) {
+      const f = await session.ch.next();
+      switch (f.type) {
+        case H.ENTRY: {
+          this.calls++;
+          const inv = await this.invocationFor(f);
+          if (!inv) {
+            await this.extraCall(f);
+            break;
+          }
+          const ended = await this.replay(inv);
+          if (ended) return this.finish(ended);
+          break;
+        }
+        case H.INPUT:
+          await feeder?.answer(f);
+          break;
+        case H.EXIT:
+          return this.finish(f);
+        case H.ERROR:
+          throw helperError(f);
+        default:
+          throw new AlpacaError(`native helper: unexpected frame ${f.type} during replay`);
+      }
+    }
+  }
+
+  /** The breakpoint at F, and the in-process stub (and for control runs, F's trampoline) where possible. */
+  private async setUp(): Promise<void> {
+    const { opts, session, sym } = this;
+    if (sym.sizeBytes !== 0 && sym.sizeBytes < 2) {
+      throw new AlpacaError(`native: ${sym.name} is ${sym.sizeBytes} byte long; replay needs 2 bytes of it for syscalls`);
+    }
+    const fAddr = session.runtimeAddress(opts.elf.kind, opts.elf.entry, sym.value);
+    const control = opts.variant === "control";
+    const obstacle = opts.inProcess || control ? inProcessObstacle(session, sym, fAddr) : "not asked for";
+    // Read before the breakpoint goes in: the trampoline copies F's own first bytes.
+    const plan = control && !obstacle ? await trampolineFor(session, sym, fAddr) : undefined;
+    await session.setBreakpoint(fAddr);
+    // Plain returns replayed by a stub inside the process; the others stop here as ENTRY.
+    if (opts.inProcess || control) {
+      const installed = obstacle ?? (typeof plan === "string" ? plan : await installInProcessReplay(session, this.log, fAddr, plan));
+      if (typeof installed === "string") this.inProcess = installed;
+      else [this.stub, this.inProcess] = [installed, true];
+      if (control && !this.stub) throw new UsageError(`native control runs replay in process, which this run cannot: ${String(this.inProcess)}`);
+    }
+  }
+
   /** The invocation this call of F replays; undefined past the log's end. */
-  const invocationFor = async (entry: Frame): Promise<Invocation | undefined> => {
-    if (!stub) return queues.get(parseEntry(entry).thread)?.shift();
-    if (unpatched) {
-      callsUnpatched++;
+  private async invocationFor(entry: Frame): Promise<Invocation | undefined> {
+    const stub = this.stub;
+    if (!stub) return this.queues.get(parseEntry(entry).thread)?.shift();
+    if (this.unpatched) {
+      this.callsUnpatched++;
       return undefined;
     }
-    const k = Number((await stubCalls(session, stub)) - 1n);
-    if (k >= logged) return undefined;
+    const k = Number((await stubCalls(this.session, stub)) - 1n);
+    if (k >= this.logged) return undefined;
     const inv = stub.forHelper.get(k);
     if (!inv) throw new AlpacaError(`native: the stub handed over invocation ${k}, which it replays itself`);
     return inv;
-  };
+  }
 
-  /** Writes waiting to go to the helper in one batch (flushed before any injected syscall). */
-  let pending: MemoryRange[] = [];
-  const flushWrites = async (): Promise<void> => {
-    if (pending.length === 0) return;
-    await session.writeRanges(pending);
-    pending = [];
-  };
+  /** A call beyond the log: refused, or (--on-extra-calls run) F runs, warned about once. */
+  private async extraCall(entry: Frame): Promise<void> {
+    const { opts, sym } = this;
+    const thread = parseEntry(entry).thread;
+    if (opts.onExtraCalls === "error") {
+      throw new ReplayError(`${sym.name} was called more often than when analyzed (${this.logged} calls logged)`);
+    }
+    if (!this.extraWarned) this.warnings.push(`${sym.name} was called more than the ${this.logged} logged times${thread ? ` (or more often on thread ${thread})` : ""}; extra calls ran`);
+    this.extraWarned = true;
+    if (this.stub && !this.unpatched) {
+      await removePatch(this.session);
+      this.unpatched = true;
+    }
+    this.session.ch.send(N.RUN);
+  }
+
+  /** Applies invocation `inv`'s events and ends the call as F did; returns the exit frame if the process ended. */
+  private async replay(inv: Invocation): Promise<Frame | null> {
+    const ch = this.session.ch;
+    const k = inv.index;
+    const t0 = process.hrtime.bigint();
+    let ended: Frame | null = null;
+    for (const ev of inv.events) {
+      if (ev.kind === "write") {
+        this.pending.push(ev);
+        this.stats.bytesWritten += ev.bytes.length;
+      } else if (ev.kind === "syscall") {
+        ended = await this.replaySyscall(ev, k);
+        if (ended) break;
+      } else {
+        throw new ReplayError(`log: ${ev.kind} event in an x86-64 log (invocation ${k})`);
+      }
+    }
+    if (!ended) await this.flushWrites();
+    this.stats.replayNs += Number(process.hrtime.bigint() - t0);
+    this.stats.invocations++;
+    if (ended) return ended;
+    if (inv.status === "returned") {
+      ch.send(N.RETURN, returnPayload(inv));
+    } else if (inv.status === "trapped") {
+      ch.send(N.KILL, new ByteWriter().u32(trapSignal(inv)).toBytes());
+    } else {
+      // Exited, but the exit call was not the last event: end the process the same way.
+      const w = new ByteWriter().u64(BigInt(syscallNumber("exit_group")!)).u64(BigInt(inv.exitCode ?? 0));
+      for (let i = 1; i < 6; i++) w.u64(0n);
+      const e = await ch.request(N.INJECT, w.toBytes());
+      if (e.type === H.EXIT) return e;
+      throw new AlpacaError(`native helper: exit_group did not end the program`);
+    }
+    return null;
+  }
+
+  private async flushWrites(): Promise<void> {
+    if (this.pending.length === 0) return;
+    await this.session.writeRanges(this.pending);
+    this.pending = [];
+  }
 
   /** Runs one logged syscall; returns the exit frame if it ended the process. */
-  const replaySyscall = async (ev: SyscallEvent, k: number): Promise<Frame | null> => {
+  private async replaySyscall(ev: SyscallEvent, k: number): Promise<Frame | null> {
+    const { session, stats } = this;
     const nr = syscallNumber(ev.name);
     if (nr === undefined) throw new ReplayError(`log: unknown x86-64 syscall ${ev.name} in invocation ${k}`);
     const policy = specFor(nr, ev.args).policy;
@@ -134,22 +248,22 @@ export async function disableNative(opts: {
       case "skip":
         return null;
       case "unreplayable":
-        throw new ReplayError(`${sym.name} called ${ev.name} (invocation ${k}): a process-creating call cannot be replayed`);
+        throw new ReplayError(`${this.sym.name} called ${ev.name} (invocation ${k}): a process-creating call cannot be replayed`);
       case "answer":
         for (const w of ev.writes) {
-          pending.push(w);
+          this.pending.push(w);
           stats.bytesWritten += w.bytes.length;
         }
         stats.callsAnswered++;
         return null;
       case "reexec":
       case "exit": {
-        await flushWrites();
+        await this.flushWrites();
         // The buffers the call read may live in F's frame, which the replay never wrote.
         await session.writeRanges(ev.reads, true);
         const w = new ByteWriter().u64(BigInt(nr));
         for (let i = 0; i < 6; i++) w.u64(ev.args[i] ?? 0n);
-        const f = await ch.request(N.INJECT, w.toBytes());
+        const f = await session.ch.request(N.INJECT, w.toBytes());
         stats.callsReexecuted++;
         if (f.type === H.EXIT) return f;
         if (f.type === H.ERROR) throw helperError(f);
@@ -157,19 +271,21 @@ export async function disableNative(opts: {
         const result = expectMessage(f, "result").value;
         if (result !== ev.result) {
           const msg = `${ev.name} returned ${hex(result)} in the disabled run, ${hex(ev.result)} when analyzed (invocation ${k})`;
-          if (opts.strict) throw new ReplayError(msg);
-          warnings.push(msg);
+          if (this.opts.strict) throw new ReplayError(msg);
+          this.warnings.push(msg);
         }
         return null;
       }
     }
-  };
+  }
 
-  const finish = async (f: Frame): Promise<ReplayResult> => {
+  /** The process ended: the counts the stub kept, a warning for fewer calls than logged. */
+  private async finish(f: Frame): Promise<ReplayResult> {
+    const { stub, stats, logged } = this;
     const exit = parseExit(f);
-    await opts.notify?.("end", exit.cpu);
+    await this.opts.notify?.("end", exit.cpu);
     if (stub) {
-      calls = Number(exit.stubCalls) + callsUnpatched;
+      this.calls = Number(exit.stubCalls) + this.callsUnpatched;
       const reached = Math.min(Number(exit.stubCalls), logged);
       for (let k = 0; k < reached; k++) {
         if (stub.forHelper.has(k)) continue;
@@ -177,74 +293,10 @@ export async function disableNative(opts: {
         stats.bytesWritten += stub.bytesInProcess[k]!;
       }
     }
-    if (calls < logged) {
-      warnings.push(`${sym.name} was called ${calls} time${calls === 1 ? "" : "s"}; the log has ${logged} invocations`);
+    if (this.calls < logged) {
+      this.warnings.push(`${this.sym.name} was called ${this.calls} time${this.calls === 1 ? "" : "s"}; the log has ${logged} invocations`);
     }
-    return { exit, warnings, stats, inProcess };
-  };
-
-  for (;;) {
-    const f = await ch.next();
-    switch (f.type) {
-      case H.ENTRY: {
-        calls++;
-        const inv = await invocationFor(f);
-        if (!inv) {
-          const thread = parseEntry(f).thread;
-          if (opts.onExtraCalls === "error") {
-            throw new ReplayError(`${sym.name} was called more often than when analyzed (${logged} calls logged)`);
-          }
-          if (!extraWarned) warnings.push(`${sym.name} was called more than the ${logged} logged times${thread ? ` (or more often on thread ${thread})` : ""}; extra calls ran`);
-          extraWarned = true;
-          if (stub && !unpatched) {
-            await removePatch(session);
-            unpatched = true;
-          }
-          ch.send(N.RUN);
-          break;
-        }
-        const k = inv.index;
-        const t0 = process.hrtime.bigint();
-        let ended: Frame | null = null;
-        for (const ev of inv.events) {
-          if (ev.kind === "write") {
-            pending.push(ev);
-            stats.bytesWritten += ev.bytes.length;
-          } else if (ev.kind === "syscall") {
-            ended = await replaySyscall(ev, k);
-            if (ended) break;
-          } else {
-            throw new ReplayError(`log: ${ev.kind} event in an x86-64 log (invocation ${k})`);
-          }
-        }
-        if (!ended) await flushWrites();
-        stats.replayNs += Number(process.hrtime.bigint() - t0);
-        stats.invocations++;
-        if (ended) return finish(ended);
-        if (inv.status === "returned") {
-          ch.send(N.RETURN, returnPayload(inv));
-        } else if (inv.status === "trapped") {
-          ch.send(N.KILL, new ByteWriter().u32(trapSignal(inv)).toBytes());
-        } else {
-          // Exited, but the exit call was not the last event: end the process the same way.
-          const w = new ByteWriter().u64(BigInt(syscallNumber("exit_group")!)).u64(BigInt(inv.exitCode ?? 0));
-          for (let i = 1; i < 6; i++) w.u64(0n);
-          const e = await ch.request(N.INJECT, w.toBytes());
-          if (e.type === H.EXIT) return finish(e);
-          throw new AlpacaError(`native helper: exit_group did not end the program`);
-        }
-        break;
-      }
-      case H.INPUT:
-        await feeder?.answer(f);
-        break;
-      case H.EXIT:
-        return finish(f);
-      case H.ERROR:
-        throw helperError(f);
-      default:
-        throw new AlpacaError(`native helper: unexpected frame ${f.type} during replay`);
-    }
+    return { exit, warnings: this.warnings, stats, inProcess: this.inProcess };
   }
 }
 
