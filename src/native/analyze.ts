@@ -86,7 +86,8 @@ interface OpenSyscall {
   spec: SyscallSpec;
 }
 
-export async function analyzeNative(opts: {
+/** What analyzeNative takes. */
+export interface AnalyzeOptions {
   session: Session;
   elf: ElfInfo;
   sym: ElfSymbol;
@@ -98,19 +99,60 @@ export async function analyzeNative(opts: {
   logKey: Uint8Array;
   engine: NativeEngine;
   notify?: RunRequest["notify"];
-}): Promise<AnalyzeResult> {
-  const { session, elf, sym } = opts;
-  const ch = session.ch;
-  // capstone is loaded by the first DECODE request: the page engine never sends one.
-  let decoder: Decoder | undefined;
-  const log = new LogFile(opts.logPath, opts.logKey);
-  const put = (bytes: Uint8Array | null): void => {
-    if (bytes) log.write(bytes);
-  };
-  const enc = new LogEncoder();
-  const stats: AnalyzeStats = { invocations: 0, instructions: 0n, decoded: 0, tracedNs: 0n };
-  try {
-    put(enc.encodeStart({
+}
+
+export async function analyzeNative(opts: AnalyzeOptions): Promise<AnalyzeResult> {
+  return new NativeAnalysis(opts).run();
+}
+
+/**
+ * One analysis: the log's header, the breakpoint at F and the standing order to trace every
+ * call; then one handler per frame the helper sends while F's extent runs (entry, decode
+ * requests, written ranges, syscalls, return) and at the end (exit), each adding to the
+ * invocation being recorded or to the log.
+ */
+class NativeAnalysis {
+  private readonly session: Session;
+  private readonly sym: ElfSymbol;
+  private readonly log: LogFile;
+  private readonly enc = new LogEncoder();
+  private readonly stats: AnalyzeStats = { invocations: 0, instructions: 0n, decoded: 0, tracedNs: 0n };
+  /** capstone is loaded by the first DECODE request: the page engine never sends one. */
+  private decoder: Decoder | undefined;
+  /** The invocation being recorded, its pending writes, and its syscall between entry and exit. */
+  private inv: Invocation | null = null;
+  private writes: WriteRun | null = null;
+  private open: OpenSyscall | null = null;
+  private enteredAt = 0n;
+
+  constructor(private readonly opts: AnalyzeOptions) {
+    this.session = opts.session;
+    this.sym = opts.sym;
+    this.log = new LogFile(opts.logPath, opts.logKey);
+  }
+
+  private put(bytes: Uint8Array | null): void {
+    if (bytes) this.log.write(bytes);
+  }
+
+  async run(): Promise<AnalyzeResult> {
+    try {
+      await this.start();
+      for (;;) {
+        const f: Frame = await this.session.ch.next();
+        const done = await this.onFrame(f);
+        if (done) return done;
+      }
+    } catch (e) {
+      this.log.abort();
+      throw e;
+    }
+  }
+
+  /** The log's header, the breakpoint, the standing trace order, and the program's start. */
+  private async start(): Promise<void> {
+    const { opts, session, sym } = this;
+    this.put(this.enc.encodeStart({
       backend: "x86-64",
       programSha256: new Uint8Array(createHash("sha256").update(opts.programBytes).digest()),
       functionName: sym.name,
@@ -120,127 +162,147 @@ export async function analyzeNative(opts: {
       args: opts.args,
       env: envVars(opts.logKey, opts.env),
     }));
-    await session.setBreakpoint(session.runtimeAddress(elf.kind, elf.entry, sym.value));
+    await session.setBreakpoint(session.runtimeAddress(opts.elf.kind, opts.elf.entry, sym.value));
     // Every call is analyzed the same way: the helper does not wait for an answer at ENTRY and RETURN.
     const how = opts.engine === "pages" ? N.TRACE_PAGES : N.TRACE;
     const ok = await session.call(N.TRACE_ALL, new Uint8Array([how]));
     if (ok.type !== H.OK) throw new AlpacaError(`native helper: TRACE_ALL answered ${ok.type}`);
     await opts.notify?.("start");
-    ch.send(N.CONT);
+    session.ch.send(N.CONT);
+  }
 
-    let inv: Invocation | null = null;
-    let writes: WriteRun | null = null;
-    let open: OpenSyscall | null = null;
-    let enteredAt = 0n;
-    for (;;) {
-      const f: Frame = await ch.next();
-      switch (f.type) {
-        case H.ENTRY: {
-          const thread = parseEntry(f).thread;
-          inv = { index: stats.invocations, status: "returned", events: [], returns: [] };
-          if (thread !== 0) inv.thread = thread;
-          writes = new WriteRun(inv.events);
-          enteredAt = process.hrtime.bigint();
-          break;
-        }
-        case H.DECODE: {
-          const { addr, code } = expectMessage(f, "decode");
-          decoder ??= await Decoder.create();
-          ch.send(N.DECODED, encodeDecodeRecords(decoder.decodeWindow(addr, code)));
-          break;
-        }
-        case H.WRITES: {
-          if (!writes) throw new AlpacaError("native helper: WRITES outside F");
-          for (const { addr, bytes } of expectMessage(f, "writes").ranges) writes.add(Number(addr), bytes.slice());
-          break;
-        }
-        case H.SYSCALL_ENTER: {
-          if (!inv || !writes) throw new AlpacaError("native helper: syscall stop outside F");
-          writes.flush();
-          const { nr, args } = expectMessage(f, "syscall-enter");
-          const spec = specFor(nr, args);
-          const reads = await captureOperands(spec.reads, args, undefined, session.readMem);
-          open = { nr, args, reads, spec };
-          ch.send(N.CONT);
-          break;
-        }
-        case H.SYSCALL_EXIT: {
-          if (!inv || !open) throw new AlpacaError("native helper: syscall exit without entry");
-          const { result } = expectMessage(f, "syscall-exit");
-          const w = await captureOperands(open.spec.writes, open.args, result, session.readMem);
-          const call = { kind: "syscall", name: syscallName(open.nr), args: open.args, reads: open.reads, writes: w, result } as const;
-          inv.events.push(call);
-          // A baseline run lets F take its own inputs: it is fed these too.
-          if (isNativeInput(call.name)) put(enc.addInput({ insideF: true, call }));
-          open = null;
-          ch.send(N.CONT);
-          break;
-        }
-        case H.RETURN: {
-          if (!inv || !writes) throw new AlpacaError("native helper: RETURN outside F");
-          writes.flush();
-          const ret = expectMessage(f, "return");
-          const returns: Value[] = [
-            { type: "i64", bits: ret.rax },
-            { type: "i64", bits: ret.rdx },
-            { type: "v128", bytes: ret.xmm0.slice() },
-            { type: "v128", bytes: ret.xmm1.slice() },
-          ];
-          stats.instructions += ret.steps;
-          stats.tracedNs += ret.ns;
-          inv.returns = returns;
-          put(enc.addInvocation(inv));
-          stats.invocations++;
-          inv = null;
-          writes = null;
-          break;
-        }
-        case H.EXIT: {
-          const exit = parseExit(f);
-          await opts.notify?.("end", exit.cpu);
-          if (exit.fromOutside) {
-            // Not the program's doing, so not F's effect: no log (an older one at the path stays).
-            throw new EnvironmentError(
-              `the program was ${exit.message}, sent from outside it, ${inv ? `during ${sym.name}'s invocation ${inv.index}` : "while it was analyzed"}: no log written${existsSync(opts.logPath) ? ` (${opts.logPath} is left as it was)` : ""}`,
-            );
-          }
-          if (inv && writes) {
-            writes.flush();
-            stats.tracedNs += process.hrtime.bigint() - enteredAt;
-            const name = open ? syscallName(open.nr) : "";
-            if (open && (name === "exit_group" || name === "exit")) {
-              inv.events.push({ kind: "syscall", name, args: open.args, reads: open.reads, writes: [], result: 0n });
-              inv.status = "exited";
-              inv.exitCode = exit.exitCode;
-            } else {
-              inv.status = "trapped";
-              inv.trapMessage = exit.message ?? `exited with status ${exit.exitCode} inside ${sym.name}`;
-            }
-            put(enc.addInvocation(inv));
-            stats.invocations++;
-          }
-          put(enc.finish({ outcome: exit.signal === undefined ? "exited" : "trapped", exitCode: exit.exitCode }));
-          log.commit();
-          stats.decoded = decoder?.decodedCount ?? 0;
-          return { exit, stats };
-        }
-        case H.INPUT:
-          put(enc.addInput(await recordInput(session, f)));
-          break;
-        case H.ERROR:
-          throw helperError(f, (addr) => decoder?.describe(addr) ?? `the instruction at 0x${addr.toString(16)}`);
-        case H.ESCAPED: {
-          const { rip } = expectMessage(f, "escaped");
-          throw new UsageError(
-            `native: ${sym.name} left its frame without returning (longjmp or exception) at 0x${rip.toString(16)}: not supported`,
-          );
-        }
-        default:
-          throw new AlpacaError(`native helper: unexpected frame ${f.type} during analysis`);
+  /** Handles one frame; returns the result when the program ended. */
+  private async onFrame(f: Frame): Promise<AnalyzeResult | null> {
+    const { session, sym } = this;
+    switch (f.type) {
+      case H.ENTRY:
+        this.onEntry(f);
+        return null;
+      case H.DECODE: {
+        const { addr, code } = expectMessage(f, "decode");
+        this.decoder ??= await Decoder.create();
+        session.ch.send(N.DECODED, encodeDecodeRecords(this.decoder.decodeWindow(addr, code)));
+        return null;
       }
+      case H.WRITES: {
+        if (!this.writes) throw new AlpacaError("native helper: WRITES outside F");
+        for (const { addr, bytes } of expectMessage(f, "writes").ranges) this.writes.add(Number(addr), bytes.slice());
+        return null;
+      }
+      case H.SYSCALL_ENTER:
+        await this.onSyscallEnter(f);
+        return null;
+      case H.SYSCALL_EXIT:
+        await this.onSyscallExit(f);
+        return null;
+      case H.RETURN:
+        this.onReturn(f);
+        return null;
+      case H.EXIT:
+        return this.onExit(f);
+      case H.INPUT:
+        this.put(this.enc.addInput(await recordInput(session, f)));
+        return null;
+      case H.ERROR:
+        throw helperError(f, (addr) => this.decoder?.describe(addr) ?? `the instruction at 0x${addr.toString(16)}`);
+      case H.ESCAPED: {
+        const { rip } = expectMessage(f, "escaped");
+        throw new UsageError(
+          `native: ${sym.name} left its frame without returning (longjmp or exception) at 0x${rip.toString(16)}: not supported`,
+        );
+      }
+      default:
+        throw new AlpacaError(`native helper: unexpected frame ${f.type} during analysis`);
     }
-  } catch (e) {
-    log.abort();
-    throw e;
+  }
+
+  /** F was entered: a new invocation, on the thread the helper names. */
+  private onEntry(f: Frame): void {
+    const thread = parseEntry(f).thread;
+    const inv: Invocation = { index: this.stats.invocations, status: "returned", events: [], returns: [] };
+    if (thread !== 0) inv.thread = thread;
+    this.inv = inv;
+    this.writes = new WriteRun(inv.events);
+    this.enteredAt = process.hrtime.bigint();
+  }
+
+  /** A syscall inside F's extent: what it will read, captured now. */
+  private async onSyscallEnter(f: Frame): Promise<void> {
+    if (!this.inv || !this.writes) throw new AlpacaError("native helper: syscall stop outside F");
+    this.writes.flush();
+    const { nr, args } = expectMessage(f, "syscall-enter");
+    const spec = specFor(nr, args);
+    const reads = await captureOperands(spec.reads, args, undefined, this.session.readMem);
+    this.open = { nr, args, reads, spec };
+    this.session.ch.send(N.CONT);
+  }
+
+  /** The syscall returned: what it wrote, and the call as an event (and an input when it is one). */
+  private async onSyscallExit(f: Frame): Promise<void> {
+    const { inv, open } = this;
+    if (!inv || !open) throw new AlpacaError("native helper: syscall exit without entry");
+    const { result } = expectMessage(f, "syscall-exit");
+    const w = await captureOperands(open.spec.writes, open.args, result, this.session.readMem);
+    const call = { kind: "syscall", name: syscallName(open.nr), args: open.args, reads: open.reads, writes: w, result } as const;
+    inv.events.push(call);
+    // A baseline run lets F take its own inputs: it is fed these too.
+    if (isNativeInput(call.name)) this.put(this.enc.addInput({ insideF: true, call }));
+    this.open = null;
+    this.session.ch.send(N.CONT);
+  }
+
+  /** F returned: its registers as results, the invocation into the log. */
+  private onReturn(f: Frame): void {
+    const { inv, writes, stats } = this;
+    if (!inv || !writes) throw new AlpacaError("native helper: RETURN outside F");
+    writes.flush();
+    const ret = expectMessage(f, "return");
+    const returns: Value[] = [
+      { type: "i64", bits: ret.rax },
+      { type: "i64", bits: ret.rdx },
+      { type: "v128", bytes: ret.xmm0.slice() },
+      { type: "v128", bytes: ret.xmm1.slice() },
+    ];
+    stats.instructions += ret.steps;
+    stats.tracedNs += ret.ns;
+    inv.returns = returns;
+    this.put(this.enc.addInvocation(inv));
+    stats.invocations++;
+    this.inv = null;
+    this.writes = null;
+  }
+
+  /**
+   * The program ended: an invocation still open ends as F's exit or trap, the log is closed and
+   * committed. Killed from outside, nothing is written (an older log at the path stays).
+   */
+  private async onExit(f: Frame): Promise<AnalyzeResult> {
+    const { opts, sym, inv, writes, open, stats } = this;
+    const exit = parseExit(f);
+    await opts.notify?.("end", exit.cpu);
+    if (exit.fromOutside) {
+      throw new EnvironmentError(
+        `the program was ${exit.message}, sent from outside it, ${inv ? `during ${sym.name}'s invocation ${inv.index}` : "while it was analyzed"}: no log written${existsSync(opts.logPath) ? ` (${opts.logPath} is left as it was)` : ""}`,
+      );
+    }
+    if (inv && writes) {
+      writes.flush();
+      stats.tracedNs += process.hrtime.bigint() - this.enteredAt;
+      const name = open ? syscallName(open.nr) : "";
+      if (open && (name === "exit_group" || name === "exit")) {
+        inv.events.push({ kind: "syscall", name, args: open.args, reads: open.reads, writes: [], result: 0n });
+        inv.status = "exited";
+        inv.exitCode = exit.exitCode;
+      } else {
+        inv.status = "trapped";
+        inv.trapMessage = exit.message ?? `exited with status ${exit.exitCode} inside ${sym.name}`;
+      }
+      this.put(this.enc.addInvocation(inv));
+      stats.invocations++;
+    }
+    this.put(this.enc.finish({ outcome: exit.signal === undefined ? "exited" : "trapped", exitCode: exit.exitCode }));
+    this.log.commit();
+    stats.decoded = this.decoder?.decodedCount ?? 0;
+    return { exit, stats };
   }
 }
