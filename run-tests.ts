@@ -414,132 +414,177 @@ function parseDump(r: Run): DumpJson | string {
   }
 }
 
-async function runCase(c: Case, keep: boolean): Promise<Outcome> {
-  const program = wasmPath(c.program);
-  if (!existsSync(program)) return { name: c.name, problems: [`${program} is not built (make test-suite)`] };
-  const tmp = mkdtempSync(join(tmpdir(), `alpaca-e2e-${c.name}-`));
-  const problems: string[] = [];
-  let note: string | undefined;
-  try {
+/**
+ * One case's runs, in order: plain, analyzed, disabled, control, then the log's checks (dump,
+ * replay statistics, text dump), the ALPACA_MODE form and the CPU check of heavy cases. Each
+ * step adds what is wrong to `problems`; the runs share the case's folders (fresh contents for
+ * every run) through `observe`.
+ */
+class CaseRun {
+  readonly problems: string[] = [];
+  note: string | undefined;
+  private readonly program: string;
+  private readonly hostDirs: string[];
+  private readonly dirOpts: string[];
+  private readonly args: string[];
+  private readonly envOpts: string[];
+  private readonly work: string;
+  private readonly log: string;
+  private readonly logOpts: string[];
+  private readonly statsFile: string;
+  private readonly controlStats: string;
+
+  constructor(private readonly c: Case, private readonly tmp: string) {
+    this.program = wasmPath(c.program);
     const dirs = c.dirs ?? [];
-    const hostDirs = dirs.map((_, i) => join(tmp, `dir${i}`));
-    const dirOpts = dirs.flatMap((d, i) => ["--dir", d.samePath ? hostDirs[i]! : `${hostDirs[i]!}:${d.guest}`]);
-    const args = c.args.map((a) => a.replace(/\{dir(\d+)\}/g, (_, i: string) => hostDirs[Number(i)] ?? `{dir${i}}`));
-    const envOpts = Object.entries(c.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
-    const work = join(tmp, "work");
-    mkdirSync(work);
-    const log = join(work, `${c.func}.alog`);
-    const logOpts = c.defaultLog ? [] : ["--log", log];
+    this.hostDirs = dirs.map((_, i) => join(tmp, `dir${i}`));
+    this.dirOpts = dirs.flatMap((d, i) => ["--dir", d.samePath ? this.hostDirs[i]! : `${this.hostDirs[i]!}:${d.guest}`]);
+    this.args = c.args.map((a) => a.replace(/\{dir(\d+)\}/g, (_, i: string) => this.hostDirs[Number(i)] ?? `{dir${i}}`));
+    this.envOpts = Object.entries(c.env ?? {}).flatMap(([k, v]) => ["--env", `${k}=${v}`]);
+    this.work = join(tmp, "work");
+    mkdirSync(this.work);
+    this.log = join(this.work, `${c.func}.alog`);
+    this.logOpts = c.defaultLog ? [] : ["--log", this.log];
+    this.statsFile = join(tmp, "stats.json");
+    this.controlStats = join(tmp, "control-stats.json");
+  }
 
-    /** Fresh directories, the run, then what the directories hold. */
-    const observe = async (args: string[], env: Record<string, string> = {}, timed = false, stdin = c.stdin): Promise<Observed> => {
-      dirs.forEach((d, i) => {
-        rmSync(hostDirs[i]!, { recursive: true, force: true });
-        mkdirSync(hostDirs[i]!, { recursive: true });
-        for (const [name, text] of Object.entries(d.files)) writeFileSync(join(hostDirs[i]!, name), text);
-      });
-      const opts: RunOptions = { cwd: work, env, timed };
-      if (stdin !== undefined) opts.stdin = stdin;
-      const run = await runCli(args, opts);
-      return { run, trees: hostDirs.map(snapshotTree) };
-    };
+  /** The program and its arguments, after alpaca's own options. */
+  private programArgs(): string[] {
+    return [...this.dirOpts, ...this.envOpts, this.program, ...this.args];
+  }
 
+  /** Fresh directories, the run, then what the directories hold. */
+  private async observe(args: string[], env: Record<string, string> = {}, timed = false, stdin = this.c.stdin): Promise<Observed> {
+    (this.c.dirs ?? []).forEach((d, i) => {
+      rmSync(this.hostDirs[i]!, { recursive: true, force: true });
+      mkdirSync(this.hostDirs[i]!, { recursive: true });
+      for (const [name, text] of Object.entries(d.files)) writeFileSync(join(this.hostDirs[i]!, name), text);
+    });
+    const opts: RunOptions = { cwd: this.work, env, timed };
+    if (stdin !== undefined) opts.stdin = stdin;
+    const run = await runCli(args, opts);
+    return { run, trees: this.hostDirs.map(snapshotTree) };
+  }
+
+  /** Adds the problem `sane` finds with a run; returns whether it found one. */
+  private insane(run: Run, what: string): boolean {
+    const problem = sane(run, what, this.c.trap);
+    if (problem) this.problems.push(problem);
+    return problem !== undefined;
+  }
+
+  async run(): Promise<void> {
+    const { c, problems } = this;
     const heavy = c.heavy !== undefined;
-    const plain = await observe(["run", ...dirOpts, ...envOpts, program, ...args], {}, heavy);
-    const plainSane = sane(plain.run, "plain", c.trap);
-    if (plainSane) problems.push(plainSane);
-    else if (plain.run.status !== c.exitCode) problems.push(`plain run exited ${String(plain.run.status)}, want ${c.exitCode}: ${plain.run.command}`);
+    const plain = await this.observe(["run", ...this.programArgs()], {}, heavy);
+    if (!this.insane(plain.run, "plain") && plain.run.status !== c.exitCode) problems.push(`plain run exited ${String(plain.run.status)}, want ${c.exitCode}: ${plain.run.command}`);
 
-    const analyzed = withoutWarning(await observe(["analyze", "--func", c.func, ...logOpts, ...dirOpts, ...envOpts, program, ...args]), c.analyzeWarning, problems);
-    const analyzedSane = sane(analyzed.run, "analyzed", c.trap);
-    if (analyzedSane) problems.push(analyzedSane);
+    const analyzed = withoutWarning(await this.observe(["analyze", "--func", c.func, ...this.logOpts, ...this.programArgs()]), c.analyzeWarning, problems);
+    this.insane(analyzed.run, "analyzed");
     problems.push(...compareRuns(plain, analyzed, "plain", "analyzed", c.nondeterministic));
-    const leftovers = readdirSync(work).filter((f) => f !== `${c.func}.alog`);
+    const leftovers = readdirSync(this.work).filter((f) => f !== `${c.func}.alog`);
     if (leftovers.length > 0) problems.push(`analyze left ${JSON.stringify(leftovers)} beside the log`);
-    if (!existsSync(log)) {
-      problems.push(`analyze wrote no log at ${log}: ${analyzed.run.command}`);
-      return { name: c.name, problems };
+    if (!existsSync(this.log)) {
+      problems.push(`analyze wrote no log at ${this.log}: ${analyzed.run.command}`);
+      return;
     }
 
-    const statsFile = join(tmp, "stats.json");
-    const disabled = await observe(["disable", "--func", c.func, ...(c.disableFlags ?? []), ...logOpts, ...dirOpts, ...envOpts, program, ...args], { ALPACA_STATS_FILE: statsFile }, heavy, c.disabledStdin ?? c.stdin);
-    const disabledSane = sane(disabled.run, "disabled", c.trap);
-    if (disabledSane) problems.push(disabledSane);
+    const disabled = await this.observe(["disable", "--func", c.func, ...(c.disableFlags ?? []), ...this.logOpts, ...this.programArgs()], { ALPACA_STATS_FILE: this.statsFile }, heavy, c.disabledStdin ?? c.stdin);
+    const disabledSane = !this.insane(disabled.run, "disabled");
     problems.push(...compareRuns(analyzed, disabled, "analyzed", "disabled"));
 
     // The energy comparison's control variant: F runs, then its logged effects are applied again;
     // the program must not be able to tell.
-    const controlStats = join(tmp, "control-stats.json");
-    const control = await observe(["run", ...dirOpts, ...envOpts, program, ...args], { ALPACA_MODE: "c", ALPACA_FUNC: c.func, ALPACA_LOG: log, ALPACA_STATS_FILE: controlStats }, false, c.stdin);
-    const controlSane = sane(control.run, "control", c.trap);
-    if (controlSane) problems.push(controlSane);
+    const control = await this.observe(["run", ...this.programArgs()], { ALPACA_MODE: "c", ALPACA_FUNC: c.func, ALPACA_LOG: this.log, ALPACA_STATS_FILE: this.controlStats }, false, c.stdin);
+    const controlSane = !this.insane(control.run, "control");
     problems.push(...compareRuns(analyzed, control, "analyzed", "control"));
 
-    const dumpRun = await runCli(["log", "dump", "--json", log], { cwd: work });
-    const dump = parseDump(dumpRun);
+    const dump = parseDump(await runCli(["log", "dump", "--json", this.log], { cwd: this.work }));
     if (typeof dump === "string") {
       problems.push(dump);
     } else {
-      const layout = readLayout(readFileSync(program));
-      const ctx: CheckContext = {
-        dump,
-        plain: plain.run,
-        analyzed: analyzed.run,
-        stackTop: layout.stackTop,
-        stackLow: layout.stackTop - STACK_BYTES,
-        globalIndex: (name) => layout.globalNames.get(name),
-      };
-      problems.push(...checkDump(c, args, ctx, sha256(program)));
-      if (existsSync(controlStats)) {
-        const stats = JSON.parse(readFileSync(controlStats, "utf8")) as { invocations?: number };
-        if (stats.invocations !== dump.invocations.filter((i) => i.status === "returned").length) {
-          problems.push(`the control run applied ${String(stats.invocations)} invocations, the log has ${dump.invocations.length}`);
-        }
-      } else if (!controlSane) {
-        problems.push("the control run wrote no replay statistics (ALPACA_STATS_FILE)");
-      }
-      if (existsSync(statsFile)) {
-        const stats = JSON.parse(readFileSync(statsFile, "utf8")) as { invocations?: number };
-        if (stats.invocations !== dump.invocations.length) problems.push(`the disabled run replayed ${String(stats.invocations)} invocations, the log has ${dump.invocations.length}`);
-      } else if (!disabledSane) {
-        problems.push("the disabled run wrote no replay statistics (ALPACA_STATS_FILE)");
-      }
-
-      const text = await runCli(["log", "dump", log], { cwd: work });
+      this.checkLog(dump, plain, analyzed, { disabled: disabledSane, control: controlSane });
+      const text = await runCli(["log", "dump", this.log], { cwd: this.work });
       if (text.status !== 0 || text.stdout.length === 0) problems.push(`log dump (text) ${statusText(text)}: ${text.stderr.toString("utf8").trim().slice(0, 200)}`);
+      if (c.envForm) await this.checkEnvForm(plain, dump);
+    }
+    if (c.heavy) this.checkHeavy(plain.run, disabled.run, c.heavy.maxRatio);
+  }
 
-      if (c.envForm) {
-        const envLog = join(tmp, "env-form.alog");
-        const vars = { ALPACA_FUNC: c.func, ALPACA_LOG: envLog };
-        const ea = withoutWarning(await observe(["run", ...dirOpts, ...envOpts, program, ...args], { ...vars, ALPACA_MODE: "a" }), c.analyzeWarning, problems);
-        const eaSane = sane(ea.run, "ALPACA_MODE=a", c.trap);
-        if (eaSane) problems.push(eaSane);
-        problems.push(...compareRuns(plain, ea, "plain", "ALPACA_MODE=a", c.nondeterministic));
-        const ed = await observe(["run", ...dirOpts, ...envOpts, program, ...args], { ...vars, ALPACA_MODE: "d" });
-        const edSane = sane(ed.run, "ALPACA_MODE=d", c.trap);
-        if (edSane) problems.push(edSane);
-        problems.push(...compareRuns(ea, ed, "ALPACA_MODE=a", "ALPACA_MODE=d"));
-        const envDump = parseDump(await runCli(["log", "dump", "--json", envLog], { cwd: work }));
-        if (typeof envDump === "string") problems.push(`ALPACA_MODE=a log: ${envDump}`);
-        else if (!c.nondeterministic && JSON.stringify(envDump) !== JSON.stringify(dump)) {
-          problems.push("the ALPACA_MODE=a log differs from the analyze log of the same deterministic run");
-        }
+  /** The dump shows what the source implies, and each replay applied every invocation. */
+  private checkLog(dump: DumpJson, plain: Observed, analyzed: Observed, ranSanely: { disabled: boolean; control: boolean }): void {
+    const { c, problems } = this;
+    const layout = readLayout(readFileSync(this.program));
+    const ctx: CheckContext = {
+      dump,
+      plain: plain.run,
+      analyzed: analyzed.run,
+      stackTop: layout.stackTop,
+      stackLow: layout.stackTop - STACK_BYTES,
+      globalIndex: (name) => layout.globalNames.get(name),
+    };
+    problems.push(...checkDump(c, this.args, ctx, sha256(this.program)));
+    if (existsSync(this.controlStats)) {
+      const stats = JSON.parse(readFileSync(this.controlStats, "utf8")) as { invocations?: number };
+      if (stats.invocations !== dump.invocations.filter((i) => i.status === "returned").length) {
+        problems.push(`the control run applied ${String(stats.invocations)} invocations, the log has ${dump.invocations.length}`);
       }
+    } else if (ranSanely.control) {
+      problems.push("the control run wrote no replay statistics (ALPACA_STATS_FILE)");
     }
+    if (existsSync(this.statsFile)) {
+      const stats = JSON.parse(readFileSync(this.statsFile, "utf8")) as { invocations?: number };
+      if (stats.invocations !== dump.invocations.length) problems.push(`the disabled run replayed ${String(stats.invocations)} invocations, the log has ${dump.invocations.length}`);
+    } else if (ranSanely.disabled) {
+      problems.push("the disabled run wrote no replay statistics (ALPACA_STATS_FILE)");
+    }
+  }
 
-    if (c.heavy) {
-      const p = plain.run.cpuMs ?? plain.run.wallMs;
-      const d = disabled.run.cpuMs ?? disabled.run.wallMs;
-      const what = plain.run.cpuMs !== undefined ? "CPU" : "wall";
-      note = `disabled/plain ${what} ${(d / 1000).toFixed(2)}s/${(p / 1000).toFixed(2)}s = ${(d / p).toFixed(2)}`;
-      if (!(d < c.heavy.maxRatio * p)) problems.push(`the disabled run did not do measurably less work: ${note}, want < ${c.heavy.maxRatio}`);
+  /** Analysis and replay through ALPACA_MODE with `alpaca run`: the same runs and, for a deterministic case, the same log. */
+  private async checkEnvForm(plain: Observed, dump: DumpJson): Promise<void> {
+    const { c, problems } = this;
+    const envLog = join(this.tmp, "env-form.alog");
+    const vars = { ALPACA_FUNC: c.func, ALPACA_LOG: envLog };
+    const ea = withoutWarning(await this.observe(["run", ...this.programArgs()], { ...vars, ALPACA_MODE: "a" }), c.analyzeWarning, problems);
+    this.insane(ea.run, "ALPACA_MODE=a");
+    problems.push(...compareRuns(plain, ea, "plain", "ALPACA_MODE=a", c.nondeterministic));
+    const ed = await this.observe(["run", ...this.programArgs()], { ...vars, ALPACA_MODE: "d" });
+    this.insane(ed.run, "ALPACA_MODE=d");
+    problems.push(...compareRuns(ea, ed, "ALPACA_MODE=a", "ALPACA_MODE=d"));
+    const envDump = parseDump(await runCli(["log", "dump", "--json", envLog], { cwd: this.work }));
+    if (typeof envDump === "string") problems.push(`ALPACA_MODE=a log: ${envDump}`);
+    else if (!c.nondeterministic && JSON.stringify(envDump) !== JSON.stringify(dump)) {
+      problems.push("the ALPACA_MODE=a log differs from the analyze log of the same deterministic run");
     }
+  }
+
+  /** A compute-heavy case's disabled run must do measurably less work than its plain run. */
+  private checkHeavy(plain: Run, disabled: Run, maxRatio: number): void {
+    const p = plain.cpuMs ?? plain.wallMs;
+    const d = disabled.cpuMs ?? disabled.wallMs;
+    const what = plain.cpuMs !== undefined ? "CPU" : "wall";
+    this.note = `disabled/plain ${what} ${(d / 1000).toFixed(2)}s/${(p / 1000).toFixed(2)}s = ${(d / p).toFixed(2)}`;
+    if (!(d < maxRatio * p)) this.problems.push(`the disabled run did not do measurably less work: ${this.note}, want < ${maxRatio}`);
+  }
+}
+
+async function runCase(c: Case, keep: boolean): Promise<Outcome> {
+  const program = wasmPath(c.program);
+  if (!existsSync(program)) return { name: c.name, problems: [`${program} is not built (make test-suite)`] };
+  const tmp = mkdtempSync(join(tmpdir(), `alpaca-e2e-${c.name}-`));
+  let run: CaseRun | undefined;
+  const problems: string[] = [];
+  try {
+    run = new CaseRun(c, tmp);
+    await run.run();
   } catch (error) {
     problems.push(`harness error: ${(error as Error).stack ?? String(error)}`);
   } finally {
     if (!keep) rmSync(tmp, { recursive: true, force: true });
   }
-  return note !== undefined ? { name: c.name, problems, note } : { name: c.name, problems };
+  const all = [...(run?.problems ?? []), ...problems];
+  return run?.note !== undefined ? { name: c.name, problems: all, note: run.note } : { name: c.name, problems: all };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,11 +10,11 @@ import { ByteReader, ByteWriter } from "../binary/index.js";
 import { AlpacaError } from "../errors/index.js";
 import { Additions, encodeSections, type NumType } from "./additions.js";
 import { forEachInstruction, readLocals } from "./instructions.js";
-import { SECTION, VALTYPE_CODE, type WasmModule, type WasmValType } from "./module.js";
+import { SECTION, VALTYPE_CODE, type FuncType, type WasmModule, type WasmValType } from "./module.js";
 import { BLOCK_VOID, OP } from "./opcodes.js";
 import { funcType } from "./read-module.js";
 import { APPLY_WRITES_TYPE, applyWritesBody } from "./apply-writes.js";
-import { planExtent, traceBody, type ExtentPlan, type MarkSlot } from "./trace.js";
+import { planExtent, traceBody, type ExtentPlan, type MarkSlot, type TraceTargets } from "./trace.js";
 import { ANALYZER_HOOKS, BASELINE_HOOKS, hookTableSize, jsHookType, REPLAY_HOOKS } from "./hook-slots.js";
 
 /** Export names the host uses to reach what the rewriter added. */
@@ -418,40 +418,17 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
   const minSp = add.addExportedGlobal(EXPORT.minStackPointer, "i32");
   const mode = add.addExportedGlobal(EXPORT.mode, "i32");
   const resultGlobals = addResultGlobals(add, type.results);
-
-  const sp = layout.stackPointerIdx;
-  if (sp >= 0) {
-    m.bodies.forEach((b, i) => {
-      const params = m.types[m.funcTypeIdx[i]!]!.params.length;
-      const instrumented = instrumentStackPointer(b.bytes, params, sp, minSp);
-      if (instrumented) add.bodies.set(i, instrumented);
-    });
-  }
+  if (layout.stackPointerIdx >= 0) lowerMinStackPointerEverywhere(m, add, layout.stackPointerIdx, minSp);
   const bodyOf = (f: number) => add.bodies.get(f - m.importedFuncCount) ?? m.bodies[f - m.importedFuncCount]!.bytes;
   const original = add.addRecursiveCopy(funcIdx, bodyOf(funcIdx));
 
   // Traced copies of F's extent (the marks strategy), when marks can follow all of it.
-  let tracedF = original;
   const plan = options.traced === false ? { reason: "disabled" } : planExtent(m, funcIdx);
   const fastPossible = "funcs" in plan && !plan.callsImports && hasMemory(m) && type.results.length <= 1;
   const slot = fastPossible ? addMarkSlot(add) : undefined;
+  let tracedF = original;
   if ("funcs" in plan) {
-    const firstTraced = m.importedFuncCount + m.bodies.length + add.functions.length;
-    const position = new Map(plan.funcs.map((f, i) => [f, i]));
-    const tracedOf = (f: number) => (f < m.importedFuncCount ? f : firstTraced + position.get(f)!);
-    let tracedTable = -1;
-    if (plan.indirect) {
-      tracedTable = add.addTable(m.tableMins[0]!);
-      for (const seg of m.elements ?? []) {
-        if (seg.tableIdx === 0) add.elements.push({ tableIdx: tracedTable, offset: seg.offset, funcs: seg.funcs.map(tracedOf) });
-      }
-    }
-    for (const f of plan.funcs) {
-      const typeIdx = m.funcTypeIdx[f - m.importedFuncCount]!;
-      const body = traceBody(bodyOf(f), m.types[typeIdx]!.params.length, { tracedOf, tracedTable, hookTable: table, markSlot: ANALYZER_HOOKS.mark.slot, markType, slot });
-      add.addFunction(typeIdx, body);
-    }
-    tracedF = tracedOf(funcIdx);
+    tracedF = addTracedExtent(m, add, funcIdx, plan, bodyOf, { hookTable: table, markSlot: ANALYZER_HOOKS.mark.slot, markType, slot });
     layout.traced = { available: true };
   } else {
     layout.traced = { available: false, reason: plan.reason };
@@ -459,7 +436,48 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
   const blockType = type.results.length > 1 ? add.addType({ params: [], results: type.results }) : -1;
   const fast = slot && "funcs" in plan ? addFastPath(m, add, layout, plan, table, minSp, slot) : null;
   layout.fast = fast !== null;
+  add.bodies.set(def, analyzerBody(type, { fast, blockType, voidType, table, mode, tracedF, original, resultGlobals }));
+  return { bytes: encodeSections(m, add), layout };
+}
 
+/** Makes every defined function lower the min-stack-pointer global wherever it moves the shadow stack. */
+function lowerMinStackPointerEverywhere(m: WasmModule, add: Additions, sp: number, minSp: number): void {
+  m.bodies.forEach((b, i) => {
+    const params = m.types[m.funcTypeIdx[i]!]!.params.length;
+    const instrumented = instrumentStackPointer(b.bytes, params, sp, minSp);
+    if (instrumented) add.bodies.set(i, instrumented);
+  });
+}
+
+/**
+ * Adds a traced copy of every function of F's extent (and, when the extent calls indirectly, a
+ * table of traced copies mirroring table 0); returns the index of F's traced copy. `trace`
+ * gives traceBody's hook table, mark slot and type; the mapping to traced copies is made here.
+ */
+function addTracedExtent(m: WasmModule, add: Additions, funcIdx: number, plan: ExtentPlan, bodyOf: (f: number) => Uint8Array, trace: Omit<TraceTargets, "tracedOf" | "tracedTable">): number {
+  const firstTraced = m.importedFuncCount + m.bodies.length + add.functions.length;
+  const position = new Map(plan.funcs.map((f, i) => [f, i]));
+  const tracedOf = (f: number) => (f < m.importedFuncCount ? f : firstTraced + position.get(f)!);
+  let tracedTable = -1;
+  if (plan.indirect) {
+    tracedTable = add.addTable(m.tableMins[0]!);
+    for (const seg of m.elements ?? []) {
+      if (seg.tableIdx === 0) add.elements.push({ tableIdx: tracedTable, offset: seg.offset, funcs: seg.funcs.map(tracedOf) });
+    }
+  }
+  for (const f of plan.funcs) {
+    const typeIdx = m.funcTypeIdx[f - m.importedFuncCount]!;
+    add.addFunction(typeIdx, traceBody(bodyOf(f), m.types[typeIdx]!.params.length, { ...trace, tracedOf, tracedTable }));
+  }
+  return tracedOf(funcIdx);
+}
+
+/**
+ * F's new body in the analyzer: the fast path when there is one; else the enter hook, F's
+ * traced or plain copy (the mode global chooses), its results saved to their exported carrier
+ * globals, the exit hook, and the results returned.
+ */
+function analyzerBody(type: FuncType, p: { fast: FastPath | null; blockType: number; voidType: number; table: number; mode: number; tracedF: number; original: number; resultGlobals: number[] }): Uint8Array {
   const n = type.params.length;
   const w = new ByteWriter(64);
   // Locals: one per result, then the fast path's "something unusual happened" flag.
@@ -471,34 +489,33 @@ export function buildAnalyzerModule(m: WasmModule, funcIdx: number, options: { t
     for (let i = type.results.length - 1; i >= 0; i--) w.u8(OP.localSet).varUint(n + i);
   };
   const pushResults = () => type.results.forEach((_, i) => w.u8(OP.localGet).varUint(n + i));
-  if (fast) {
-    w.u8(OP.globalGet).varUint(fast.flag).u8(OP.if);
-    emitBlockType(w, type.results, blockType);
-    emitFastPath(w, fast, { params: n, results: type.results, flagLocal, tracedF, saveResults, pushResults });
+  if (p.fast) {
+    w.u8(OP.globalGet).varUint(p.fast.flag).u8(OP.if);
+    emitBlockType(w, type.results, p.blockType);
+    emitFastPath(w, p.fast, { params: n, results: type.results, flagLocal, tracedF: p.tracedF, saveResults, pushResults });
     w.u8(OP.else);
   }
-  w.u8(OP.i32Const).varS32(ANALYZER_HOOKS.enter.slot).u8(OP.callIndirect).varUint(voidType).varUint(table);
-  w.u8(OP.globalGet).varUint(mode).u8(OP.if);
-  emitBlockType(w, type.results, blockType);
+  w.u8(OP.i32Const).varS32(ANALYZER_HOOKS.enter.slot).u8(OP.callIndirect).varUint(p.voidType).varUint(p.table);
+  w.u8(OP.globalGet).varUint(p.mode).u8(OP.if);
+  emitBlockType(w, type.results, p.blockType);
   for (let i = 0; i < n; i++) w.u8(OP.localGet).varUint(i);
-  w.u8(OP.call).varUint(tracedF);
+  w.u8(OP.call).varUint(p.tracedF);
   w.u8(OP.else);
   for (let i = 0; i < n; i++) w.u8(OP.localGet).varUint(i);
-  w.u8(OP.call).varUint(original);
+  w.u8(OP.call).varUint(p.original);
   w.u8(OP.end);
   saveResults();
   type.results.forEach((t, i) => {
     w.u8(OP.localGet).varUint(n + i);
     if (t === "f32") w.u8(OP.i32ReinterpretF32);
     if (t === "f64") w.u8(OP.i64ReinterpretF64);
-    w.u8(OP.globalSet).varUint(resultGlobals[i]!);
+    w.u8(OP.globalSet).varUint(p.resultGlobals[i]!);
   });
-  w.u8(OP.i32Const).varS32(ANALYZER_HOOKS.exit.slot).u8(OP.callIndirect).varUint(voidType).varUint(table);
+  w.u8(OP.i32Const).varS32(ANALYZER_HOOKS.exit.slot).u8(OP.callIndirect).varUint(p.voidType).varUint(p.table);
   pushResults();
-  if (fast) w.u8(OP.end);
+  if (p.fast) w.u8(OP.end);
   w.u8(OP.end);
-  add.bodies.set(def, w.toBytes());
-  return { bytes: encodeSections(m, add), layout };
+  return w.toBytes();
 }
 
 /** The modules built from one log for an energy comparison (see buildReplayModule). */
