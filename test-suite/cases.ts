@@ -395,6 +395,40 @@ const slurpInput = Array.from({ length: 60000 }, (_, i) => `${i + 1}\n`).join(""
 
 /** The kinds of an invocation's events in order, writes and syscalls only, runs collapsed:
  * e.g. ["write", "fd_read", "write", "fd_write", "write"]. */
+/**
+ * Guest memory as the log's writes leave it: starting from `initial` at every address, each
+ * invocation's writes applied in order, then `check` called with a reader of memory so far.
+ * Returns the first reason `check` gives.
+ */
+function afterEachInvocation(dump: DumpJson, initial: number, check: (inv: InvocationJson, byteAt: (addr: number) => number) => string | undefined): string | undefined {
+  const mem = new Map<number, number>();
+  const byteAt = (addr: number): number => mem.get(addr) ?? initial;
+  for (const inv of dump.invocations) {
+    for (const e of inv.events) {
+      if (e.kind !== "write") continue;
+      Buffer.from(e.bytes, "hex").forEach((b, i) => mem.set(e.addr + i, b));
+    }
+    const why = check(inv, byteAt);
+    if (why) return `invocation ${inv.index}: ${why}`;
+  }
+  return undefined;
+}
+
+/** The little-endian u32 at `addr` as `byteAt` reads memory. */
+const u32At = (byteAt: (addr: number) => number, addr: number): number => (byteAt(addr) | (byteAt(addr + 1) << 8) | (byteAt(addr + 2) << 16) | (byteAt(addr + 3) << 24)) >>> 0;
+
+/** Every write's address in the log. */
+const writeAddrs = (dump: DumpJson): number[] => dump.invocations.flatMap((inv) => inv.events.flatMap((e) => (e.kind === "write" ? [e.addr] : [])));
+
+/** The 16 bins test-suite/ret_void.c's histogram holds after each of `words`. */
+function histogramAfter(words: readonly string[]): number[][] {
+  const bins = new Array<number>(16).fill(0);
+  return words.map((w) => {
+    for (const ch of Buffer.from(w)) bins[ch & 15]!++;
+    return [...bins];
+  });
+}
+
 function eventShape(events: EventJson[]): string[] {
   const shape: string[] = [];
   for (const e of events) {
@@ -558,6 +592,23 @@ export const CASES: Case[] = [
       writes: [true, true, true, false],
       writesIn: "static",
       onlySyscalls: [],
+      // The 16 bins start at zero; after each word they hold its running histogram. The bins'
+      // address is the one where every write falls and the histogram matches.
+      check: (ctx) => {
+        const want = histogramAfter(["abc", "hello", "zzzz", ""]);
+        const addrs = writeAddrs(ctx.dump);
+        const lowest = Math.min(...addrs) & ~3;
+        for (let k = 0; k < 16; k++) {
+          const base = lowest - 4 * k;
+          if (addrs.some((a) => a >= base + 64)) continue;
+          const why = afterEachInvocation(ctx.dump, 0, (inv, byteAt) => {
+            const got = Array.from({ length: 16 }, (_, b) => u32At(byteAt, base + 4 * b));
+            return JSON.stringify(got) === JSON.stringify(want[inv.index]) ? undefined : "differs";
+          });
+          if (why === undefined) return undefined;
+        }
+        return `no placement of the 16 bins makes the log's writes the histograms ${JSON.stringify(want)}`;
+      },
     },
   },
   {
@@ -633,6 +684,17 @@ export const CASES: Case[] = [
       writes: [true, true, false, true],
       writesIn: "stack",
       onlySyscalls: [],
+      // q and r start as -1 (all bytes 0xff), side by side in the caller's frame; after each call
+      // they hold a/b and a%b, and keep their values when b is 0.
+      check: (ctx) => {
+        const base = Math.min(...writeAddrs(ctx.dump));
+        const want = [[3, 2], [-3, -2], [-3, -2], [14, 2]];
+        return afterEachInvocation(ctx.dump, 0xff, (inv, byteAt) => {
+          const got = [u32At(byteAt, base) | 0, u32At(byteAt, base + 4) | 0].sort((x, y) => x - y);
+          const expected = [...want[inv.index]!].sort((x, y) => x - y);
+          return JSON.stringify(got) === JSON.stringify(expected) ? undefined : `q, r are ${JSON.stringify(got)}, want ${JSON.stringify(expected)}`;
+        });
+      },
     },
   },
   {
@@ -969,6 +1031,17 @@ export const CASES: Case[] = [
       writes: true,
       writesIn: "static",
       onlySyscalls: [],
+      // The 64 counters start at zero; each call's writes are the changed bytes of one counter,
+      // which then holds the value the call returned.
+      check: (ctx) => {
+        const want = bumpReturns(5000);
+        return afterEachInvocation(ctx.dump, 0, (inv, byteAt) => {
+          const words = new Set(inv.events.flatMap((e) => (e.kind === "write" ? [e.addr & ~3, (e.addr + e.size - 1) & ~3] : [])));
+          if (words.size !== 1) return `writes touch ${words.size} counters, want 1`;
+          const got = u32At(byteAt, [...words][0]!);
+          return got === want[inv.index] ? undefined : `the counter holds ${got}, the call returned ${want[inv.index]}`;
+        });
+      },
     },
   },
   {
