@@ -295,11 +295,16 @@ function reportLength(tag: string, i: number): number {
   return Buffer.byteLength(`[${tag}/${label}] value=${value} square=${value * value} hex=${hex}\n`, "utf8");
 }
 
-function reportBytes(n: number): number {
+/** The table test-suite/write_file.c's save_report writes for `n` values. */
+function reportText(n: number): string {
   const vals = Array.from({ length: n }, (_, i) => ((i * 7919) % 101) - 50);
   let text = `# ${n} values\n`;
   for (let i = 0; i < n; i++) text += `${i},${vals[i]!},${vals[i]! * vals[i]!}\n`;
-  return text.length;
+  return text;
+}
+
+function reportBytes(n: number): number {
+  return reportText(n).length;
 }
 
 function digitStats(n: number): number {
@@ -429,6 +434,54 @@ function histogramAfter(words: readonly string[]): number[][] {
   });
 }
 
+/** The little-endian bytes of `value` as a `width`-byte integer. */
+function leBytes(value: bigint, width: number): number[] {
+  return Array.from({ length: width }, (_, i) => Number((BigInt.asUintN(width * 8, value) >> BigInt(8 * i)) & 0xffn));
+}
+
+/**
+ * Each invocation's writes are bytes of one `width`-aligned value: the write at address a must
+ * hold byte (a mod width) of `want(index)` (a write records only the bytes that changed).
+ */
+function writesAreBytesOf(ctx: CheckContext, width: number, want: (index: number) => bigint): string | undefined {
+  for (const inv of ctx.dump.invocations) {
+    const value = leBytes(want(inv.index), width);
+    for (const e of inv.events) {
+      if (e.kind !== "write") continue;
+      const bytes = Buffer.from(e.bytes, "hex");
+      for (let i = 0; i < bytes.length; i++) {
+        const at = e.addr + i;
+        if (bytes[i] !== value[at % width]) return `invocation ${inv.index}: byte 0x${bytes[i]!.toString(16)} at ${at}, want 0x${value[at % width]!.toString(16)} (of 0x${want(inv.index).toString(16)})`;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * test-suite/read_file.c: the caller's `lines` is -1 before each call and F leaves the file's
+ * line count in it, so invocation i's stack writes, over 0xff bytes, make a word equal to the
+ * line count of texts[i].
+ */
+function lineCountsWritten(ctx: CheckContext, texts: readonly string[]): string | undefined {
+  for (const [index, text] of texts.entries()) {
+    const inv = ctx.dump.invocations[index]!;
+    const lines = text.split("\n").length - 1;
+    const words = new Map<number, number[]>();
+    for (const e of inv.events) {
+      if (e.kind !== "write" || e.addr < ctx.stackLow || e.addr >= ctx.stackTop) continue;
+      Buffer.from(e.bytes, "hex").forEach((b, i) => {
+        const at = e.addr + i;
+        const w = words.get(at & ~3) ?? [0xff, 0xff, 0xff, 0xff];
+        w[at & 3] = b;
+        words.set(at & ~3, w);
+      });
+    }
+    if (![...words.values()].some((w) => Buffer.from(w).readInt32LE(0) === lines)) return `invocation ${index}: no stack word becomes ${lines} lines`;
+  }
+  return undefined;
+}
+
 function eventShape(events: EventJson[]): string[] {
   const shape: string[] = [];
   for (const e of events) {
@@ -526,6 +579,8 @@ export const CASES: Case[] = [
       writes: true,
       writesIn: "stack",
       onlySyscalls: [],
+      // F copies its argument's bits into the caller's uint32_t.
+      check: (ctx) => writesAreBytesOf(ctx, 4, (i) => BigInt([0x7fa00001, 0xffbfffff, 0x7fc00000, 0x7f812345, 0x3f800000][i]!)),
     },
   },
   {
@@ -542,6 +597,8 @@ export const CASES: Case[] = [
       writes: true,
       writesIn: "stack",
       onlySyscalls: [],
+      // F copies its argument's bits into the caller's uint64_t.
+      check: (ctx) => writesAreBytesOf(ctx, 8, (i) => [0x7ff0000000000001n, 0xfff7ffffffffffffn, 0x7ff8000000000000n, 0x7ff4dead0000beefn][i]!),
     },
   },
   {
@@ -775,6 +832,12 @@ export const CASES: Case[] = [
       writes: true,
       writesIn: "static",
       onlySyscalls: [],
+      // musl's rand() state, a u64: after roll i it has taken 2i + 1 draws (F's and the caller's before).
+      check: (ctx) => writesAreBytesOf(ctx, 8, (i) => {
+        let state = BigInt.asUintN(64, 42n - 1n);
+        for (let k = 0; k < 2 * i + 1; k++) state = BigInt.asUintN(64, 6364136223846793005n * state + 1n);
+        return state;
+      }),
     },
   },
   {
@@ -833,6 +896,8 @@ export const CASES: Case[] = [
       returns: returnsOf([i32(countWords(textA)), i32(countWords(textB)), i32(-1)]),
       writes: true,
       syscalls: ["path_open", "fd_read", "fd_close"],
+      // The caller's `lines` is -1 before each call; F leaves the file's line count in it.
+      check: (ctx) => lineCountsWritten(ctx, [textA, textB]),
     },
   },
   {
@@ -849,6 +914,7 @@ export const CASES: Case[] = [
       returns: returnsOf([i32(countWords(textB)), i32(countWords(textA))]),
       writes: true,
       syscalls: ["path_open", "fd_read", "fd_close"],
+      check: (ctx) => lineCountsWritten(ctx, [textB, textA]),
     },
   },
   {
@@ -867,6 +933,15 @@ export const CASES: Case[] = [
       returns: returnsOf([i32(reportBytes(8)), i32(reportBytes(4))]),
       writes: true,
       syscalls: ["path_open", "fd_write", "fd_close"],
+      // What F's fd_write calls hand the file is the table, byte for byte.
+      check: (ctx) => {
+        for (const inv of ctx.dump.invocations) {
+          const written = inv.events.flatMap((e) => (e.kind === "syscall" && e.name === "fd_write" ? e.reads.map((r) => Buffer.from(r.bytes, "hex").toString("latin1")) : [])).join("");
+          const want = reportText(inv.index === 0 ? 8 : 4);
+          if (!written.includes(want)) return `invocation ${inv.index}: fd_write did not carry the ${want.length}-byte table`;
+        }
+        return undefined;
+      },
     },
   },
   {
@@ -986,6 +1061,13 @@ export const CASES: Case[] = [
       writes: true,
       writesIn: "static",
       onlySyscalls: [],
+      // The global comparison counter starts at zero and each call increments it.
+      check: (ctx) => afterEachInvocation(ctx.dump, 0, (inv, byteAt) => {
+        const words = new Set(inv.events.flatMap((e) => (e.kind === "write" ? [e.addr & ~3, (e.addr + e.size - 1) & ~3] : [])));
+        if (words.size !== 1) return `writes touch ${words.size} words, want the counter`;
+        const got = u32At(byteAt, [...words][0]!);
+        return got === inv.index + 1 ? undefined : `the counter holds ${got}, want ${inv.index + 1}`;
+      }),
     },
   },
   {
@@ -1151,6 +1233,22 @@ export const CASES: Case[] = [
       writes: [true, true, true, false],
       syscalls: ["fd_read"],
       inputsInside: ["fd_read"],
+      // F parses each batch into the caller's xs[0..n): the doubles' bytes, wherever xs sits.
+      check: (ctx) => {
+        const batches = [[1, 2, 3, 4], [5.5, 6, -7, 8], [9]];
+        const f64Bytes = (x: number) => [...new Uint8Array(new Float64Array([x]).buffer)];
+        const stackWrites = (index: number) => ctx.dump.invocations[index]!.events.flatMap((e) => (e.kind === "write" && e.addr >= ctx.stackLow && e.addr < ctx.stackTop ? [e] : []));
+        const first = stackWrites(0).map((e) => e.addr & ~7);
+        for (const candidate of new Set(first)) {
+          const ok = batches.every((xs, index) => {
+            const want = xs.flatMap(f64Bytes);
+            const inXs = stackWrites(index).flatMap((e) => [...Buffer.from(e.bytes, "hex")].map((b, i) => [e.addr + i - candidate, b] as const)).filter(([o]) => o >= 0 && o < want.length);
+            return inXs.length > 0 && inXs.every(([o, b]) => want[o] === b) && (index > 0 || new Set(inXs.map(([o]) => o >> 3)).size === xs.length);
+          });
+          if (ok) return undefined;
+        }
+        return `no placement of xs makes F's stack writes the parsed batches ${JSON.stringify(batches)}`;
+      },
     },
   },
   {
