@@ -482,6 +482,108 @@ function lineCountsWritten(ctx: CheckContext, texts: readonly string[]): string 
   return undefined;
 }
 
+/** Guest memory after invocation `upTo` (inclusive) of `dump`, from `initial` everywhere, as `byteAt`. */
+function memoryAfter(dump: DumpJson, upTo: number, initial: number): (addr: number) => number {
+  const mem = new Map<number, number>();
+  for (const inv of dump.invocations.slice(0, upTo + 1)) {
+    for (const e of inv.events) if (e.kind === "write") Buffer.from(e.bytes, "hex").forEach((b, i) => mem.set(e.addr + i, b));
+  }
+  return (addr) => mem.get(addr) ?? initial;
+}
+
+/** Whether `byteAt` holds `want` at `base`. */
+const holds = (byteAt: (addr: number) => number, base: number, want: ArrayLike<number>): boolean => {
+  for (let i = 0; i < want.length; i++) if (byteAt(base + i) !== want[i]) return false;
+  return true;
+};
+
+/** The start addresses of invocation `index`'s writes. */
+const writeStarts = (dump: DumpJson, index: number): number[] => dump.invocations[index]!.events.flatMap((e) => (e.kind === "write" ? [e.addr] : []));
+
+/** test-suite/simd_bulk.c: src, dst and scratch after each of `rounds` blends. */
+function blendBuffers(rounds: number): Array<{ dst: Uint8Array; scratch: Uint8Array }> {
+  const N = 4096;
+  const src = new Uint8Array(N);
+  for (let i = 0; i < N; i++) src[i] = (i * 7 + 3) & 0xff;
+  const out: Array<{ dst: Uint8Array; scratch: Uint8Array }> = [];
+  for (let r = 0; r < rounds; r++) {
+    const seed = r * 17 + 1;
+    const dst = src.map((v) => (v + seed) & 0xff);
+    const scratch = new Uint8Array(N);
+    scratch.fill(r + 0x40, 0, N / 2);
+    scratch.set(dst.subarray(7, 7 + N / 2), N / 2);
+    out.push({ dst, scratch });
+    src[r] = src[r]! ^ 0xff;
+  }
+  return out;
+}
+
+/** test-suite/recursion.c's tables after fib_memo(n) for each n in turn: memo as i64 bytes, known as flags. */
+function fibTables(calls: readonly number[]): Array<{ memo: Uint8Array; known: Uint8Array }> {
+  const memo = new BigInt64Array(93);
+  const known = new Uint8Array(93);
+  return calls.map((n) => {
+    for (let k = 2; k <= n; k++) {
+      if (known[k]) continue;
+      memo[k] = fib(k);
+      known[k] = 1;
+    }
+    return { memo: new Uint8Array(memo.buffer.slice(0)), known: known.slice() };
+  });
+}
+
+/** test-suite/qsort_cb.c's records (name[16], age, rank) as bytes. */
+function personBytes(people: ReadonlyArray<{ name: string; age: number; rank: number }>): Uint8Array {
+  const out = Buffer.alloc(24 * people.length);
+  people.forEach((p, i) => {
+    out.write(p.name, 24 * i, "latin1");
+    out.writeInt32LE(p.age, 24 * i + 16);
+    out.writeInt32LE(p.rank, 24 * i + 20);
+  });
+  return out;
+}
+
+/** sort_people's order: by age, then by name (strcmp); ranks from 1. */
+function sortedPeople(people: ReadonlyArray<{ name: string; age: number }>): Array<{ name: string; age: number; rank: number }> {
+  const byteCmp = (x: string, y: string) => Buffer.compare(Buffer.from(x, "latin1"), Buffer.from(y, "latin1"));
+  return [...people].sort((p, q) => p.age - q.age || byteCmp(p.name, q.name)).map((p, i) => ({ ...p, rank: i + 1 }));
+}
+
+/** test-suite/matmul.c's inputs for n x n matrices. */
+function matmulInputs(n: number): { a: Float64Array; b: Float64Array } {
+  const a = new Float64Array(n * n);
+  const b = new Float64Array(n * n);
+  let x = 12345;
+  for (let i = 0; i < n * n; i++) {
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    a[i] = ((x >>> 16) & 0x3ff) / 1024 - 0.5;
+    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+    b[i] = ((x >>> 16) & 0x3ff) / 1024 - 0.5;
+  }
+  return { a, b };
+}
+
+/** `image` (memory at `base` before invocation `inv`) with the invocation's writes that fall inside it applied. */
+function withWrites(image: Uint8Array, base: number, inv: InvocationJson): Uint8Array {
+  const out = new Uint8Array(image); // a copy (a Buffer's slice() would share `image`)
+  for (const e of inv.events) {
+    if (e.kind !== "write") continue;
+    Buffer.from(e.bytes, "hex").forEach((b, i) => {
+      const o = e.addr + i - base;
+      if (o >= 0 && o < out.length) out[o] = b;
+    });
+  }
+  return out;
+}
+
+/** The byte at `addr` after invocation `inv` wrote it (undefined when it did not). */
+function writtenByte(inv: InvocationJson, addr: number): number | undefined {
+  for (const e of inv.events) {
+    if (e.kind === "write" && addr >= e.addr && addr < e.addr + e.size) return parseInt(e.bytes.slice(2 * (addr - e.addr), 2 * (addr - e.addr) + 2), 16);
+  }
+  return undefined;
+}
+
 function eventShape(events: EventJson[]): string[] {
   const shape: string[] = [];
   for (const e of events) {
@@ -996,6 +1098,20 @@ export const CASES: Case[] = [
       // fib(10) is already in the table after fib(40): a pure lookup.
       writes: [true, true, false, true],
       writesIn: "static",
+      // memo[k] = fib(k) and known[k] = 1 for every k fib_memo computes; the tables' addresses
+      // are where memo[2] = 1 is followed by memo[3] = 2, and where known[2..] starts.
+      check: (ctx) => {
+        const want = fibTables([40, 50, 10, 92]);
+        const after = want.map((_, i) => memoryAfter(ctx.dump, i, 0));
+        const inv0 = ctx.dump.invocations[0]!;
+        const written = inv0.events.flatMap((e) => (e.kind === "write" ? Array.from({ length: e.size }, (_, i) => e.addr + i) : []));
+        const knownBases = written.filter((a) => after[0]!(a) === 1 && after[0]!(a - 1) !== 1).map((a) => a - 2);
+        const memoBases = written.filter((a) => after[0]!(a) === 1 && after[0]!(a + 8) === 2).map((a) => a - 16);
+        for (const k of knownBases) for (const m of memoBases) {
+          if (want.every((t, i) => holds(after[i]!, k, t.known) && holds(after[i]!, m, t.memo))) return undefined;
+        }
+        return "no placement of memo and known makes the log's writes the tables fib_memo fills";
+      },
       onlySyscalls: [],
     },
   },
@@ -1042,6 +1158,22 @@ export const CASES: Case[] = [
       // The records (heap) and the comparator's call counter (static data).
       writes: true,
       onlySyscalls: [],
+      // The records, sorted by age then name and ranked, after each call: the first sorts the
+      // arguments, the second the ages main changed to age * 7 % 31.
+      check: (ctx) => {
+        const initial = people.map((p) => ({ name: p.split(":")[0]!, age: Number(p.split(":")[1]) }));
+        const first = sortedPeople(initial);
+        const second = sortedPeople(first.map((p) => ({ name: p.name, age: (p.age * 7) % 31 })));
+        const steps = [
+          { before: personBytes(initial.map((p) => ({ ...p, rank: 0 }))), want: personBytes(first) },
+          { before: personBytes(first.map((p) => ({ ...p, age: (p.age * 7) % 31 }))), want: personBytes(second) },
+        ];
+        const bases = new Set(writeStarts(ctx.dump, 0).flatMap((a) => Array.from({ length: 24 * people.length }, (_, k) => a - k)));
+        for (const base of bases) {
+          if (steps.every((st, i) => Buffer.from(withWrites(st.before, base, ctx.dump.invocations[i]!)).equals(Buffer.from(st.want)))) return undefined;
+        }
+        return "no placement of the records makes the log's writes the sorted, ranked people";
+      },
     },
   },
   {
@@ -1364,6 +1496,18 @@ export const CASES: Case[] = [
       returns: returnsOf(blendReturns(3).map(i32)),
       writes: true,
       writesIn: "static",
+      // dst = src + seed (src changing between rounds), scratch = fill then dst[7..]: every byte
+      // of both buffers after each round, wherever they sit.
+      check: (ctx) => {
+        const want = blendBuffers(3);
+        const after = want.map((_, i) => memoryAfter(ctx.dump, i, 0));
+        const starts = writeStarts(ctx.dump, 0);
+        const candidates = [...new Set(starts.flatMap((a) => [a, a - 4096, a + 4096]))];
+        for (const d of candidates) for (const sc of candidates) {
+          if (want.every((w, i) => holds(after[i]!, d, w.dst) && holds(after[i]!, sc, w.scratch))) return undefined;
+        }
+        return "no placement of dst and scratch makes the log's writes the blended buffers";
+      },
       onlySyscalls: [],
     },
   },
@@ -1381,6 +1525,25 @@ export const CASES: Case[] = [
       returns: voidReturns(5),
       writes: true,
       writesIn: "heap",
+      // The first call's C, sampled: each entry is the dot product the source sums in order.
+      check: (ctx) => {
+        const n = 650;
+        const { a, b } = matmulInputs(n);
+        const entry = (i: number, j: number) => {
+          let sum = 0;
+          for (let k = 0; k < n; k++) sum += a[i * n + k]! * b[k * n + j]!;
+          return sum;
+        };
+        const samples = [[0, 0], [n - 1, n - 1], [123, 456], [n - 1, 0], [0, n - 1], [321, 7]] as const;
+        const wants = samples.map(([i, j]) => new Uint8Array(new Float64Array([entry(i, j)]).buffer));
+        const inv0 = ctx.dump.invocations[0]!;
+        const lowest = Math.min(...writeStarts(ctx.dump, 0)) & ~7;
+        for (let base = lowest; base > lowest - 64; base -= 8) {
+          const ok = samples.every(([i, j], s) => wants[s]!.every((byte, k) => (writtenByte(inv0, base + 8 * (i * n + j) + k) ?? 0) === byte));
+          if (ok) return undefined;
+        }
+        return "the first call's C does not hold the sampled dot products";
+      },
       onlySyscalls: [],
       grow: false,
     },
