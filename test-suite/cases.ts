@@ -584,6 +584,11 @@ function writtenByte(inv: InvocationJson, addr: number): number | undefined {
   return undefined;
 }
 
+/** What invocation `inv`'s fd_write calls to `fd` read from memory (iovecs and data), as text. */
+function fdWritten(inv: InvocationJson, fd: number): string {
+  return inv.events.flatMap((e) => (e.kind === "syscall" && e.name === "fd_write" && e.args[0] === String(fd) ? e.reads.map((r) => Buffer.from(r.bytes, "hex").toString("latin1")) : [])).join("");
+}
+
 function eventShape(events: EventJson[]): string[] {
   const shape: string[] = [];
   for (const e of events) {
@@ -957,10 +962,10 @@ export const CASES: Case[] = [
       writes: true,
       syscalls: ["fd_write"],
       check: (ctx) => {
-        // stderr is unbuffered: every invocation writes its line to fd 2 itself.
+        // stderr is unbuffered: every invocation writes its own line to fd 2.
         for (const inv of ctx.dump.invocations) {
-          const toStderr = inv.events.some((e) => e.kind === "syscall" && e.name === "fd_write" && e.args[0] === "2");
-          if (!toStderr) return `invocation ${inv.index} has no fd_write to fd 2`;
+          const line = `report ${inv.index % 2 ? "odd" : "even"} ${inv.index * 37 - 500}\n`;
+          if (!fdWritten(inv, 2).includes(line)) return `invocation ${inv.index} did not write ${JSON.stringify(line)} to fd 2`;
         }
         return undefined;
       },
@@ -1272,10 +1277,10 @@ export const CASES: Case[] = [
       exitedLast: 3,
       writes: true,
       check: (ctx) => {
-        // exit() flushes stdout (with the atexit handler's line) from inside F.
-        const last = ctx.dump.invocations[ctx.dump.invocations.length - 1];
-        const flush = last?.events.some((e) => e.kind === "syscall" && e.name === "fd_write" && e.args[0] === "1");
-        return flush ? undefined : "the exiting invocation has no fd_write to stdout";
+        // exit() flushes stdout, the last item's line and the atexit handler's included, from inside F.
+        const last = ctx.dump.invocations[ctx.dump.invocations.length - 1]!;
+        const tail = "item 4 of 4\natexit: 3 items handled\n";
+        return fdWritten(last, 1).includes(tail) ? undefined : `the exiting invocation did not flush ${JSON.stringify(tail)} to stdout`;
       },
     },
   },
@@ -1296,9 +1301,9 @@ export const CASES: Case[] = [
       writesIn: "static",
       check: (ctx) => {
         // The trapping call wrote its message to stderr before trapping.
-        const last = ctx.dump.invocations[ctx.dump.invocations.length - 1];
-        const err = last?.events.some((e) => e.kind === "syscall" && e.name === "fd_write" && e.args[0] === "2");
-        return err ? undefined : "the trapping invocation has no fd_write to stderr";
+        const last = ctx.dump.invocations[ctx.dump.invocations.length - 1]!;
+        const message = "ratio: call 3 divides 7 by zero\n";
+        return fdWritten(last, 2).includes(message) ? undefined : `the trapping invocation did not write ${JSON.stringify(message)} to stderr`;
       },
     },
   },
@@ -1322,9 +1327,9 @@ export const CASES: Case[] = [
         // The trapping call stored k * 3 = 0 over table[3]'s 0: only `calls` changed, to 3.
         const last = ctx.dump.invocations[ctx.dump.invocations.length - 1];
         const writes = last?.events.filter((e) => e.kind === "write") ?? [];
-        return writes.length === 1 && writes[0]!.kind === "write" && writes[0]!.size === 1
+        return writes.length === 1 && writes[0]!.kind === "write" && writes[0]!.size === 1 && writes[0]!.bytes === "03"
           ? undefined
-          : `the trapping invocation should write one byte (calls = 3), it has ${writes.length} writes`;
+          : `the trapping invocation should write one byte, calls = 3, it has ${JSON.stringify(writes)}`;
       },
     },
   },
