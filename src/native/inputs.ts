@@ -100,7 +100,7 @@ export class NativeInputFeeder {
     }
     this.next++;
     await this.session.writeRanges(rec.call.writes);
-    this.session.ch.send(N.ANSWER, new ByteWriter().u64(rec.call.result).toBytes());
+    this.session.ch.send(N.ANSWER, new ByteWriter(8).u64(rec.call.result).toBytes());
   }
 }
 

@@ -29,7 +29,7 @@ export interface ReplayResult {
 }
 
 function returnPayload(inv: Invocation): Uint8Array {
-  const w = new ByteWriter();
+  const w = new ByteWriter(48);
   const [rax, rdx, x0, x1] = inv.returns;
   w.u64(rax && rax.type !== "v128" ? rax.bits : 0n);
   w.u64(rdx && rdx.type !== "v128" ? rdx.bits : 0n);
@@ -220,10 +220,10 @@ class NativeReplay {
     if (inv.status === "returned") {
       ch.send(N.RETURN, returnPayload(inv));
     } else if (inv.status === "trapped") {
-      ch.send(N.KILL, new ByteWriter().u32(trapSignal(inv)).toBytes());
+      ch.send(N.KILL, new ByteWriter(4).u32(trapSignal(inv)).toBytes());
     } else {
       // Exited, but the exit call was not the last event: end the process the same way.
-      const w = new ByteWriter().u64(BigInt(syscallNumber("exit_group")!)).u64(BigInt(inv.exitCode ?? 0));
+      const w = new ByteWriter(56).u64(BigInt(syscallNumber("exit_group")!)).u64(BigInt(inv.exitCode ?? 0));
       for (let i = 1; i < 6; i++) w.u64(0n);
       const e = await ch.request(N.INJECT, w.toBytes());
       if (e.type === H.EXIT) return e;
@@ -261,7 +261,7 @@ class NativeReplay {
         await this.flushWrites();
         // The buffers the call read may live in F's frame, which the replay never wrote.
         await session.writeRanges(ev.reads, true);
-        const w = new ByteWriter().u64(BigInt(nr));
+        const w = new ByteWriter(56).u64(BigInt(nr));
         for (let i = 0; i < 6; i++) w.u64(ev.args[i] ?? 0n);
         const f = await session.ch.request(N.INJECT, w.toBytes());
         stats.callsReexecuted++;

@@ -171,7 +171,7 @@ export class Session {
   }
 
   async setBreakpoint(addr: bigint): Promise<void> {
-    const f = await this.call(N.SET_BP, new ByteWriter().u64(addr).toBytes());
+    const f = await this.call(N.SET_BP, new ByteWriter(8).u64(addr).toBytes());
     if (f.type !== H.OK) throw new AlpacaError(`native helper: SET_BP answered ${f.type}`);
   }
 
@@ -181,7 +181,7 @@ export class Session {
     const CHUNK = 1 << 20;
     for (let done = 0; done < len; done += CHUNK) {
       const n = Math.min(CHUNK, len - done);
-      const f = await this.call(N.READ, new ByteWriter().u64(addr + BigInt(done)).u32(n).toBytes());
+      const f = await this.call(N.READ, new ByteWriter(12).u64(addr + BigInt(done)).u32(n).toBytes());
       const m = expectMessage(f, "mem");
       if (!m.ok) return null;
       if (m.bytes.length !== n) throw new AlpacaError(`native helper: READ of ${n} bytes answered ${m.bytes.length}`);
