@@ -4,10 +4,13 @@
  *   keep the log that was there before;
  * - `log dump`, text and --json, of a 64 MiB log runs in a V8 heap of 48 MiB and under 140 MiB
  *   resident: it streams;
- * - a directory or an unwritable path as --log is refused before the program starts.
+ * - a directory or an unwritable path as --log is refused before the program starts;
+ * - a disk that fills while the log is written (a 64 KiB tmpfs, where this test may mount one)
+ *   ends analyze with one line and 125, keeping nothing partial and the log that was there.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +20,16 @@ import { runCliSync, spawnCli } from "./harness/cli.js";
 
 const ROOT = join(import.meta.dirname, "..");
 const PROGRAM = join(ROOT, "build/test-suite/many_calls.wasm");
+/** Writes about 1 MiB of log for 2,000 calls. */
+const STORE_HEAVY = join(ROOT, "build/test-suite/store_heavy.wasm");
+
+/** Mounts a 64 KiB tmpfs at a new folder; undefined where this user may not mount. */
+function smallDisk(): string | undefined {
+  const dir = mkdtempSync(join(tmpdir(), "alpaca-full-"));
+  if (spawnSync("mount", ["-t", "tmpfs", "-o", "size=64k", "tmpfs", dir], { stdio: "ignore" }).status === 0) return dir;
+  rmSync(dir, { recursive: true, force: true });
+  return undefined;
+}
 
 describe("interrupting analyze", { skip: existsSync(PROGRAM) ? false : "run make test-suite first" }, () => {
   for (const [signal, status] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
@@ -55,6 +68,28 @@ describe("interrupting analyze", { skip: existsSync(PROGRAM) ? false : "run make
       }
     } finally {
       rmSync(t, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a full disk while the log is written", { skip: existsSync(STORE_HEAVY) ? false : "run make test-suite first" }, () => {
+  it("says so in one line, keeps nothing partial and keeps the previous log", (t) => {
+    const disk = smallDisk();
+    if (disk === undefined) return t.skip("cannot mount a tmpfs here (needs root)");
+    try {
+      const fresh = join(disk, "fresh.alog");
+      const kept = join(disk, "kept.alog");
+      writeFileSync(kept, "the old log\n");
+      for (const [log, words] of [[fresh, "no partial log was kept"], [kept, "the previous log is kept"]] as const) {
+        const r = runCliSync(["analyze", "--func", "fill", "--log", log, STORE_HEAVY, "2000"], { env: process.env });
+        assert.equal(r.status, 125);
+        assert.equal(r.stderr, `alpaca: cannot write log ${log}: no space left on the device; ${words}\n`);
+      }
+      assert.deepEqual(readdirSync(disk), ["kept.alog"]);
+      assert.equal(readFileSync(kept, "utf8"), "the old log\n");
+    } finally {
+      spawnSync("umount", [disk], { stdio: "ignore" });
+      rmSync(disk, { recursive: true, force: true });
     }
   });
 });

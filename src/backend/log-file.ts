@@ -9,23 +9,10 @@
  * target is kept until the new one replaces it.
  */
 import { spawn } from "node:child_process";
-import { closeSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, openSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { EnvironmentError, UsageError } from "../errors/index.js";
+import { EnvironmentError, fileErrorReason, UsageError } from "../errors/index.js";
 import { encodeMacBlock, logMac } from "../log/index.js";
-
-function describeCode(cause: unknown): string {
-  const code = (cause as NodeJS.ErrnoException).code ?? String(cause);
-  switch (code) {
-    case "ENOSPC": return "no space left on the device";
-    case "EDQUOT": return "disk quota exceeded";
-    case "EACCES": return "permission denied";
-    case "ENOENT": return "no such directory";
-    case "EROFS": return "read-only file system";
-    case "EISDIR": return "is a directory";
-    default: return code;
-  }
-}
 
 /** Refuses a --log path that cannot hold a log: a directory. */
 function checkTarget(path: string): void {
@@ -63,7 +50,7 @@ export class LogFile {
     try {
       this.fd = openSync(this.tempPath, "w", 0o644);
     } catch (cause) {
-      throw new EnvironmentError(`cannot write log ${path}: ${describeCode(cause)}`, { cause });
+      throw new EnvironmentError(`cannot write log ${path}: ${fileErrorReason(cause, "no such directory")}`, { cause });
     }
     this.mac = logMac(key);
     removeAfterExit(this.tempPath);
@@ -81,7 +68,7 @@ export class LogFile {
       while (off < bytes.length) off += writeSync(this.fd!, bytes, off, bytes.length - off);
     } catch (cause) {
       this.abort();
-      throw new EnvironmentError(`cannot write log ${this.path}: ${describeCode(cause)}; no log was kept`, { cause });
+      throw new EnvironmentError(`cannot write log ${this.path}: ${fileErrorReason(cause)}; ${this.keptWords()}`, { cause });
     }
     this.bytesWritten += bytes.length;
   }
@@ -96,8 +83,13 @@ export class LogFile {
       renameSync(this.tempPath, this.path);
     } catch (cause) {
       this.abort();
-      throw new EnvironmentError(`cannot write log ${this.path}: ${describeCode(cause)}; no log was kept`, { cause });
+      throw new EnvironmentError(`cannot write log ${this.path}: ${fileErrorReason(cause)}; ${this.keptWords()}`, { cause });
     }
+  }
+
+  /** What a failed write leaves at the target, in words. */
+  private keptWords(): string {
+    return existsSync(this.path) ? "the previous log is kept" : "no partial log was kept";
   }
 
   /** Closes and deletes the temporary file; safe to call more than once. */

@@ -190,6 +190,11 @@ export class LogEncoder {
     return Math.max(1, FLUSH_BYTES - this.invocations.length);
   }
 
+  /** The pending block's last record shape (valid when the next record may repeat it), for a core taking the block over. */
+  get lastShape(): Readonly<RecordShape> {
+    return this.shape;
+  }
+
   /** Whether the next invocation record starts a block (so it cannot be a repeat). */
   get blockEmpty(): boolean {
     return this.invocations.length === 0;

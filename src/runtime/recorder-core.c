@@ -115,6 +115,21 @@ EXPORT("configure") void configure(u32 first_index, u32 results, u32 type_code) 
   shape_valid = 0;
 }
 
+/* The host hands the core its block's last record shape when the core takes the block over (the
+ * adaptive strategy's switch to marks): run i is `len` bytes at `addr`, then set_shape(count)
+ * makes them the shape. So the core's next record is a repeat exactly where the host's encoder
+ * would write one, and every strategy writes the same bytes. */
+EXPORT("set_shape_run") void set_shape_run(u32 i, u32 addr, u32 len) {
+  reserve(&shape_addr, i + 1);
+  reserve(&shape_len, i + 1);
+  shape_addr.v[i] = addr;
+  shape_len.v[i] = len;
+}
+EXPORT("set_shape") void set_shape(u32 count) {
+  shape_count = count;
+  shape_valid = 1;
+}
+
 /* The host's block has room for `bytes` more record bytes; `block_empty` when it holds none yet
  * (the next record starts a block, so it cannot repeat the one before). */
 EXPORT("set_flush_at") void set_flush_at(u32 bytes, u32 block_empty) {

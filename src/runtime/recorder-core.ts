@@ -4,6 +4,7 @@
  * the recorder its hooks, its finished records and, when the host must take an invocation over,
  * its pending marks.
  */
+import type { RecordShape } from "../log/index.js";
 import { loadCoreModule } from "./core-module.js";
 
 /** The compiled core, or null when its .wasm is missing (the analyzer then keeps to host hooks). */
@@ -22,6 +23,8 @@ interface CoreExports {
   memory: WebAssembly.Memory;
   configure(firstIndex: number, results: number, typeCode: number): void;
   set_flush_at(bytes: number, blockEmpty: number): void;
+  set_shape_run(i: number, addr: number, len: number): void;
+  set_shape(count: number): void;
   next_index(): number;
   mark_count(): number;
   mark_addrs(): number;
@@ -65,6 +68,16 @@ export class RecorderCore {
    */
   flushAt(bytes: number, blockEmpty: boolean): void {
     this.ex.set_flush_at(bytes, blockEmpty ? 1 : 0);
+  }
+
+  /**
+   * Makes `shape` (the host block's last record: its writes, F's results) the shape the core's
+   * next record may repeat; nothing when the host's last record cannot be repeated.
+   */
+  takeShape(shape: Readonly<RecordShape>): void {
+    if (!shape.valid) return;
+    for (let i = 0; i < shape.count; i++) this.ex.set_shape_run(i, shape.addrs[i]!, shape.lens[i]!);
+    this.ex.set_shape(shape.count);
   }
 
   /** Hands over every finished record now (through CoreHost.records). */

@@ -126,6 +126,7 @@ export class Recorder {
   private configureCore(): void {
     const t = this.layout.results[0];
     this.core!.configure(this.invocation, this.layout.results.length, t === undefined ? 0 : VALTYPE[t as ValType]);
+    this.core!.takeShape(this.encoder.lastShape);
     this.syncCoreBlock();
   }
 
