@@ -79,6 +79,10 @@ __attribute__((noinline)) static int attack(void) {
   report("deny_symlink_deep_dotdot", __wasi_path_symlink("../../outside", DIR, "sub/b"));
   report("deny_symlink_absolute", __wasi_path_symlink("/etc", DIR, "c"));
   report("deny_create_through_a", try_open(DIR, 0, "a/created_by_guest", __WASI_OFLAGS_CREAT));
+  report("deny_symlink_to_outward_symlink", __wasi_path_symlink("out", DIR, "d"));
+  report("deny_symlink_through_outward_symlink", __wasi_path_symlink("sub/../out/secret", DIR, "e"));
+  report("ok_symlink_dangling_inside", __wasi_path_symlink("sub/not_yet", DIR, "f"));
+  report("ok_unlink_dangling_inside", __wasi_path_unlink_file(DIR, "f"));
 
   /* The symlink `out` that was already there and points outside. */
   report("deny_read_through_out", try_read(FOLLOW, "out/secret", buf, sizeof buf));

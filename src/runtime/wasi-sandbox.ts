@@ -209,6 +209,12 @@ export class WasiSandbox {
     if (link.last !== "absent") return ERRNO.EXIST;
     const cap = this.caps.get(u32(a, 2)) as DirCapability;
     if (!symlinkTargetInside(link.fromRoot, cap.rel.length, target)) return ERRNO.NOTCAPABLE;
+    // Lexically inside, the target may still name a symlink that leads out (`x -> out`, where
+    // `out -> ../elsewhere`): resolved now from the link's folder, a way out is refused too. A
+    // target that does not exist (yet) or loops is created, as a kernel would: following it
+    // later is checked again.
+    const fromCap = [...link.fromRoot.slice(cap.rel.length, -1), target].join("/");
+    if (resolveIn(cap, fromCap, true) === ERRNO.NOTCAPABLE) return ERRNO.NOTCAPABLE;
     try {
       symlinkSync(target, link.host);
       return 0;
