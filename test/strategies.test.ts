@@ -7,7 +7,9 @@
  * The adaptive strategy chooses from counts, not times (issue 17): the same analysis run five
  * times gives one byte-identical log, the forced strategies' log, whether it settles on marks
  * (many small calls; a pure F, whose records repeat across the switch to the recorder core) or
- * stops marking in its trial (many stores a call, test-suite/store_heavy.c).
+ * stops marking in its trial (many stores a call, test-suite/store_heavy.c), and when F changes
+ * part way (test-suite/phase_change.c): marks tried again and kept once F's stores become few,
+ * diffing taken up again once they become many.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -89,21 +91,29 @@ describe("recording strategies", { skip: existsSync(join(ROOT, "build/test-suite
     assert.ok(marked >= deterministic.length * 0.6, `marks ran in ${marked} of ${deterministic.length} cases`);
     assert.ok(fast >= 5, `the fast path ran in ${fast} of ${deterministic.length} cases`);
   });
-  const repeatable: Array<[Case, string, string]> = [
-    [CASES.find((c) => c.name === "many_calls")!, "marks", "marks cheaper"],
+  const phaseChange = (order: string, args: string[]) => ({ name: `phase_change_${order}`, program: "phase_change", func: "step", args: [...args, order] }) as unknown as Case;
+  /** A case, the strategy adaptive settles on, how its last trial ended, and (where it says something) how many invocations it marked on trial. */
+  const repeatable: Array<[Case, string, string, number?]> = [
+    [CASES.find((c) => c.name === "many_calls")!, "marks", "marks cheaper", 1],
     [{ name: "store_heavy", program: "store_heavy", func: "fill", args: [] } as unknown as Case, "diff", "marking stopped"],
     // A pure F: every record has the same (empty) shape, so the first record the recorder core
     // writes after the switch repeats the host's last one, as forced diffing writes it.
-    [{ name: "ret_i32_pure", program: "ret_i32", func: "collatz_delta", args: Array.from({ length: 30 }, (_, i) => String(i + 1)) } as unknown as Case, "marks", "marks cheaper"],
+    [{ name: "ret_i32_pure", program: "ret_i32", func: "collatz_delta", args: Array.from({ length: 30 }, (_, i) => String(i + 1)) } as unknown as Case, "marks", "marks cheaper", 1],
+    // F's first 12 calls store 2M bytes each, then it bumps a counter over an 8 MiB heap: the
+    // first trial stops marking, the second (at 16 invocations) keeps marks.
+    [phaseChange("heavy-first", ["600", "12", "8"]), "marks", "marks cheaper", 2],
+    // The other way round: marks chosen at the first trial, the first heavy call goes over
+    // their limit and diffing takes over; trials at 26 and 52 invocations stop marking.
+    [phaseChange("light-first", ["60", "12", "1"]), "diff", "marking stopped", 3],
   ];
-  for (const [c, settles, trial] of repeatable) {
+  for (const [c, settles, trial, trials] of repeatable) {
     it(`${c.name}: adaptive settles on ${settles}, and five analyses write one log, the forced strategies' log`, async () => {
       const work = mkdtempSync(join(tmpdir(), "alpaca-strategy-"));
       try {
         const forced = await analyze(c, "diff", work);
         for (let i = 0; i < 5; i++) {
           const a = await analyze(c, "adaptive", work, `-${i}`);
-          assert.match(a.stderr, new RegExp(`"strategy":"${settles}","trial":"${trial}"`));
+          assert.match(a.stderr, new RegExp(`"strategy":"${settles}","trial":"${trial}"${trials === undefined ? "" : `,"trials":${trials},`}`));
           assert.ok(a.log.equals(forced.log), `${c.name}: adaptive run ${i} wrote ${a.log.length} bytes, forced diff ${forced.log.length}`);
         }
       } finally {

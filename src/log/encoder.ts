@@ -195,6 +195,17 @@ export class LogEncoder {
     return this.shape;
   }
 
+  /**
+   * Takes the shape of the last record someone else encoded into the pending block (the recorder
+   * core, handing the block back), so the next record here is a repeat exactly where it would be
+   * had this encoder written them all.
+   */
+  adoptShape(count: number, addrs: ArrayLike<number>, lens: ArrayLike<number>, results: readonly ValType[]): void {
+    if (this.invocations.length === 0) return;
+    this.shape.reset(count, results);
+    for (let i = 0; i < count; i++) this.shape.setWrite(i, addrs[i]!, lens[i]!);
+  }
+
   /** Whether the next invocation record starts a block (so it cannot be a repeat). */
   get blockEmpty(): boolean {
     return this.invocations.length === 0;

@@ -1,4 +1,4 @@
-/** The adaptive strategy's choice, from counts alone: the trial's phases, both verdicts, the budget, and forced strategies. */
+/** The adaptive strategy's choice, from counts alone: the trial's phases, both verdicts, the budget, trials again at doubling counts, and forced strategies. */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { AdaptiveChoice, BYTES_PER_MARK, TRIAL_INVOCATIONS } from "./adaptive-choice.js";
@@ -22,7 +22,7 @@ describe("adaptive choice", () => {
     // 1 MiB a diffed invocation is worth 8192 marks; 100 marks is cheaper.
     assert.equal(c.overBudget(100), false);
     assert.equal(c.invocationReturned(100), "marks");
-    assert.deepEqual([c.phase, c.outcome, c.inTrial], ["marks", "marks cheaper", false]);
+    assert.deepEqual([c.phase, c.outcome, c.open], ["marks", "marks cheaper", false]);
     assert.equal(c.invocationReturned(1e9), undefined, "the choice is final");
   });
 
@@ -57,6 +57,38 @@ describe("adaptive choice", () => {
     assert.equal(c.overBudget(511), true);
   });
 
+  it("after settling on diffing, tries marks again each time the invocations double, with a budget from the diffing since", () => {
+    const c = new AdaptiveChoice("adaptive", true);
+    diffTrial(c, 4096);
+    assert.equal(c.invocationReturned(1000), "diff"); // 9 returned: the next trial at 18
+    assert.equal(c.open, true);
+    for (let returned = 10; returned < 18; returned++) {
+      c.diffed(1 << 20);
+      assert.equal(c.invocationReturned(1000), undefined);
+    }
+    c.diffed(1 << 20);
+    assert.equal(c.invocationReturned(1000), "trial-marks");
+    assert.equal(c.trials, 2);
+    // F changed: 1 MiB diffed an invocation is now worth 8192 marks, and 10 marks is cheaper.
+    assert.equal(c.overBudget(1000 + 8192), false);
+    assert.equal(c.overBudget(1000 + 8193), true);
+    assert.equal(c.invocationReturned(1010), "marks");
+    assert.equal(c.open, false);
+  });
+
+  it("after marking stopped, diffs until the invocations double, then tries again", () => {
+    const c = new AdaptiveChoice("adaptive", true);
+    diffTrial(c, 0);
+    c.stopMarking(); // during the 9th invocation: 8 returned, the next trial at 16
+    assert.equal(c.invocationReturned(5), undefined);
+    for (let returned = 10; returned < 16; returned++) assert.equal(c.invocationReturned(5), undefined);
+    assert.equal(c.invocationReturned(5), "trial-marks");
+    c.stopMarking(); // 16 returned: the next trial at 32
+    for (let returned = 17; returned < 32; returned++) assert.equal(c.invocationReturned(9), undefined);
+    assert.equal(c.invocationReturned(9), "trial-marks");
+    assert.equal(c.trials, 3);
+  });
+
   it("does not trial a forced strategy, nor marks without traced copies", () => {
     assert.equal(new AdaptiveChoice("diff", true).phase, "diff");
     assert.equal(new AdaptiveChoice("marks", true).phase, "marks");
@@ -65,6 +97,7 @@ describe("adaptive choice", () => {
     assert.equal(new AdaptiveChoice("adaptive", false).phase, "diff");
     const forced = new AdaptiveChoice("diff", true);
     forced.diffed(1 << 30);
-    assert.equal(forced.invocationReturned(0), undefined);
+    for (let i = 0; i < 100; i++) assert.equal(forced.invocationReturned(0), undefined);
+    assert.equal(forced.open, false);
   });
 });

@@ -4,8 +4,13 @@
  * It diffs the first TRIAL_INVOCATIONS invocations, counting the bytes diffing reads; then it
  * records one invocation with marks within a budget of what diffing it would cost, and keeps
  * whichever costs less at fixed per-byte and per-mark costs. A marked invocation that goes over
- * its budget is finished by diffing, and so is the rest of the run. The recorder (recorder.ts)
- * does the recording; this class only decides.
+ * its budget is finished by diffing. An F may change what it does (a table built in its first
+ * calls, then small updates on a large heap), so while it diffs, the adaptive strategy tries
+ * marks again, the same way, each time the number of invocations doubles: at most one marked
+ * invocation, within budget, per doubling. The other way round, an invocation recorded with
+ * marks that makes more than twice the marks diffing it would cost (markLimit) sends the run back
+ * to diffing, and marks are tried again later in the same way. The recorder (recorder.ts) does
+ * the recording; this class only decides.
  */
 
 /** How changed memory is found; "host-marks" is marks without the fast path (every invocation through host hooks), for tests. */
@@ -14,7 +19,7 @@ export type Strategy = "diff" | "marks" | "host-marks" | "adaptive";
 /** Where the choice stands: "trial-diff" → "trial-marks" → "diff" | "marks"; forced strategies start at their end. */
 export type Phase = "trial-diff" | "trial-marks" | "diff" | "marks";
 /** How the trial ended, for --verbose and tests. */
-export type TrialOutcome = "none" | "marks cheaper" | "diff cheaper" | "marking stopped";
+export type TrialOutcome = "none" | "marks cheaper" | "diff cheaper" | "marking stopped" | "marks too costly";
 
 /** Invocations the adaptive strategy diffs before it tries marks. */
 export const TRIAL_INVOCATIONS = 8;
@@ -27,8 +32,17 @@ export const BYTES_PER_MARK = 128;
 export class AdaptiveChoice {
   phase: Phase;
   outcome: TrialOutcome = "none";
+  /** Marked trials so far (the first one included), for --verbose and tests. */
+  trials = 0;
+  /** Whether the choice may change: the adaptive strategy where the module can mark. */
+  private readonly adaptive: boolean;
+  /** Invocations returned so far. */
+  private returned = 0;
+  /** After a trial that kept diffing: the invocation count at which marks are tried again. */
+  private retryAt = 0;
+  /** Invocations diffed since the last marked trial (the first TRIAL_INVOCATIONS before the first). */
   private trialCount = 0;
-  /** Bytes the trial's diffing read (snapshots and comparisons), over trialCount invocations. */
+  /** Bytes diffing read (snapshots and comparisons) over those trialCount invocations. */
   private trialDiffBytes = 0;
   /** The mark count when the trial's marked invocation began. */
   private marksAtTrial = 0;
@@ -38,7 +52,8 @@ export class AdaptiveChoice {
   /** `canMark`: the module has traced copies (without them every strategy diffs). */
   constructor(strategy: Strategy, canMark: boolean) {
     const marks = strategy === "marks" || strategy === "host-marks";
-    this.phase = marks && canMark ? "marks" : strategy === "adaptive" && canMark ? "trial-diff" : "diff";
+    this.adaptive = strategy === "adaptive" && canMark;
+    this.phase = marks && canMark ? "marks" : this.adaptive ? "trial-diff" : "diff";
   }
 
   /** Whether the next invocation is recorded with marks. */
@@ -46,14 +61,14 @@ export class AdaptiveChoice {
     return this.phase === "marks" || this.phase === "trial-marks";
   }
 
-  /** Whether the choice is still open. */
-  get inTrial(): boolean {
-    return this.phase === "trial-diff" || this.phase === "trial-marks";
+  /** Whether the choice is still open: in a trial, or diffing under the adaptive strategy (marks may be tried again). */
+  get open(): boolean {
+    return this.phase === "trial-diff" || this.phase === "trial-marks" || (this.adaptive && this.phase === "diff");
   }
 
-  /** Diffing read `bytes` (a snapshot taken or memory compared): trial cost while the trial diffs. */
+  /** Diffing read `bytes` (a snapshot taken or memory compared): the cost a marked trial must beat. */
   diffed(bytes: number): void {
-    if (this.phase === "trial-diff") this.trialDiffBytes += bytes;
+    if (this.phase === "trial-diff" || (this.adaptive && this.phase === "diff")) this.trialDiffBytes += bytes;
   }
 
   /**
@@ -62,17 +77,46 @@ export class AdaptiveChoice {
    * "diff" after the marked one.
    */
   invocationReturned(marksSoFar: number): Phase | undefined {
-    if (this.phase === "trial-diff") {
-      if (++this.trialCount < TRIAL_INVOCATIONS) return undefined;
+    this.returned++;
+    if (this.phase === "trial-diff" || (this.adaptive && this.phase === "diff")) {
+      this.trialCount++;
+      if (this.phase === "trial-diff" ? this.trialCount < TRIAL_INVOCATIONS : this.returned < this.retryAt) return undefined;
       this.markBudget = Math.floor(this.trialDiffBytes / this.trialCount / BYTES_PER_MARK);
       this.marksAtTrial = marksSoFar;
+      this.trials++;
       this.phase = "trial-marks";
       return this.phase;
     }
     if (this.phase !== "trial-marks") return undefined;
     this.phase = (marksSoFar - this.marksAtTrial) * BYTES_PER_MARK < this.trialDiffBytes / this.trialCount ? "marks" : "diff";
     this.outcome = this.phase === "marks" ? "marks cheaper" : "diff cheaper";
+    if (this.phase === "diff") this.retryLater();
     return this.phase;
+  }
+
+  /** Diffing goes on; marks are tried again once the invocations returned have doubled. */
+  private retryLater(): void {
+    this.retryAt = 2 * Math.max(this.returned, TRIAL_INVOCATIONS);
+    this.trialCount = 0;
+    this.trialDiffBytes = 0;
+  }
+
+  /**
+   * Marks one invocation may make, once marks are chosen, before marking costs more than twice
+   * what diffing that invocation would (a snapshot and a comparison of `memoryBytes`); unlimited
+   * for a forced strategy.
+   */
+  markLimit(memoryBytes: number): number {
+    return this.adaptive ? Math.floor((2 * 2 * memoryBytes) / BYTES_PER_MARK) : Infinity;
+  }
+
+  /** An invocation recorded with marks went over markLimit, `returned` invocations in: diff, and try marks again later. */
+  marksCostly(returned: number): void {
+    if (!this.adaptive || this.phase !== "marks") return;
+    this.returned = returned;
+    this.phase = "diff";
+    this.outcome = "marks too costly";
+    this.retryLater();
   }
 
   /** Whether the trial's marked invocation has now marked more than diffing it would cost. */
@@ -80,9 +124,10 @@ export class AdaptiveChoice {
     return marksSoFar - this.marksAtTrial > this.markBudget;
   }
 
-  /** The trial's marked invocation went over budget: it and the rest of the run are diffed. */
+  /** The trial's marked invocation went over budget: it is finished by diffing, and so are the next ones until marks are tried again. */
   stopMarking(): void {
     this.phase = "diff";
     this.outcome = "marking stopped";
+    this.retryLater();
   }
 }

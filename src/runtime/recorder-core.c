@@ -33,6 +33,9 @@ IMPORT("load64") u64 guest_load64(u32 addr);
 IMPORT("flush") void host_flush(u32 ptr, u32 len, u32 count);
 /* Hands the current invocation to the host, with its marks still pending here. */
 IMPORT("slow_exit") void host_slow_exit(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi);
+/* An invocation made more than `mark_limit` marks: its record is written and handed over, and the
+ * host may stop marking (the adaptive strategy goes back to diffing). */
+IMPORT("costly") void host_costly(void);
 
 #define MERGE_GAP 8
 #define PAGE 65536u
@@ -129,6 +132,17 @@ EXPORT("set_shape") void set_shape(u32 count) {
   shape_count = count;
   shape_valid = 1;
 }
+
+/* Marks one invocation may make before the host hears of it (host_costly); none by default. */
+static u32 mark_limit = 0xffffffffu;
+EXPORT("set_mark_limit") void set_mark_limit(u32 n) { mark_limit = n; }
+
+/* The shape of the block's last record, for the host when it takes the block over: valid (0 or
+ * 1), its run count, and its runs' addresses and lengths. */
+EXPORT("shape_valid") u32 get_shape_valid(void) { return shape_valid; }
+EXPORT("shape_count") u32 get_shape_count(void) { return shape_count; }
+EXPORT("shape_addrs") u32 get_shape_addrs(void) { return (u32)shape_addr.v; }
+EXPORT("shape_lens") u32 get_shape_lens(void) { return (u32)shape_len.v; }
 
 /* The host's block has room for `bytes` more record bytes; `block_empty` when it holds none yet
  * (the next record starts a block, so it cannot repeat the one before). */
@@ -508,14 +522,19 @@ static void prepend_slot(u32 addr, u32 size, u64 was) {
 static __attribute__((noinline)) void exit_other(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi, u32 used, u32 addr, u32 size, u64 was) {
   if (used) prepend_slot(addr, size, was);
   if (flag) {
-    /* A global changed or memory grew: the host records this invocation, marks included; its
-     * record has more than writes, so the next one cannot repeat it. */
+    /* A global changed or memory grew: the host records this invocation, marks included. It
+     * takes the core's last shape first (shape_*), and hands its own back when it configures
+     * the core again (set_shape), so repeats fall where host-only recording puts them. */
     flush_now();
-    shape_valid = 0;
     host_slow_exit(sp_entry, min_sp, flag, lo, hi);
     return;
   }
+  u32 marks = mark_count;
   finish_record(sp_entry, min_sp, lo, hi);
+  if (marks > mark_limit) {
+    flush_now();
+    host_costly();
+  }
 }
 
 static inline __attribute__((always_inline)) void exit_any(u32 sp_entry, u32 min_sp, u32 flag, u32 lo, u32 hi, u32 used, u32 addr, u32 size, u64 was, u64 now) {

@@ -17,6 +17,16 @@ export interface CoreHost {
   records(bytes: Uint8Array, count: number): void;
   /** An invocation the host must record itself (a global changed or memory grew); its marks are pending. */
   slowExit(spEntry: number, minSp: number, flag: number, lo: number, hi: number): void;
+  /** An invocation made more marks than setMarkLimit allows; its record has been handed over. */
+  costly(): void;
+}
+
+/** The shape of the core's last record (see RecordShape): its runs' addresses and lengths. */
+export interface CoreShape {
+  valid: boolean;
+  count: number;
+  addrs: Uint32Array;
+  lens: Uint32Array;
 }
 
 interface CoreExports {
@@ -25,6 +35,11 @@ interface CoreExports {
   set_flush_at(bytes: number, blockEmpty: number): void;
   set_shape_run(i: number, addr: number, len: number): void;
   set_shape(count: number): void;
+  set_mark_limit(n: number): void;
+  shape_valid(): number;
+  shape_count(): number;
+  shape_addrs(): number;
+  shape_lens(): number;
   next_index(): number;
   mark_count(): number;
   mark_addrs(): number;
@@ -50,6 +65,7 @@ export class RecorderCore {
         ...loads,
         flush: (ptr: number, len: number, count: number) => host.records(new Uint8Array(this.ex.memory.buffer, ptr, len), count),
         slow_exit: (sp: number, minSp: number, flag: number, lo: number, hi: number) => host.slowExit(sp, minSp, flag, lo, hi),
+        costly: () => host.costly(),
       },
     });
     this.ex = instance.exports as unknown as CoreExports;
@@ -78,6 +94,23 @@ export class RecorderCore {
     if (!shape.valid) return;
     for (let i = 0; i < shape.count; i++) this.ex.set_shape_run(i, shape.addrs[i]!, shape.lens[i]!);
     this.ex.set_shape(shape.count);
+  }
+
+  /** Tells the core to call CoreHost.costly after an invocation with more than `n` marks (n ≥ 2^32 - 1: never). */
+  setMarkLimit(n: number): void {
+    this.ex.set_mark_limit(Math.min(n, 0xffff_ffff) >>> 0);
+  }
+
+  /** The shape of the last record the core wrote (copied out of its memory). */
+  shape(): CoreShape {
+    const count = this.ex.shape_count();
+    const buf = this.ex.memory.buffer;
+    return {
+      valid: this.ex.shape_valid() !== 0,
+      count,
+      addrs: new Uint32Array(buf, this.ex.shape_addrs(), count).slice(),
+      lens: new Uint32Array(buf, this.ex.shape_lens(), count).slice(),
+    };
   }
 
   /** Hands over every finished record now (through CoreHost.records). */

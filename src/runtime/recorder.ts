@@ -71,6 +71,8 @@ export class Recorder {
   private readonly runs = new OutsideFrameRuns();
   private readonly halves: Float64Array;
   private core: RecorderCore | undefined;
+  /** The running mark count when the current invocation entered (host marks). */
+  private marksAtEnter = 0;
 
   constructor(
     private readonly encoder: LogEncoder,
@@ -114,6 +116,7 @@ export class Recorder {
         this.syncCoreBlock();
       },
       slowExit: (sp, minSp, flag, lo, hi) => this.slowExit(sp, minSp, flag, lo, hi),
+      costly: () => this.marksCostly(),
     });
     this.core = core;
     this.configureCore();
@@ -127,7 +130,30 @@ export class Recorder {
     const t = this.layout.results[0];
     this.core!.configure(this.invocation, this.layout.results.length, t === undefined ? 0 : VALTYPE[t as ValType]);
     this.core!.takeShape(this.encoder.lastShape);
+    this.core!.setMarkLimit(this.choice.markLimit(this.h.memory.buffer.byteLength));
     this.syncCoreBlock();
+  }
+
+  /**
+   * An invocation recorded with marks made more of them than diffing it would cost, twice over
+   * (AdaptiveChoice.markLimit): later invocations are diffed until marks are tried again. The
+   * fast path (when on) has handed over every record; the encoder takes the block on from the
+   * core's last record, so the log's bytes are what any strategy writes.
+   */
+  private marksCostly(): void {
+    this.choice.marksCostly(this.invocation);
+    if (!this.fastOn) return;
+    this.adoptCoreShape();
+    this.h.fast!.enabled.value = 0;
+    this.fastOn = false;
+    this.core = undefined;
+    this.hooks.setJs("mark", this.mark);
+  }
+
+  /** The encoder takes the block on from the core's last record (the core has handed every record over). */
+  private adoptCoreShape(): void {
+    const shape = this.core!.shape();
+    if (shape.valid) this.encoder.adoptShape(shape.count, shape.addrs, shape.lens, this.layout.results as ValType[]);
   }
 
   /** Tells the core how much room the encoder's pending block has left, and whether it is empty. */
@@ -138,6 +164,7 @@ export class Recorder {
   /** The core hands over an unusual invocation (a global changed, memory grew): record it here. */
   private slowExit(spEntry: number, minSp: number, flag: number, lo: number, hi: number): void {
     this.core!.takeMarks((addr, size, saved, at) => this.marks.addSaved(addr, size, saved, at));
+    this.adoptCoreShape();
     this.halves[0] = lo;
     this.halves[1] = hi;
     this.closeFast(spEntry, minSp, flag);
@@ -162,6 +189,11 @@ export class Recorder {
   /** How the adaptive trial ended (for --verbose and tests). */
   get trialOutcome(): TrialOutcome {
     return this.choice.outcome;
+  }
+
+  /** How many invocations the adaptive strategy marked on trial (for --verbose and tests). */
+  get markedTrials(): number {
+    return this.choice.trials;
   }
 
   /** The traced code's mark hook: `size` bytes at `addr` are about to be written. */
@@ -203,6 +235,7 @@ export class Recorder {
       this.mem = this.memoryBuffer();
       this.epochPages = this.mem.length / PAGE;
       this.marks.clear();
+      this.marksAtEnter = this.marks.total;
     } else {
       const cur = this.memoryBuffer();
       if (this.snap.length < cur.length) this.snap = Buffer.allocUnsafe(cur.length);
@@ -223,7 +256,8 @@ export class Recorder {
     this.recordGlobals();
     const returns = this.layout.results.map((t, i) => resultToValue(t, this.h.results[i]!));
     this.emit({ index: this.invocation, status: "returned", events: this.events, returns });
-    if (this.choice.inTrial) this.adapt();
+    if (this.choice.open) this.adapt();
+    else if (this.marking && this.marks.total - this.marksAtEnter > this.choice.markLimit(this.h.memory.buffer.byteLength)) this.marksCostly();
   };
 
   /** The adaptive trial after an invocation returned: marks the next one within budget, or settles. */

@@ -161,7 +161,7 @@ function analyzeRun({ req, program, real, ctx, warn }: RunContext, f: TargetFunc
     attach: (instance) => recorder.attach(resolveHandles(instance, rewritten.layout)),
     finish: (ending) => {
       recorder.finish(ending);
-      req.logger.debug({ strategy: recorder.strategyUsed, trial: recorder.trialOutcome, fastPath: recorder.fastPath, invocations: recorder.invocations, logBytes: logFile.bytesWritten }, "analysis done");
+      req.logger.debug({ strategy: recorder.strategyUsed, trial: recorder.trialOutcome, trials: recorder.markedTrials, fastPath: recorder.fastPath, invocations: recorder.invocations, logBytes: logFile.bytesWritten }, "analysis done");
       if (recorder.invocations === 0) warn(neverCalled(f.name));
       logFile.write(encoder.finish(ending.kind === "trap" ? { outcome: "trapped", exitCode: TRAP_EXIT_STATUS } : { outcome: "exited", exitCode: ending.code }));
     },
