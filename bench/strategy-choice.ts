@@ -4,7 +4,9 @@
  * three rounds; the medians are printed with adaptive / best forced. Shapes: bitcount-like
  * (millions of calls of an F that stores nothing, over an 8 MB heap), binarytrees-like (a
  * recursive F over small trees beside a long-lived tree of several MB), store-heavy (an F that
- * stores more than diffing costs). Forced diffing of the first two takes hours at these sizes:
+ * stores more than diffing costs), and an F that changes part way (test-suite/phase_change.c:
+ * millions of stores a call in its first 12 calls then one over a 16 MiB heap, or the reverse
+ * over 1 MiB). Forced diffing of the first two takes hours at these sizes:
  * runs are stopped at TIMEOUT_S and shown as "> TIMEOUT_S s". Targets: adaptive within 1.2x of
  * the best forced strategy on bitcount-like and binarytrees-like shapes, within 2x everywhere.
  */
@@ -22,6 +24,8 @@ const SHAPES: Array<{ name: string; func: string; args: string[]; target: number
   { name: "bitcount-like", func: "bits", args: ["3000000", "8"], target: 1.2 },
   { name: "binarytrees-like", func: "item_check", args: ["200000", "18"], target: 1.2 },
   { name: "store-heavy", func: "fill", args: ["3000"], target: 2, program: "build/test-suite/store_heavy.wasm" },
+  { name: "phase heavy-first", func: "step", args: ["4000", "12", "16", "heavy-first"], target: 2, program: "build/test-suite/phase_change.wasm" },
+  { name: "phase light-first", func: "step", args: ["120", "12", "1", "light-first"], target: 2, program: "build/test-suite/phase_change.wasm" },
 ];
 
 function seconds(args: string[]): number {

@@ -51,7 +51,7 @@ bench-startup: deps build $(BUILD)/bench/empty.wasm
 	$(NODE) --import tsx bench/startup.ts
 
 # The adaptive recording strategy against forced diff and marks, side by side (bench/strategy-choice.ts).
-bench-strategy: deps build $(BUILD)/bench/bitcount-like.wasm $(BUILD)/bench/binarytrees-like.wasm $(BUILD)/test-suite/store_heavy.wasm
+bench-strategy: deps build $(BUILD)/bench/bitcount-like.wasm $(BUILD)/bench/binarytrees-like.wasm $(BUILD)/test-suite/store_heavy.wasm $(BUILD)/test-suite/phase_change.wasm
 	$(NODE) --import tsx bench/strategy-choice.ts
 
 # The first phase of alpaca profile against a plain run, side by side (bench/profile-overhead.ts).
