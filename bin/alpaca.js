@@ -13,8 +13,10 @@ const main = new URL("../dist/cli/main.js", import.meta.url);
 const headroom = new URL("../dist/cli/stack-headroom.js", import.meta.url);
 // Analyses run with a larger V8 stack (dist/cli/stack-headroom.js says why): in a child Node.
 const relaunched = import(headroom.href).then(
-  ({ wantsAnalysisStack, relaunchWithAnalysisStack }) =>
-    wantsAnalysisStack(process.argv.slice(2), process.env, process.execArgv) ? relaunchWithAnalysisStack(new URL(import.meta.url).pathname, process.argv.slice(2)) : undefined,
+  ({ wantsAnalysisStack, relaunchWithAnalysisStack }) => {
+    const kb = wantsAnalysisStack(process.argv.slice(2), process.env, process.execArgv);
+    return kb === undefined ? undefined : relaunchWithAnalysisStack(new URL(import.meta.url).pathname, process.argv.slice(2), kb);
+  },
   () => undefined,
 );
 relaunched.then((status) => (status === undefined ? import(main.href) : { runCli: async () => status })).then(

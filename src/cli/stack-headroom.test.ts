@@ -13,7 +13,15 @@ test("programArgument skips options and their values", () => {
 test("a native program's analysis keeps the default stack; a Wasm one gets the larger", () => {
   const argv = (p: string): string[] => ["analyze", "--func", "f", p];
   // /proc/self/exe is this Node: an ELF file.
-  assert.equal(wantsAnalysisStack(argv("/proc/self/exe"), {}, []), false);
-  assert.equal(wantsAnalysisStack(["run", "/proc/self/exe"], { ALPACA_MODE: "a" }, []), false);
-  assert.equal(wantsAnalysisStack(["disable", "--func", "f", "x.wasm"], {}, []), false);
+  assert.equal(wantsAnalysisStack(argv("/proc/self/exe"), {}, []), undefined);
+  assert.equal(wantsAnalysisStack(["run", "/proc/self/exe"], { ALPACA_MODE: "a" }, []), undefined);
+  assert.equal(wantsAnalysisStack(["disable", "--func", "f", "x.wasm"], {}, []), undefined);
+  assert.equal(wantsAnalysisStack(argv("x.wasm"), {}, []), 3 * 984);
+});
+
+test("the analysis stack is three times the plain run's, --stack-size included, and a relaunched analysis does not relaunch", () => {
+  const argv = ["analyze", "--func", "f", "x.wasm"];
+  assert.equal(wantsAnalysisStack(argv, {}, ["--stack-size=500"]), 1500);
+  assert.equal(wantsAnalysisStack(argv, {}, ["--stack_size=100", "--stack-size=600"]), 1800);
+  assert.equal(wantsAnalysisStack(argv, { ALPACA_ANALYSIS_STACK: "2952" }, ["--stack-size=2952"]), undefined);
 });
