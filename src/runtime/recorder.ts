@@ -257,7 +257,7 @@ export class Recorder {
     const returns = this.layout.results.map((t, i) => resultToValue(t, this.h.results[i]!));
     this.emit({ index: this.invocation, status: "returned", events: this.events, returns });
     if (this.choice.open) this.adapt();
-    else if (this.marking && this.marks.total - this.marksAtEnter > this.choice.markLimit(this.h.memory.buffer.byteLength)) this.marksCostly();
+    else if (this.marking && this.marks.total - this.marksAtEnter > this.choice.markLimit(this.mem.length)) this.marksCostly();
   };
 
   /** The adaptive trial after an invocation returned: marks the next one within budget, or settles. */
