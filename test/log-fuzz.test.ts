@@ -1,6 +1,7 @@
 /**
  * A structure-aware log fuzzer (issue 16). An analyzed log of test-suite/printf_inside.c's
- * `report` (writes, WASI calls re-executed and compared, i32 results; 100 invocations) is
+ * `report` (writes, WASI calls re-executed and compared, i32 results; 100 invocations), and one
+ * of the native test-suite/native/printf_loop.c's `print_lines` (writes, system calls), are
  * edited structurally: result types and counts, unknown or mis-sized WASI calls, writes, reads
  * and call outputs outside memory, globals that do not exist, growth from the wrong size,
  * invocations that exit or trap, dropped or repeated invocations, a header for another
@@ -25,6 +26,13 @@ import { runCliSync, spawnCli } from "./harness/cli.js";
 const ROOT = join(import.meta.dirname, "..");
 const PROGRAM = join(ROOT, "build/test-suite/printf_inside.wasm");
 const FUNC = "report";
+
+/** The programs whose logs are fuzzed: a Wasm one and a native one, each with F making output calls. */
+const TARGETS = [
+  { backend: "wasm", program: PROGRAM, func: FUNC },
+  // print_lines: printf to stdout inside F (write, newfstatat, ioctl and getrandom re-executed or answered), 3 calls.
+  { backend: "native", program: join(ROOT, "build/test-suite/native/printf_loop"), func: "print_lines" },
+] as const;
 const RUN_TIMEOUT_MS = 60_000;
 /** Variants of each edit: 3 in `make check`; ALPACA_FUZZ_ROUNDS=N runs more (each draws its own randomness). */
 const ROUNDS = Number(process.env.ALPACA_FUZZ_ROUNDS ?? 3);
@@ -184,37 +192,40 @@ function classify(r: Run, reference: Run): { ok: boolean; outcome: string } {
 }
 
 describe("log fuzzer", { skip: existsSync(PROGRAM) ? false : "run make test-suite first" }, () => {
-  it("every structural edit is refused, replays identically, or stops with a clear message", async (t) => {
-    const dir = mkdtempSync(join(tmpdir(), "alpaca-fuzz-"));
-    try {
-      const env = { ...process.env, ALPACA_LOG_LEVEL: "", XDG_CONFIG_HOME: join(dir, "config") };
-      const log = join(dir, "report.alog");
-      const reference = await runAlpaca(["analyze", "--func", FUNC, "--log", log, PROGRAM], env);
-      assert.equal(reference.status, 0);
-      const key = new Uint8Array(readFileSync(join(dir, "config/alpaca/log-key")));
-      const decoded = decodeLog(readFileSync(log));
-      const rnd = createRng(16); // deterministic: a failure names a case that can be run again
-      const cases = EDITS.flatMap((e) => Array.from({ length: ROUNDS }, (_, i) => i).map((i) => ({ name: `${e.name} #${i}`, bytes: signed(e.bytes(decoded, rnd), key) })));
-      const results: Array<{ name: string; ok: boolean; outcome: string }> = [];
-      // Two at a time: the machines have two cores.
-      for (let i = 0; i < cases.length; i += 2) {
-        const batch = cases.slice(i, i + 2).map(async (c, j) => {
-          const path = join(dir, `edit-${i + j}.alog`);
-          writeFileSync(path, c.bytes);
-          const r = await runAlpaca(["disable", "--func", FUNC, "--log", path, PROGRAM], env);
-          return { name: c.name, ...classify(r, reference) };
-        });
-        results.push(...(await Promise.all(batch)));
+  for (const target of TARGETS) {
+    it(`every structural edit of a ${target.backend} log is refused, replays identically, or stops with a clear message`, { skip: existsSync(target.program) ? false : `${target.program} is not built` }, async (t) => {
+      const { program, func } = target;
+      const dir = mkdtempSync(join(tmpdir(), "alpaca-fuzz-"));
+      try {
+        const env = { ...process.env, ALPACA_LOG_LEVEL: "", XDG_CONFIG_HOME: join(dir, "config") };
+        const log = join(dir, "report.alog");
+        const reference = await runAlpaca(["analyze", "--func", func, "--log", log, program], env);
+        assert.ok(reference.status !== null && reference.status < 125, reference.stderr);
+        const key = new Uint8Array(readFileSync(join(dir, "config/alpaca/log-key")));
+        const decoded = decodeLog(readFileSync(log));
+        const rnd = createRng(16); // deterministic: a failure names a case that can be run again
+        const cases = EDITS.flatMap((e) => Array.from({ length: ROUNDS }, (_, i) => i).map((i) => ({ name: `${e.name} #${i}`, bytes: signed(e.bytes(decoded, rnd), key) })));
+        const results: Array<{ name: string; ok: boolean; outcome: string }> = [];
+        // Two at a time: the machines have two cores.
+        for (let i = 0; i < cases.length; i += 2) {
+          const batch = cases.slice(i, i + 2).map(async (c, j) => {
+            const path = join(dir, `edit-${i + j}.alog`);
+            writeFileSync(path, c.bytes);
+            const r = await runAlpaca(["disable", "--func", func, "--log", path, program], env);
+            return { name: c.name, ...classify(r, reference) };
+          });
+          results.push(...(await Promise.all(batch)));
+        }
+        const bad = results.filter((r) => !r.ok);
+        assert.deepEqual(bad, [], `${bad.length} of ${results.length} edits ended badly`);
+        const counts = results.reduce<Record<string, number>>((m, r) => ({ ...m, [r.outcome]: (m[r.outcome] ?? 0) + 1 }), {});
+        t.diagnostic(`${results.length} edits: ${JSON.stringify(counts)}`);
+        assert.ok((counts.refused ?? 0) > 0 && (counts.stopped ?? 0) > 0, JSON.stringify(counts));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
-      const bad = results.filter((r) => !r.ok);
-      assert.deepEqual(bad, [], `${bad.length} of ${results.length} edits ended badly`);
-      const counts = results.reduce<Record<string, number>>((m, r) => ({ ...m, [r.outcome]: (m[r.outcome] ?? 0) + 1 }), {});
-      t.diagnostic(`${results.length} edits: ${JSON.stringify(counts)}`);
-      assert.ok((counts.refused ?? 0) > 0 && (counts.stopped ?? 0) > 0, JSON.stringify(counts));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+    });
+  }
 
   it("refuses an unedited log made with another user's key, and a log with one byte edited", () => {
     const t = mkdtempSync(join(tmpdir(), "alpaca-fuzz-"));

@@ -38,10 +38,18 @@ function returnPayload(inv: Invocation): Uint8Array {
   return w.toBytes();
 }
 
-/** The signal a trapped invocation died of ("killed by signal 11 (SIGSEGV)"); SIGKILL if unknown. */
-function trapSignal(inv: Invocation): number {
-  const m = /signal (\d+)/.exec(inv.trapMessage ?? "");
-  return m ? Number(m[1]) : 9;
+/**
+ * How a trapped invocation ended the program, from the message analysis wrote: a signal ("killed
+ * by signal 11 (SIGSEGV)"), or an exit made elsewhere while F ran ("exited with status 3 inside
+ * F": another thread's exit_group). A log saying anything else is refused.
+ */
+function trapEnding(inv: Invocation): { signal: number } | { exitCode: number } {
+  const message = inv.trapMessage ?? "";
+  const signal = /signal (\d+)/.exec(message);
+  if (signal) return { signal: Number(signal[1]) };
+  const exit = /^exited with status (\d+)/.exec(message);
+  if (exit) return { exitCode: Number(exit[1]) };
+  throw new ReplayError(`log: invocation ${inv.index} trapped with "${message}", which names no signal and no exit status`);
 }
 
 const hex = (v: bigint): string => `0x${BigInt.asUintN(64, v).toString(16)}`;
@@ -219,17 +227,25 @@ class NativeReplay {
     if (ended) return ended;
     if (inv.status === "returned") {
       ch.send(N.RETURN, returnPayload(inv));
-    } else if (inv.status === "trapped") {
-      ch.send(N.KILL, new ByteWriter(4).u32(trapSignal(inv)).toBytes());
-    } else {
-      // Exited, but the exit call was not the last event: end the process the same way.
-      const w = new ByteWriter(56).u64(BigInt(syscallNumber("exit_group")!)).u64(BigInt(inv.exitCode ?? 0));
-      for (let i = 1; i < 6; i++) w.u64(0n);
-      const e = await ch.request(N.INJECT, w.toBytes());
-      if (e.type === H.EXIT) return e;
-      throw new AlpacaError(`native helper: exit_group did not end the program`);
+      return null;
     }
-    return null;
+    // Analysis ends an exited invocation with its exit call, which ended the process above.
+    if (inv.status === "exited") throw new ReplayError(`log: invocation ${k} exited, but its last event is not an exit or exit_group call`);
+    const ending = trapEnding(inv);
+    if ("signal" in ending) {
+      ch.send(N.KILL, new ByteWriter(4).u32(ending.signal).toBytes());
+      return null;
+    }
+    return this.exitGroup(ending.exitCode);
+  }
+
+  /** Ends the program with exit_group(code), as another thread's exit did while F ran. */
+  private async exitGroup(code: number): Promise<Frame> {
+    const w = new ByteWriter(56).u64(BigInt(syscallNumber("exit_group")!)).u64(BigInt(code));
+    for (let i = 1; i < 6; i++) w.u64(0n);
+    const e = await this.session.ch.request(N.INJECT, w.toBytes());
+    if (e.type === H.EXIT) return e;
+    throw new AlpacaError(`native helper: exit_group did not end the program`);
   }
 
   private async flushWrites(): Promise<void> {
