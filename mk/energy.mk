@@ -10,6 +10,9 @@ DEMO_PASSES   ?= 600
 DEMO_FLAGS    ?= --max-runs 10
 
 .PHONY: examples energy-e2e accuracy-e2e
+
+# Unit tests that run the examples (test/profile-phase1.test.ts) need them built.
+unit: examples
 .SECONDARY: $(patsubst %.wasm,%.o,$(EXAMPLES_WASM))
 
 $(BUILD)/examples/%.o: examples/%.c | toolchain

@@ -23,6 +23,9 @@ $(NATIVE_HELPER): $(wildcard native/*.c native/*.h) scripts/build-native-helper.
 
 native-test-suite: $(NATIVE_PROGS)
 
+# Unit tests that run native programs (test/log-fuzz.test.ts) need them and the helper built.
+unit: native-helper native-test-suite
+
 # -MMD: a variant that #includes another program (printf_loop-static.c) is rebuilt when it changes.
 $(BUILD)/test-suite/native/%: test-suite/native/%.c
 	@mkdir -p $(dir $@)
