@@ -36,8 +36,6 @@ export class AdaptiveChoice {
   trials = 0;
   /** Whether the choice may change: the adaptive strategy where the module can mark. */
   private readonly adaptive: boolean;
-  /** Invocations returned so far. */
-  private returned = 0;
   /** After a trial that kept diffing: the invocation count at which marks are tried again. */
   private retryAt = 0;
   /** Invocations diffed since the last marked trial (the first TRIAL_INVOCATIONS before the first). */
@@ -72,15 +70,14 @@ export class AdaptiveChoice {
   }
 
   /**
-   * An invocation returned; `marksSoFar` is the running count of marks. Returns the new phase
+   * An invocation returned, the `returned`-th; `marksSoFar` is the running count of marks. Returns the new phase
    * when this invocation changed it: "trial-marks" after the diffed invocations, then "marks" or
    * "diff" after the marked one.
    */
-  invocationReturned(marksSoFar: number): Phase | undefined {
-    this.returned++;
+  invocationReturned(marksSoFar: number, returned: number): Phase | undefined {
     if (this.phase === "trial-diff" || (this.adaptive && this.phase === "diff")) {
       this.trialCount++;
-      if (this.phase === "trial-diff" ? this.trialCount < TRIAL_INVOCATIONS : this.returned < this.retryAt) return undefined;
+      if (this.phase === "trial-diff" ? this.trialCount < TRIAL_INVOCATIONS : returned < this.retryAt) return undefined;
       this.markBudget = Math.floor(this.trialDiffBytes / this.trialCount / BYTES_PER_MARK);
       this.marksAtTrial = marksSoFar;
       this.trials++;
@@ -90,13 +87,13 @@ export class AdaptiveChoice {
     if (this.phase !== "trial-marks") return undefined;
     this.phase = (marksSoFar - this.marksAtTrial) * BYTES_PER_MARK < this.trialDiffBytes / this.trialCount ? "marks" : "diff";
     this.outcome = this.phase === "marks" ? "marks cheaper" : "diff cheaper";
-    if (this.phase === "diff") this.retryLater();
+    if (this.phase === "diff") this.retryLater(returned);
     return this.phase;
   }
 
-  /** Diffing goes on; marks are tried again once the invocations returned have doubled. */
-  private retryLater(): void {
-    this.retryAt = 2 * Math.max(this.returned, TRIAL_INVOCATIONS);
+  /** Diffing goes on from `returned` invocations; marks are tried again once they have doubled. */
+  private retryLater(returned: number): void {
+    this.retryAt = 2 * Math.max(returned, TRIAL_INVOCATIONS);
     this.trialCount = 0;
     this.trialDiffBytes = 0;
   }
@@ -113,10 +110,9 @@ export class AdaptiveChoice {
   /** An invocation recorded with marks went over markLimit, `returned` invocations in: diff, and try marks again later. */
   marksCostly(returned: number): void {
     if (!this.adaptive || this.phase !== "marks") return;
-    this.returned = returned;
     this.phase = "diff";
     this.outcome = "marks too costly";
-    this.retryLater();
+    this.retryLater(returned);
   }
 
   /** Whether the trial's marked invocation has now marked more than diffing it would cost. */
@@ -124,10 +120,13 @@ export class AdaptiveChoice {
     return marksSoFar - this.marksAtTrial > this.markBudget;
   }
 
-  /** The trial's marked invocation went over budget: it is finished by diffing, and so are the next ones until marks are tried again. */
-  stopMarking(): void {
+  /**
+   * The trial's marked invocation, the one after the `returned`-th, went over budget: it is
+   * finished by diffing, and so are the next ones until marks are tried again.
+   */
+  stopMarking(returned: number): void {
     this.phase = "diff";
     this.outcome = "marking stopped";
-    this.retryLater();
+    this.retryLater(returned);
   }
 }

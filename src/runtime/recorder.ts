@@ -221,7 +221,7 @@ export class Recorder {
     this.marks.restoreSaved(this.snap);
     this.snapLen = this.epochPages * PAGE;
     this.marking = false;
-    this.choice.stopMarking();
+    this.choice.stopMarking(this.invocation);
     const noop = new WebAssembly.Instance(new WebAssembly.Module(NOOP_MARK_MODULE)).exports.f;
     this.hooks.setWasm("mark", noop!);
   }
@@ -262,7 +262,7 @@ export class Recorder {
 
   /** The adaptive trial after an invocation returned: marks the next one within budget, or settles. */
   private adapt(): void {
-    const next = this.choice.invocationReturned(this.marks.total);
+    const next = this.choice.invocationReturned(this.marks.total, this.invocation);
     if (next === "trial-marks") {
       this.hooks.setJs("mark", this.trialMark);
     } else if (next !== undefined) {
