@@ -201,9 +201,7 @@ export class LogEncoder {
    * had this encoder written them all.
    */
   adoptShape(count: number, addrs: ArrayLike<number>, lens: ArrayLike<number>, results: readonly ValType[]): void {
-    if (this.invocations.length === 0) return;
-    this.shape.reset(count, results);
-    for (let i = 0; i < count; i++) this.shape.setWrite(i, addrs[i]!, lens[i]!);
+    if (this.invocations.length > 0) this.shape.takeWrites(count, addrs, lens, results);
   }
 
   /** Whether the next invocation record starts a block (so it cannot be a repeat). */

@@ -69,6 +69,12 @@ export class RecordShape {
     for (let i = 0; i < runs; i++) this.setWrite(i, starts[i]!, ends[i]! - starts[i]!);
   }
 
+  /** Remembers the shape of a returned record of `count` writes, write i `lens[i]` bytes at `addrs[i]`, and these result types. */
+  takeWrites(count: number, addrs: ArrayLike<number>, lens: ArrayLike<number>, types: readonly ValType[]): void {
+    this.reset(count, types);
+    for (let i = 0; i < count; i++) this.setWrite(i, addrs[i]!, lens[i]!);
+  }
+
   /** Remembers `inv`'s shape, or forgets the shape when `inv` cannot be repeated. */
   take(inv: Invocation): void {
     if (inv.status !== "returned" || (inv.thread ?? 0) !== 0 || inv.events.some((e) => e.kind !== "write")) {
